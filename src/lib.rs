@@ -1,0 +1,1 @@
+//! rsynth: program synthesis from refinement types.
