@@ -1,1 +1,23 @@
 //! rsynth: program synthesis from refinement types.
+//!
+//! A user writes a `.sq` file (datatypes, measures, component signatures, and goals whose
+//! bodies are `??` holes, each with a refinement type as specification); rsynth finds
+//! programs that provably meet those types. The modules follow the pipeline:
+//!
+//! | stage | module | what it does |
+//! |---|---|---|
+//! | syntax | [`syntax`] | lexer, layout pass, LALRPOP parser, surface tree, printer |
+//! | incremental database | [`db`] | salsa inputs and queries shared by CLI, REPL and tests |
+//! | diagnostics | [`diagnostics`] | plain-data diagnostics; the only module that renders them |
+//! | command line | [`cli`] | subcommands; the only module (with `main`) that does IO |
+//!
+//! Resolution, the refinement logic and SMT layer, the liquid type checker, the
+//! synthesizer and the emitters are added in that order (see `docs/architecture.md`).
+
+#![deny(unsafe_code)]
+
+pub mod cli;
+pub mod db;
+pub mod diagnostics;
+pub mod source;
+pub mod syntax;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `rsynth` binary: parse arguments, run the command, exit with its code.
+
+fn main() -> std::process::ExitCode {
+    rsynth::cli::main()
+}

@@ -1,0 +1,248 @@
+//! The command line: subcommands, file reading, diagnostics on stderr, exit codes.
+//!
+//! **Architecture invariant:** with `main.rs`, this is the only module that does IO. Every
+//! command goes through the salsa [`Database`], as the REPL and the tests do.
+//!
+//! Exit codes: 0 success; 1 verification or synthesis failed (later commands);
+//! 2 input error (unreadable file, syntax error); 3 the command is not implemented yet.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::db::{self, Database};
+use crate::diagnostics::{self, Diagnostic};
+use crate::source::read_source;
+use crate::syntax::{dump, pretty};
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_INPUT_ERROR: u8 = 2;
+pub const EXIT_NOT_IMPLEMENTED: u8 = 3;
+
+/// At most this many diagnostics are printed per file; the rest are counted.
+const MAX_DIAGNOSTICS_PER_FILE: usize = 50;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rsynth",
+    version,
+    about = "Program synthesis from refinement types (a Synquid-compatible synthesizer for .sq files)",
+    after_help = "Exit codes: 0 success, 1 verification/synthesis failed, 2 input error, 3 not implemented yet."
+)]
+pub struct Cli {
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Parse .sq files and report every syntax error.
+    ///
+    /// Exits with 0 when all files parse, 2 when any has an error (diagnostics go to
+    /// stderr). With --tree, prints the parse tree as S-expressions.
+    #[command(
+        after_help = "Example:\n  rsynth parse examples/list-replicate.sq\n  rsynth parse --tree examples/*.sq"
+    )]
+    Parse {
+        /// The files to parse.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print each file's parse tree.
+        #[arg(long)]
+        tree: bool,
+    },
+    /// Print a .sq file in canonical layout.
+    ///
+    /// The output parses to the same tree as the input, and formatting it again changes
+    /// nothing. Comments are kept; a comment inside a declaration moves to just before it.
+    /// A file with syntax errors is never rewritten.
+    #[command(after_help = "Example:\n  rsynth fmt examples/list-replicate.sq\n  rsynth fmt --write my.sq")]
+    Fmt {
+        /// The file to format.
+        file: PathBuf,
+        /// Rewrite the file in place instead of printing it.
+        #[arg(long, conflicts_with = "check")]
+        write: bool,
+        /// Exit with 1 if the file is not already formatted; print nothing.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Verify the functions that have bodies against their refinement types. (Not implemented yet.)
+    #[command(after_help = "Example:\n  rsynth check examples/list-replicate.sq")]
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Fill every `??` hole with a program that provably meets its type. (Not implemented yet.)
+    #[command(after_help = "Example:\n  rsynth fill examples/list-replicate.sq --emit rust")]
+    Fill { file: PathBuf },
+    /// Explore .sq files interactively. (Not implemented yet.)
+    Repl { files: Vec<PathBuf> },
+    /// Run `fill` over a folder of problems and print a table. (Not implemented yet.)
+    #[command(after_help = "Example:\n  rsynth bench ../shared/benchmarks/synquid-pldi16")]
+    Bench { dirs: Vec<PathBuf> },
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout with exit 0, usage errors to stderr.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_INPUT_ERROR } else { EXIT_OK });
+        }
+    };
+    ExitCode::from(run(cli))
+}
+
+/// Runs a parsed command line and returns the exit code.
+pub fn run(cli: Cli) -> u8 {
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut out = Output { color };
+    match cli.command {
+        Command::Parse { files, tree } => parse_command(&mut out, &files, tree),
+        Command::Fmt { file, write, check } => fmt_command(&mut out, &file, write, check),
+        Command::Check { .. } => not_implemented("check", "verification (issue #4)"),
+        Command::Fill { .. } => not_implemented("fill", "synthesis (issue #5)"),
+        Command::Repl { .. } => not_implemented("repl", "the REPL (issue #7)"),
+        Command::Bench { .. } => not_implemented("bench", "synthesis (issue #5)"),
+    }
+}
+
+struct Output {
+    color: bool,
+}
+
+impl Output {
+    fn report(&mut self, path: &str, text: &str, diagnostics: &[Diagnostic]) {
+        let shown = &diagnostics[..diagnostics.len().min(MAX_DIAGNOSTICS_PER_FILE)];
+        let mut rendered = diagnostics::render(shown, path, text, self.color);
+        if diagnostics.len() > shown.len() {
+            rendered.push_str(&format!(
+                "... and {} more errors in {path} not shown\n",
+                diagnostics.len() - shown.len()
+            ));
+        }
+        let _ = std::io::stderr().write_all(rendered.as_bytes());
+    }
+
+    fn report_plain(&mut self, path: &str, diagnostic: &Diagnostic, text: Option<&str>) {
+        match text {
+            Some(text) => self.report(path, text, std::slice::from_ref(diagnostic)),
+            None => {
+                let _ = std::io::stderr().write_all(diagnostics::plain(diagnostic, "").as_bytes());
+                let _ = path;
+            }
+        }
+    }
+}
+
+fn not_implemented(command: &str, what: &str) -> u8 {
+    eprintln!(
+        "rsynth {command}: not implemented yet; {what} is still being built. \
+         `rsynth parse` and `rsynth fmt` work today."
+    );
+    EXIT_NOT_IMPLEMENTED
+}
+
+/// Loads a file into the database, reporting read errors.
+fn load(db: &Database, out: &mut Output, path: &Path) -> Option<db::SourceFile> {
+    let shown = path.display().to_string();
+    match read_source(path) {
+        Ok(text) => Some(db.add_file(shown, text)),
+        Err(e) => {
+            out.report_plain(&shown, &e.diagnostic, e.text.as_deref());
+            None
+        }
+    }
+}
+
+fn parse_command(out: &mut Output, files: &[PathBuf], tree: bool) -> u8 {
+    let db = Database::default();
+    let mut status = EXIT_OK;
+    let stdout = std::io::stdout();
+    for path in files {
+        let Some(file) = load(&db, out, path) else {
+            status = EXIT_INPUT_ERROR;
+            continue;
+        };
+        let parsed = db::parse(&db, file);
+        if parsed.has_errors() {
+            out.report(file.path(&db), file.text(&db), &parsed.errors);
+            status = EXIT_INPUT_ERROR;
+            continue;
+        }
+        let mut lock = stdout.lock();
+        if tree {
+            let _ = write!(lock, "{}", dump::dump_module(&parsed.module));
+        } else {
+            let n = parsed.module.decls.len();
+            let _ = writeln!(lock, "{}: {n} declaration{}", file.path(&db), if n == 1 { "" } else { "s" });
+        }
+    }
+    status
+}
+
+fn fmt_command(out: &mut Output, path: &Path, write: bool, check: bool) -> u8 {
+    let db = Database::default();
+    let Some(file) = load(&db, out, path) else { return EXIT_INPUT_ERROR };
+    let parsed = db::parse(&db, file);
+    if parsed.has_errors() {
+        out.report(file.path(&db), file.text(&db), &parsed.errors);
+        return EXIT_INPUT_ERROR;
+    }
+    let formatted = pretty::print_module_with_comments(&parsed.module, file.text(&db), &parsed.comments);
+    if check {
+        return if formatted == *file.text(&db) { EXIT_OK } else { EXIT_FAILED };
+    }
+    if write {
+        if formatted == *file.text(&db) {
+            return EXIT_OK;
+        }
+        return match write_atomically(path, &formatted) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                let d = Diagnostic::error("output-error", format!("cannot write `{}`: {e}", path.display()))
+                    .with_note("the original file was left unchanged");
+                out.report_plain(&path.display().to_string(), &d, None);
+                EXIT_INPUT_ERROR
+            }
+        };
+    }
+    let _ = std::io::stdout().write_all(formatted.as_bytes());
+    EXIT_OK
+}
+
+/// Writes through a temporary file in the same folder and renames it over the target,
+/// so that an interrupted write never leaves a truncated source file.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.rsynth-fmt.tmp"));
+    std::fs::write(&tmp, text)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}

@@ -1,0 +1,123 @@
+//! The binary as users run it: exit codes, stdout and stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn rsynth(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rsynth"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().expect("exited normally, not by a signal"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn project(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
+}
+
+fn scratch(name: &str, contents: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rsynth-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn parse_succeeds_on_examples() {
+    let (code, stdout, stderr) =
+        rsynth(&["parse", &project("examples/max.sq"), &project("examples/list-length.sq")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("max.sq: 2 declarations"), "{stdout}");
+    assert!(stderr.is_empty());
+}
+
+#[test]
+fn parse_tree_prints_s_expressions() {
+    let (code, stdout, _) = rsynth(&["parse", "--tree", &project("examples/max.sq")]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("(goal max ??)") && stdout.starts_with("(sig"), "{stdout}");
+}
+
+#[test]
+fn every_malformed_input_exits_with_2_and_a_located_diagnostic() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/malformed");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let (code, _, stderr) = rsynth(&["parse", &path.display().to_string()]);
+        if std::fs::metadata(&path).unwrap().len() == 0 {
+            assert_eq!(code, 0, "the empty file is a valid, empty program");
+            continue;
+        }
+        assert_eq!(code, 2, "{}", path.display());
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(stderr.contains(&format!("{name}:")), "no file:line:column in {stderr}");
+        assert!(stderr.contains("Error"), "{stderr}");
+    }
+}
+
+#[test]
+fn missing_file_directory_and_invalid_utf8_are_input_errors() {
+    let (code, _, stderr) = rsynth(&["parse", "/nonexistent/file.sq"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no such file"), "{stderr}");
+
+    let (code, _, stderr) = rsynth(&["parse", &project("examples")]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is a directory"), "{stderr}");
+
+    let bad = scratch("bad-utf8.sq", b"f :: Int\n\xff\xfe\n");
+    let (code, _, stderr) = rsynth(&["parse", &bad.display().to_string()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not valid UTF-8") && stderr.contains(":2:1"), "{stderr}");
+}
+
+#[test]
+fn fmt_prints_canonical_text_and_check_reports_differences() {
+    let messy = scratch("messy.sq", b"f   ::   x:Int->{Int|_v==x+1}\r\nf = \\x .   x+1\r\n");
+    let path = messy.display().to_string();
+    let (code, stdout, _) = rsynth(&["fmt", &path]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout, "f :: x: Int -> {Int | _v == x + 1}\nf = \\x . x + 1\n");
+    let (code, _, _) = rsynth(&["fmt", "--check", &path]);
+    assert_eq!(code, 1, "a messy file is not formatted");
+    let (code, _, _) = rsynth(&["fmt", "--write", &path]);
+    assert_eq!(code, 0);
+    assert_eq!(std::fs::read_to_string(&messy).unwrap(), stdout);
+    let (code, _, _) = rsynth(&["fmt", "--check", &path]);
+    assert_eq!(code, 0, "formatting is idempotent");
+}
+
+#[test]
+fn fmt_never_rewrites_a_file_with_errors() {
+    let broken = scratch("broken.sq", b"f :: (Int\n");
+    let (code, stdout, stderr) = rsynth(&["fmt", "--write", &broken.display().to_string()]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty() && stderr.contains("Error"));
+    assert_eq!(std::fs::read(&broken).unwrap(), b"f :: (Int\n");
+}
+
+#[test]
+fn unimplemented_commands_say_so_and_fail() {
+    for cmd in [&["check", "x.sq"][..], &["fill", "x.sq"], &["bench", "dir"], &["repl"]] {
+        let (code, _, stderr) = rsynth(cmd);
+        assert_eq!(code, 3, "{cmd:?}");
+        assert!(stderr.contains("not implemented yet"), "{stderr}");
+    }
+}
+
+#[test]
+fn help_explains_each_command_with_an_example() {
+    for cmd in ["parse", "fmt", "check", "fill", "bench"] {
+        let (code, stdout, _) = rsynth(&[cmd, "--help"]);
+        assert_eq!(code, 0);
+        assert!(stdout.contains("Example:"), "{cmd} --help has no example:\n{stdout}");
+    }
+    let (code, _, stderr) = rsynth(&["frobnicate"]);
+    assert_eq!(code, 2, "usage errors are input errors: {stderr}");
+}
