@@ -195,7 +195,7 @@ mod tests {
     fn labels_are_byte_based() {
         // The `é` before the error would shift a character-indexed label by one.
         let text = "-- é\nx = oops\n";
-        let d = Diagnostic::error("test", "bad").with_primary(9..13, "here");
+        let d = Diagnostic::error("test", "bad").with_primary(10..14, "here");
         let out = render(&[d], "f.sq", text, false);
         assert!(out.contains("f.sq:2:5"), "{out}");
     }
