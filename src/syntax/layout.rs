@@ -458,3 +458,70 @@ fn continues_construct(token: Token<'_>) -> bool {
             | Iff
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::syntax::{dump, parse};
+
+    /// Parses a goal body and returns its tree, asserting there are no errors.
+    fn tree(src: &str) -> String {
+        let parsed = parse(src);
+        assert!(parsed.errors.is_empty(), "{src}\n{:#?}", parsed.errors);
+        dump::dump_module(&parsed.module)
+    }
+
+    #[test]
+    fn tabs_advance_to_multiples_of_eight() {
+        // The constructor lines are aligned only if a tab counts as 8 columns.
+        let src = "data D where\n\tA :: D\n        B :: D\n";
+        assert_eq!(tree(src), "(data D () (ctor A D) (ctor B D))\n");
+    }
+
+    #[test]
+    fn lines_starting_with_continuation_tokens_continue() {
+        let src = "f :: x: Int\n-> Int\ng = \\x . if x\nthen 1\nelse 2\n";
+        assert_eq!(tree(src), "(sig f (fun x Int Int))\n(goal g (\\ x (if x 1 2)))\n");
+    }
+
+    #[test]
+    fn closing_tokens_end_match_blocks() {
+        let src = "f = \\x . g (match x with\n             A -> 1\n             B -> 2) x\n";
+        assert_eq!(tree(src), "(goal f (\\ x (app g (match x (case A () 1) (case B () 2)) x)))\n");
+        let src = "f = if c then match x with A -> 1 else 2\n";
+        assert_eq!(tree(src), "(goal f (if c (match x (case A () 1)) 2))\n");
+        let src = "f = let y = match x with A -> 1 in y\n";
+        assert_eq!(tree(src), "(goal f (let y (match x (case A () 1)) y))\n");
+    }
+
+    #[test]
+    fn a_line_at_block_column_continues_unless_it_starts_an_item() {
+        // `Cons x Nil` at the case column is the body of `Nil ->`, as in Synquid.
+        let src =
+            "f = \\x . match x with\n           Nil ->\n           Cons x Nil\n           Cons y ys -> ys\n";
+        assert_eq!(
+            tree(src),
+            "(goal f (\\ x (match x (case Nil () (app Cons x Nil)) (case Cons (y ys) ys))))\n"
+        );
+    }
+
+    #[test]
+    fn membership_in_a_refinement_is_not_a_let() {
+        let src = "f = let y = (x :: {Int | x in s}) in y\n";
+        assert_eq!(tree(src), "(goal f (let y (:: x (refined Int (in x s))) y))\n");
+    }
+
+    #[test]
+    fn match_cases_left_of_match_are_reported_but_parsed() {
+        let parsed = parse("f = \\l . match l with\n  N -> N\n  C t -> t\n");
+        assert_eq!(parsed.errors.len(), 1);
+        assert_eq!(parsed.errors[0].code, "layout");
+        assert_eq!(parsed.module.decls.len(), 1);
+    }
+
+    #[test]
+    fn an_unclosed_bracket_does_not_swallow_the_next_declaration() {
+        let parsed = parse("f :: (Int\ng :: Int\n");
+        assert_eq!(parsed.errors.len(), 1, "{:#?}", parsed.errors);
+        assert_eq!(parsed.module.decls.len(), 1);
+    }
+}
