@@ -27,8 +27,13 @@ pub fn print_module_with_comments(module: &Module, src: &str, comments: &[(u32, 
     let mut out = String::new();
     let mut next_comment = 0;
     let mut previous: Option<&Decl> = None;
-    for decl in &module.decls {
+    for (index, decl) in module.decls.iter().enumerate() {
         let end = decl.offset + decl.len;
+        // A goal's signature opens a paragraph of its own, with the goal under it.
+        let opens_goal = match (&decl.kind, module.decls.get(index + 1).map(|d| &d.kind)) {
+            (DeclKind::Signature(s), Some(DeclKind::Goal(g))) => s.name.text == g.name.text,
+            _ => false,
+        };
         let mut attached = Vec::new();
         while next_comment < comments.len() && comments[next_comment].0 < end {
             let comment = comments[next_comment];
@@ -41,7 +46,7 @@ pub fn print_module_with_comments(module: &Module, src: &str, comments: &[(u32, 
         }
         let text = print_decl(&decl.kind);
         if let Some(prev) = previous {
-            let tight = attached.is_empty() && belongs_with(&prev.kind, &decl.kind, &text);
+            let tight = attached.is_empty() && !opens_goal && belongs_with(&prev.kind, &decl.kind, &text);
             out.push_str(if tight { "\n" } else { "\n\n" });
         }
         for (text, blank_after) in &attached {
