@@ -91,6 +91,7 @@ pub enum Command {
     #[command(after_help = "Example:\n  rsynth fill examples/list-replicate.sq --emit rust")]
     Fill { file: PathBuf },
     /// Explore .sq files interactively. (Not implemented yet.)
+    #[command(after_help = "Example:\n  rsynth repl examples/list-length.sq")]
     Repl { files: Vec<PathBuf> },
     /// Run `fill` over a folder of problems and print a table. (Not implemented yet.)
     #[command(after_help = "Example:\n  rsynth bench ../shared/benchmarks/synquid-pldi16")]

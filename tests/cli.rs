@@ -78,6 +78,21 @@ fn missing_file_directory_and_invalid_utf8_are_input_errors() {
 }
 
 #[test]
+fn binary_garbage_exits_with_2() {
+    let bytes: Vec<u8> = (0u8..=255).cycle().take(2048).collect();
+    let garbage = scratch("garbage.sq", &bytes);
+    let (code, _, stderr) = rsynth(&["parse", &garbage.display().to_string()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not valid UTF-8"), "{stderr}");
+    let text: String = (1u8..=127).map(char::from).collect();
+    let controls = scratch("controls.sq", text.as_bytes());
+    let (code, _, stderr) = rsynth(&["parse", &controls.display().to_string()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown-character"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "no raw escape characters reach the terminal");
+}
+
+#[test]
 fn fmt_prints_canonical_text_and_check_reports_differences() {
     let messy = scratch("messy.sq", b"f   ::   x:Int->{Int|_v==x+1}\r\nf = \\x .   x+1\r\n");
     let path = messy.display().to_string();
@@ -113,7 +128,7 @@ fn unimplemented_commands_say_so_and_fail() {
 
 #[test]
 fn help_explains_each_command_with_an_example() {
-    for cmd in ["parse", "fmt", "check", "fill", "bench"] {
+    for cmd in ["parse", "fmt", "check", "fill", "repl", "bench"] {
         let (code, stdout, _) = rsynth(&[cmd, "--help"]);
         assert_eq!(code, 0);
         assert!(stdout.contains("Example:"), "{cmd} --help has no example:\n{stdout}");
