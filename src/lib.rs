@@ -1,1 +1,3 @@
 //! rsynth: program synthesis from refinement types.
+
+pub mod logic;
