@@ -7,17 +7,19 @@
 //! | stage | module | what it does |
 //! |---|---|---|
 //! | syntax | [`syntax`] | lexer, layout pass, LALRPOP parser, surface tree, printer |
+//! | logic | [`logic`] | sorts, interned formulas, qualifier spaces; `logic::smt` is the only user of z3 |
 //! | incremental database | [`db`] | salsa inputs and queries shared by CLI, REPL and tests |
 //! | diagnostics | [`diagnostics`] | plain-data diagnostics; the only module that renders them |
 //! | command line | [`cli`] | subcommands; the only module (with `main`) that does IO |
 //!
-//! Resolution, the refinement logic and SMT layer, the liquid type checker, the
-//! synthesizer and the emitters are added in that order (see `docs/architecture.md`).
+//! Resolution, the liquid type checker, the synthesizer and the emitters are added in
+//! that order (see `docs/architecture.md`).
 
 #![deny(unsafe_code)]
 
 pub mod cli;
 pub mod db;
 pub mod diagnostics;
+pub mod logic;
 pub mod source;
 pub mod syntax;

@@ -1,0 +1,664 @@
+//! Formulas of the refinement logic.
+//!
+//! A [`Formula`] is an immutable tree behind an `Arc`. Each node stores a structural
+//! hash computed once, when the node is built, from its own fields and its children's
+//! stored hashes. That makes formulas cheap keys for the caches of the solver layer:
+//! * hashing is O(1);
+//! * two different formulas almost always differ in their stored hash, so inequality is
+//!   O(1) in practice;
+//! * equal formulas are often the *same* allocation, because every rewriting function
+//!   here returns its input unchanged (the same `Arc`) when nothing changes, and equality
+//!   checks pointer identity first.
+//!
+//! Why not full hash-consing? A hash-consing table is global mutable state: every node
+//! construction would take a lock shared by all synthesis threads (the portfolio runs
+//! several configurations in parallel), and the table needs weak references and sweeping
+//! to give memory back. The precomputed hash buys most of the benefit (cheap hashing, fast
+//! inequality, pointer-equal sharing) without either cost.
+//!
+//! `Ord` is structural and deterministic: it compares variants in declaration order,
+//! then fields, with symbols ordered by text. It never looks at addresses, so sets of
+//! formulas iterate in the same order on every run.
+//!
+//! The submodules of the logic add operations: `subst` (substitution, free variables,
+//! unknowns), `sorting` (sorts of formulas, well-sortedness) and `display` (printing in
+//! `.sq` syntax).
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::{Arc, LazyLock};
+
+use rustc_hash::FxBuildHasher;
+
+use super::{Sort, Symbol};
+
+/// The name of the value variable `_v` of a refinement.
+pub const VALUE_VAR: &str = "_v";
+
+/// A formula of the refinement logic. Cheap to clone, compare and hash.
+#[derive(Clone)]
+pub struct Formula(Arc<Node>);
+
+struct Node {
+    hash: u64,
+    kind: Kind,
+}
+
+/// The shape of a formula node.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Bool(bool),
+    Int(i64),
+    /// A first-order variable. The same name at two sorts denotes two variables.
+    Var {
+        name: Symbol,
+        sort: Sort,
+    },
+    /// A liquid unknown (`U0`, `C3`, ...) with a pending substitution, applied to the
+    /// unknown's qualifiers when its valuation is read. Unknowns are Boolean.
+    Unknown {
+        name: Symbol,
+        subst: Substitution,
+    },
+    Unary(UnOp, Formula),
+    Binary(BinOp, Formula, Formula),
+    Ite(Formula, Formula, Formula),
+    /// Application of a measure, a predicate or an uninterpreted function, with its
+    /// result sort. Sort-polymorphic measures are distinguished by argument sorts too.
+    Pred {
+        name: Symbol,
+        sort: Sort,
+        args: Vec<Formula>,
+    },
+    /// A constructor term such as `Cons x xs`, with the datatype sort it builds.
+    Cons {
+        name: Symbol,
+        sort: Sort,
+        args: Vec<Formula>,
+    },
+    /// Universal quantification over one sorted variable.
+    All {
+        var: Symbol,
+        sort: Sort,
+        body: Formula,
+    },
+    /// A set literal `[e1, .., en]` with its element sort.
+    SetLit {
+        elem: Sort,
+        elems: Vec<Formula>,
+    },
+}
+
+/// Unary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnOp {
+    /// Boolean negation `!`.
+    Not,
+    /// Integer negation `-`.
+    Neg,
+}
+
+/// Binary operators. Set operators are separate from their integer look-alikes: the
+/// resolver decides by sort (`+` on sets is `Union`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BinOp {
+    Times,
+    Plus,
+    Minus,
+    Eq,
+    Neq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    Implies,
+    Iff,
+    Union,
+    Intersect,
+    Diff,
+    Member,
+    Subset,
+}
+
+impl BinOp {
+    /// Whether the operator builds a Boolean from two non-Boolean operands (or compares
+    /// Booleans for equality).
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinOp::Eq
+                | BinOp::Neq
+                | BinOp::Lt
+                | BinOp::Le
+                | BinOp::Gt
+                | BinOp::Ge
+                | BinOp::Member
+                | BinOp::Subset
+        )
+    }
+
+    /// Whether the operator is a Boolean connective.
+    pub fn is_connective(self) -> bool {
+        matches!(self, BinOp::And | BinOp::Or | BinOp::Implies | BinOp::Iff)
+    }
+}
+
+/// A substitution of variables (by name) with formulas. Ordered, so it hashes and
+/// compares deterministically when it is stored inside an unknown.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Substitution(BTreeMap<Symbol, Formula>);
+
+impl Substitution {
+    pub fn new() -> Substitution {
+        Substitution::default()
+    }
+
+    /// The substitution `[name := value]`.
+    pub fn single(name: impl Into<Symbol>, value: Formula) -> Substitution {
+        Substitution(BTreeMap::from([(name.into(), value)]))
+    }
+
+    pub fn insert(&mut self, name: impl Into<Symbol>, value: Formula) {
+        self.0.insert(name.into(), value);
+    }
+
+    pub fn get(&self, name: Symbol) -> Option<&Formula> {
+        self.0.get(&name)
+    }
+
+    pub fn contains(&self, name: Symbol) -> bool {
+        self.0.contains_key(&name)
+    }
+
+    pub fn remove(&mut self, name: Symbol) -> Option<Formula> {
+        self.0.remove(&name)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The bindings in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (Symbol, &Formula)> {
+        self.0.iter().map(|(name, value)| (*name, value))
+    }
+}
+
+impl FromIterator<(Symbol, Formula)> for Substitution {
+    fn from_iter<I: IntoIterator<Item = (Symbol, Formula)>>(iter: I) -> Substitution {
+        Substitution(iter.into_iter().collect())
+    }
+}
+
+static TRUE: LazyLock<Formula> = LazyLock::new(|| Formula::new(Kind::Bool(true)));
+static FALSE: LazyLock<Formula> = LazyLock::new(|| Formula::new(Kind::Bool(false)));
+
+impl Formula {
+    /// Builds a node as given, without any simplification.
+    pub fn new(kind: Kind) -> Formula {
+        let hash = FxBuildHasher.hash_one(&kind);
+        Formula(Arc::new(Node { hash, kind }))
+    }
+
+    pub fn kind(&self) -> &Kind {
+        &self.0.kind
+    }
+
+    /// Whether the two handles share one allocation (a sufficient test for equality).
+    pub fn ptr_eq(&self, other: &Formula) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    // ----- leaves -----
+
+    pub fn tt() -> Formula {
+        TRUE.clone()
+    }
+
+    pub fn ff() -> Formula {
+        FALSE.clone()
+    }
+
+    pub fn bool(value: bool) -> Formula {
+        if value { Formula::tt() } else { Formula::ff() }
+    }
+
+    pub fn int(value: i64) -> Formula {
+        Formula::new(Kind::Int(value))
+    }
+
+    pub fn var(name: impl Into<Symbol>, sort: Sort) -> Formula {
+        Formula::new(Kind::Var {
+            name: name.into(),
+            sort,
+        })
+    }
+
+    /// The value variable `_v` at the given sort.
+    pub fn value_var(sort: Sort) -> Formula {
+        Formula::var(VALUE_VAR, sort)
+    }
+
+    /// An unknown with an empty pending substitution.
+    pub fn unknown(name: impl Into<Symbol>) -> Formula {
+        Formula::unknown_with(name, Substitution::new())
+    }
+
+    pub fn unknown_with(name: impl Into<Symbol>, subst: Substitution) -> Formula {
+        Formula::new(Kind::Unknown {
+            name: name.into(),
+            subst,
+        })
+    }
+
+    pub fn pred(name: impl Into<Symbol>, sort: Sort, args: Vec<Formula>) -> Formula {
+        Formula::new(Kind::Pred {
+            name: name.into(),
+            sort,
+            args,
+        })
+    }
+
+    pub fn cons(name: impl Into<Symbol>, sort: Sort, args: Vec<Formula>) -> Formula {
+        Formula::new(Kind::Cons {
+            name: name.into(),
+            sort,
+            args,
+        })
+    }
+
+    pub fn set_lit(elem: Sort, elems: Vec<Formula>) -> Formula {
+        Formula::new(Kind::SetLit { elem, elems })
+    }
+
+    // ----- raw nodes (no simplification) -----
+
+    pub fn unary(op: UnOp, operand: Formula) -> Formula {
+        Formula::new(Kind::Unary(op, operand))
+    }
+
+    pub fn binary(op: BinOp, left: Formula, right: Formula) -> Formula {
+        Formula::new(Kind::Binary(op, left, right))
+    }
+
+    // ----- smart constructors: trivial simplification only -----
+
+    /// `!f`, folding literals and double negation.
+    pub fn not(f: Formula) -> Formula {
+        match f.kind() {
+            Kind::Bool(value) => Formula::bool(!value),
+            Kind::Unary(UnOp::Not, inner) => inner.clone(),
+            _ => Formula::unary(UnOp::Not, f),
+        }
+    }
+
+    /// `-f`, folding integer literals (when the negation does not overflow) and double
+    /// negation.
+    pub fn neg(f: Formula) -> Formula {
+        match f.kind() {
+            Kind::Int(value) => match value.checked_neg() {
+                Some(negated) => Formula::int(negated),
+                None => Formula::unary(UnOp::Neg, f),
+            },
+            Kind::Unary(UnOp::Neg, inner) => inner.clone(),
+            _ => Formula::unary(UnOp::Neg, f),
+        }
+    }
+
+    /// `l && r` with `true` as unit and `false` as zero.
+    pub fn and(l: Formula, r: Formula) -> Formula {
+        match (l.as_bool(), r.as_bool()) {
+            (Some(false), _) | (_, Some(false)) => Formula::ff(),
+            (Some(true), _) => r,
+            (_, Some(true)) => l,
+            _ => Formula::binary(BinOp::And, l, r),
+        }
+    }
+
+    /// `l || r` with `false` as unit and `true` as zero.
+    pub fn or(l: Formula, r: Formula) -> Formula {
+        match (l.as_bool(), r.as_bool()) {
+            (Some(true), _) | (_, Some(true)) => Formula::tt(),
+            (Some(false), _) => r,
+            (_, Some(false)) => l,
+            _ => Formula::binary(BinOp::Or, l, r),
+        }
+    }
+
+    /// `l ==> r`, folding Boolean literals on either side.
+    pub fn implies(l: Formula, r: Formula) -> Formula {
+        match (l.as_bool(), r.as_bool()) {
+            (Some(false), _) | (_, Some(true)) => Formula::tt(),
+            (Some(true), _) => r,
+            (_, Some(false)) => Formula::not(l),
+            _ => Formula::binary(BinOp::Implies, l, r),
+        }
+    }
+
+    /// `l <==> r`, folding Boolean literals on either side.
+    pub fn iff(l: Formula, r: Formula) -> Formula {
+        match (l.as_bool(), r.as_bool()) {
+            (Some(true), _) => r,
+            (_, Some(true)) => l,
+            (Some(false), _) => Formula::not(r),
+            (_, Some(false)) => Formula::not(l),
+            _ => Formula::binary(BinOp::Iff, l, r),
+        }
+    }
+
+    /// `if c then t else e`, folding a literal condition and equal branches.
+    pub fn ite(c: Formula, t: Formula, e: Formula) -> Formula {
+        match c.as_bool() {
+            Some(true) => t,
+            Some(false) => e,
+            None if t == e => t,
+            None => Formula::new(Kind::Ite(c, t, e)),
+        }
+    }
+
+    /// `forall var: sort. body`; a quantifier over a closed body is dropped.
+    pub fn all(var: impl Into<Symbol>, sort: Sort, body: Formula) -> Formula {
+        let var = var.into();
+        if !body.has_free_var(var) {
+            return body;
+        }
+        Formula::new(Kind::All { var, sort, body })
+    }
+
+    pub fn eq(l: Formula, r: Formula) -> Formula {
+        Formula::binary(BinOp::Eq, l, r)
+    }
+
+    pub fn neq(l: Formula, r: Formula) -> Formula {
+        Formula::binary(BinOp::Neq, l, r)
+    }
+
+    pub fn lt(l: Formula, r: Formula) -> Formula {
+        Formula::binary(BinOp::Lt, l, r)
+    }
+
+    pub fn le(l: Formula, r: Formula) -> Formula {
+        Formula::binary(BinOp::Le, l, r)
+    }
+
+    pub fn gt(l: Formula, r: Formula) -> Formula {
+        Formula::binary(BinOp::Gt, l, r)
+    }
+
+    pub fn ge(l: Formula, r: Formula) -> Formula {
+        Formula::binary(BinOp::Ge, l, r)
+    }
+
+    pub fn plus(l: Formula, r: Formula) -> Formula {
+        Formula::binary(BinOp::Plus, l, r)
+    }
+
+    pub fn minus(l: Formula, r: Formula) -> Formula {
+        Formula::binary(BinOp::Minus, l, r)
+    }
+
+    pub fn times(l: Formula, r: Formula) -> Formula {
+        Formula::binary(BinOp::Times, l, r)
+    }
+
+    pub fn union(l: Formula, r: Formula) -> Formula {
+        Formula::binary(BinOp::Union, l, r)
+    }
+
+    pub fn intersect(l: Formula, r: Formula) -> Formula {
+        Formula::binary(BinOp::Intersect, l, r)
+    }
+
+    pub fn diff(l: Formula, r: Formula) -> Formula {
+        Formula::binary(BinOp::Diff, l, r)
+    }
+
+    pub fn member(elem: Formula, set: Formula) -> Formula {
+        Formula::binary(BinOp::Member, elem, set)
+    }
+
+    pub fn subset(l: Formula, r: Formula) -> Formula {
+        Formula::binary(BinOp::Subset, l, r)
+    }
+
+    /// The conjunction of `fmls`: nested conjunctions are flattened, `true` conjuncts and
+    /// repeated conjuncts are dropped (the first occurrence is kept), a `false` conjunct
+    /// makes the result `false`, and the rest is joined left-associatively.
+    pub fn conjunction(fmls: impl IntoIterator<Item = Formula>) -> Formula {
+        Formula::join(fmls, BinOp::And)
+    }
+
+    /// The disjunction of `fmls`, dual to [`Formula::conjunction`].
+    pub fn disjunction(fmls: impl IntoIterator<Item = Formula>) -> Formula {
+        Formula::join(fmls, BinOp::Or)
+    }
+
+    fn join(fmls: impl IntoIterator<Item = Formula>, op: BinOp) -> Formula {
+        let unit = op == BinOp::And;
+        let mut parts: Vec<Formula> = Vec::new();
+        let mut seen = rustc_hash::FxHashSet::default();
+        for fml in fmls {
+            for part in fml.flatten(op) {
+                match part.as_bool() {
+                    Some(value) if value == unit => {}
+                    Some(_) => return Formula::bool(!unit),
+                    None => {
+                        if seen.insert(part.clone()) {
+                            parts.push(part);
+                        }
+                    }
+                }
+            }
+        }
+        let mut parts = parts.into_iter();
+        match parts.next() {
+            None => Formula::bool(unit),
+            Some(first) => parts.fold(first, |acc, part| Formula::binary(op, acc, part)),
+        }
+    }
+
+    /// The operands of a nested `op` chain, left to right.
+    fn flatten(&self, op: BinOp) -> Vec<Formula> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.clone()];
+        while let Some(fml) = stack.pop() {
+            match fml.kind() {
+                Kind::Binary(o, l, r) if *o == op => {
+                    stack.push(r.clone());
+                    stack.push(l.clone());
+                }
+                _ => out.push(fml),
+            }
+        }
+        out
+    }
+
+    /// The conjuncts of a formula (`true` has none).
+    pub fn conjuncts(&self) -> Vec<Formula> {
+        if self.is_true() {
+            return Vec::new();
+        }
+        self.flatten(BinOp::And)
+    }
+
+    /// The disjuncts of a formula (`false` has none).
+    pub fn disjuncts(&self) -> Vec<Formula> {
+        if self.is_false() {
+            return Vec::new();
+        }
+        self.flatten(BinOp::Or)
+    }
+
+    // ----- inspection -----
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.kind() {
+            Kind::Bool(value) => Some(*value),
+            _ => None,
+        }
+    }
+
+    pub fn is_true(&self) -> bool {
+        self.as_bool() == Some(true)
+    }
+
+    pub fn is_false(&self) -> bool {
+        self.as_bool() == Some(false)
+    }
+
+    /// The name of a variable node.
+    pub fn var_name(&self) -> Option<Symbol> {
+        match self.kind() {
+            Kind::Var { name, .. } => Some(*name),
+            _ => None,
+        }
+    }
+
+    /// The direct subformulas, left to right. The pending substitution of an unknown is
+    /// not a child.
+    pub fn children(&self) -> Vec<&Formula> {
+        match self.kind() {
+            Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => Vec::new(),
+            Kind::Unary(_, f) | Kind::All { body: f, .. } => vec![f],
+            Kind::Binary(_, l, r) => vec![l, r],
+            Kind::Ite(c, t, e) => vec![c, t, e],
+            Kind::Pred { args, .. } | Kind::Cons { args, .. } => args.iter().collect(),
+            Kind::SetLit { elems, .. } => elems.iter().collect(),
+        }
+    }
+
+    /// The number of nodes in the formula.
+    pub fn size(&self) -> usize {
+        1 + self
+            .children()
+            .iter()
+            .map(|child| child.size())
+            .sum::<usize>()
+    }
+}
+
+impl PartialEq for Formula {
+    fn eq(&self, other: &Formula) -> bool {
+        self.ptr_eq(other) || (self.0.hash == other.0.hash && self.0.kind == other.0.kind)
+    }
+}
+
+impl Eq for Formula {}
+
+impl Hash for Formula {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0.hash);
+    }
+}
+
+impl PartialOrd for Formula {
+    fn partial_cmp(&self, other: &Formula) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Formula {
+    fn cmp(&self, other: &Formula) -> Ordering {
+        if self.ptr_eq(other) {
+            Ordering::Equal
+        } else {
+            self.0.kind.cmp(&other.0.kind)
+        }
+    }
+}
+
+impl fmt::Debug for Formula {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The `.sq` rendering is far easier to read in test failures than the node tree.
+        write!(f, "`{self}`")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn x() -> Formula {
+        Formula::var("x", Sort::Int)
+    }
+
+    fn p() -> Formula {
+        Formula::var("p", Sort::Bool)
+    }
+
+    fn q() -> Formula {
+        Formula::var("q", Sort::Bool)
+    }
+
+    #[test]
+    fn formulas_are_send_and_sync() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<Formula>();
+        check::<Substitution>();
+    }
+
+    #[test]
+    fn equal_structure_means_equal_hash_and_order() {
+        let a = Formula::plus(x(), Formula::int(1));
+        let b = Formula::plus(x(), Formula::int(1));
+        assert!(!a.ptr_eq(&b));
+        assert_eq!(a, b);
+        assert_eq!(a.cmp(&b), Ordering::Equal);
+        let hash = |f: &Formula| FxBuildHasher.hash_one(f);
+        assert_eq!(hash(&a), hash(&b));
+        assert_ne!(a, Formula::plus(Formula::int(1), x()));
+    }
+
+    #[test]
+    fn order_is_structural() {
+        // Variants compare in declaration order: literals before variables.
+        assert!(Formula::tt() < Formula::int(0));
+        assert!(Formula::var("a", Sort::Int) < Formula::var("b", Sort::Int));
+        assert!(Formula::int(-3) < Formula::int(2));
+    }
+
+    #[test]
+    fn smart_constructors_simplify_trivially() {
+        assert_eq!(Formula::and(Formula::tt(), p()), p());
+        assert_eq!(Formula::and(p(), Formula::ff()), Formula::ff());
+        assert_eq!(Formula::or(Formula::ff(), p()), p());
+        assert_eq!(Formula::or(p(), Formula::tt()), Formula::tt());
+        assert_eq!(Formula::not(Formula::not(p())), p());
+        assert_eq!(Formula::not(Formula::tt()), Formula::ff());
+        assert_eq!(Formula::implies(Formula::tt(), p()), p());
+        assert_eq!(Formula::implies(p(), Formula::ff()), Formula::not(p()));
+        assert_eq!(Formula::neg(Formula::int(3)), Formula::int(-3));
+        assert_eq!(
+            Formula::neg(Formula::int(i64::MIN)).to_string(),
+            "-(-9223372036854775808)"
+        );
+        assert_eq!(Formula::ite(p(), x(), x()), x());
+        assert_eq!(
+            Formula::all("y", Sort::Int, p()),
+            p(),
+            "vacuous quantifier dropped"
+        );
+    }
+
+    #[test]
+    fn conjunction_flattens_dedups_and_short_circuits() {
+        let nested = Formula::and(p(), Formula::and(q(), p()));
+        let conj = Formula::conjunction([nested, Formula::tt(), q()]);
+        assert_eq!(conj, Formula::binary(BinOp::And, p(), q()));
+        assert_eq!(conj.conjuncts(), vec![p(), q()]);
+        assert_eq!(Formula::conjunction([p(), Formula::ff()]), Formula::ff());
+        assert_eq!(Formula::conjunction(Vec::new()), Formula::tt());
+        assert_eq!(Formula::disjunction(Vec::new()), Formula::ff());
+        assert!(Formula::tt().conjuncts().is_empty());
+        let three = Formula::disjunction([p(), q(), Formula::not(p())]);
+        assert_eq!(three.disjuncts().len(), 3);
+    }
+}

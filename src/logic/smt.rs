@@ -1,0 +1,413 @@
+//! The SMT layer: validity, satisfiability, unsat cores and models through Z3.
+//!
+//! This is the only module of the crate that imports `z3` (together with its private
+//! submodules `encode`, `model` and `mus`). Its API speaks rsynth's types only:
+//! formulas go in; verdicts, index lists and [`Model`]s come out.
+//!
+//! **Threading model.** [`SmtSolver`] is a cheap, `Clone + Send + Sync` handle: a
+//! configuration plus an `Arc` to a shared query cache and shared statistics. A call does
+//! all of its Z3 work on the calling thread, in that thread's implicit Z3 context (the
+//! binding keeps one per thread), with a Z3 solver created for that call, and drops every
+//! Z3 value before returning. No Z3 value is ever stored or returned, so the handle can
+//! be shared by parallel search threads. A fresh solver per query also makes answers
+//! (models, cores) independent of earlier queries, which keeps runs reproducible.
+//!
+//! **Soundness under timeouts.** Each Z3 check runs with the configured timeout. When Z3
+//! answers `unknown`, the detailed API says so ([`Validity::Unknown`],
+//! [`Satisfiability::Unknown`]) and the Boolean shortcuts answer on the safe side:
+//! "not valid" and "satisfiable". Statistics count timeouts separately.
+//!
+//! **Cache.** Validity and satisfiability answers are memoised by formula (validity of
+//! `φ` is stored as unsatisfiability of `!φ`, so both directions share entries). An
+//! `unknown` answer is stored with the timeout that produced it and is reused only by
+//! queries whose timeout is no longer. Models and cores are not cached.
+
+mod encode;
+mod model;
+mod mus;
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rustc_hash::FxHashMap;
+use z3::ast::Bool;
+
+use super::{Formula, SortCheckError, Symbol};
+use encode::Encoder;
+pub use model::{Model, SetValue, Value};
+pub use mus::{CoreResult, MusEnumeration};
+
+/// Settings of an [`SmtSolver`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmtConfig {
+    /// The time limit of each Z3 check; `None` means no limit.
+    pub timeout: Option<Duration>,
+    /// Whether validity and satisfiability answers are memoised.
+    pub cache: bool,
+}
+
+impl Default for SmtConfig {
+    fn default() -> SmtConfig {
+        SmtConfig {
+            timeout: Some(Duration::from_secs(10)),
+            cache: true,
+        }
+    }
+}
+
+/// Why Z3 could not decide a query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnknownReason {
+    Timeout,
+    /// Z3's own explanation (incomplete quantifier reasoning, resource limits, ...).
+    Other(String),
+}
+
+/// The answer to a satisfiability query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Satisfiability {
+    Sat,
+    Unsat,
+    Unknown(UnknownReason),
+}
+
+impl Satisfiability {
+    /// Satisfiable or undecided: the sound answer when unsatisfiability is what matters.
+    pub fn may_be_sat(&self) -> bool {
+        !matches!(self, Satisfiability::Unsat)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Satisfiability::Unknown(_))
+    }
+}
+
+/// The answer to a validity query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Validity {
+    Valid,
+    Invalid,
+    Unknown(UnknownReason),
+}
+
+impl Validity {
+    /// Only a proved formula counts as valid.
+    pub fn is_valid(&self) -> bool {
+        matches!(self, Validity::Valid)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Validity::Unknown(_))
+    }
+}
+
+/// The answer to a model query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelResult {
+    Sat(Model),
+    Unsat,
+    Unknown(UnknownReason),
+}
+
+/// A query the solver layer cannot pose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SmtError {
+    /// The formula is ill-sorted.
+    IllSorted(SortCheckError),
+    /// The formula still contains a liquid unknown; solutions must be applied first.
+    UnsolvedUnknown(Symbol),
+    /// An internal invariant of the encoding failed (a bug in this module).
+    Encoding(String),
+}
+
+impl fmt::Display for SmtError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SmtError::IllSorted(err) => write!(f, "cannot send to the solver: {err}"),
+            SmtError::UnsolvedUnknown(name) => {
+                write!(
+                    f,
+                    "cannot send to the solver: unknown `{name}` is not solved"
+                )
+            }
+            SmtError::Encoding(what) => write!(f, "SMT encoding failed: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for SmtError {}
+
+/// A snapshot of the solver statistics.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SmtStats {
+    /// Calls to the public query functions.
+    pub queries: u64,
+    /// Queries answered from the cache.
+    pub cache_hits: u64,
+    /// Individual Z3 `check` calls (a core or MUS query makes several).
+    pub solver_calls: u64,
+    /// Z3 checks that answered `unknown`, of which `timeouts` ran out of time.
+    pub unknowns: u64,
+    pub timeouts: u64,
+    /// Wall-clock time spent inside Z3 checks.
+    pub time_in_z3: Duration,
+}
+
+#[derive(Default)]
+struct Counters {
+    queries: AtomicU64,
+    cache_hits: AtomicU64,
+    solver_calls: AtomicU64,
+    unknowns: AtomicU64,
+    timeouts: AtomicU64,
+    z3_nanos: AtomicU64,
+}
+
+#[derive(Clone)]
+struct CachedAnswer {
+    answer: Satisfiability,
+    timeout: Option<Duration>,
+}
+
+#[derive(Default)]
+struct Shared {
+    cache: Mutex<FxHashMap<Formula, CachedAnswer>>,
+    counters: Counters,
+}
+
+/// A handle to the SMT layer. Clones share the cache and the statistics.
+#[derive(Clone)]
+pub struct SmtSolver {
+    config: SmtConfig,
+    shared: Arc<Shared>,
+}
+
+impl Default for SmtSolver {
+    fn default() -> SmtSolver {
+        SmtSolver::new(SmtConfig::default())
+    }
+}
+
+impl fmt::Debug for SmtSolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtSolver")
+            .field("config", &self.config)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl SmtSolver {
+    pub fn new(config: SmtConfig) -> SmtSolver {
+        SmtSolver {
+            config,
+            shared: Arc::default(),
+        }
+    }
+
+    pub fn config(&self) -> &SmtConfig {
+        &self.config
+    }
+
+    /// A handle with another timeout that shares this one's cache and statistics.
+    pub fn with_timeout(&self, timeout: Option<Duration>) -> SmtSolver {
+        SmtSolver {
+            config: SmtConfig {
+                timeout,
+                ..self.config.clone()
+            },
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// The statistics so far (of this handle and all its clones).
+    pub fn stats(&self) -> SmtStats {
+        let c = &self.shared.counters;
+        SmtStats {
+            queries: c.queries.load(Ordering::Relaxed),
+            cache_hits: c.cache_hits.load(Ordering::Relaxed),
+            solver_calls: c.solver_calls.load(Ordering::Relaxed),
+            unknowns: c.unknowns.load(Ordering::Relaxed),
+            timeouts: c.timeouts.load(Ordering::Relaxed),
+            time_in_z3: Duration::from_nanos(c.z3_nanos.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// Empties the query cache (statistics are kept).
+    pub fn clear_cache(&self) {
+        self.lock_cache().clear();
+    }
+
+    /// Is `f` satisfiable?
+    pub fn check_sat(&self, f: &Formula) -> Result<Satisfiability, SmtError> {
+        self.count_query();
+        if let Some(answer) = self.cached(f) {
+            return Ok(answer);
+        }
+        let mut session = Session::new(self);
+        let assertion = session.encoder.encode_bool(f)?;
+        session.solver.assert(&assertion);
+        let answer = session.check(&[]);
+        self.store(f, &answer);
+        Ok(answer)
+    }
+
+    /// Is `f` valid (true under every assignment)?
+    pub fn check_valid(&self, f: &Formula) -> Result<Validity, SmtError> {
+        Ok(match self.check_sat(&Formula::not(f.clone()))? {
+            Satisfiability::Unsat => Validity::Valid,
+            Satisfiability::Sat => Validity::Invalid,
+            Satisfiability::Unknown(reason) => Validity::Unknown(reason),
+        })
+    }
+
+    /// Does the conjunction of `assumptions` imply `goal`?
+    pub fn check_implication(
+        &self,
+        assumptions: &[Formula],
+        goal: &Formula,
+    ) -> Result<Validity, SmtError> {
+        let premise = Formula::conjunction(assumptions.iter().cloned());
+        self.check_valid(&Formula::implies(premise, goal.clone()))
+    }
+
+    /// Whether `f` is proved valid; `false` when it is invalid or undecided.
+    pub fn is_valid(&self, f: &Formula) -> Result<bool, SmtError> {
+        Ok(self.check_valid(f)?.is_valid())
+    }
+
+    /// Whether `f` may be satisfiable; `true` when it is satisfiable or undecided.
+    pub fn is_sat(&self, f: &Formula) -> Result<bool, SmtError> {
+        Ok(self.check_sat(f)?.may_be_sat())
+    }
+
+    /// Whether `assumptions` are proved to imply `goal`.
+    pub fn implies(&self, assumptions: &[Formula], goal: &Formula) -> Result<bool, SmtError> {
+        Ok(self.check_implication(assumptions, goal)?.is_valid())
+    }
+
+    /// A model of `f`, if it is satisfiable.
+    pub fn model(&self, f: &Formula) -> Result<ModelResult, SmtError> {
+        self.count_query();
+        let mut session = Session::new(self);
+        let assertion = session.encoder.encode_bool(f)?;
+        session.solver.assert(&assertion);
+        Ok(match session.check(&[]) {
+            Satisfiability::Sat => match session.solver.get_model() {
+                Some(z3_model) => ModelResult::Sat(model::read_model(&z3_model, &session.encoder)),
+                None => ModelResult::Unknown(UnknownReason::Other("Z3 gave no model".to_owned())),
+            },
+            Satisfiability::Unsat => ModelResult::Unsat,
+            Satisfiability::Unknown(reason) => ModelResult::Unknown(reason),
+        })
+    }
+
+    /// A counterexample to the validity of `f`: a model of `!f`. `Unsat` means valid.
+    pub fn counterexample(&self, f: &Formula) -> Result<ModelResult, SmtError> {
+        self.model(&Formula::not(f.clone()))
+    }
+
+    fn count_query(&self) {
+        self.shared.counters.queries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, FxHashMap<Formula, CachedAnswer>> {
+        // The cache holds plain answers; a panic elsewhere cannot leave it inconsistent.
+        self.shared
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn cached(&self, f: &Formula) -> Option<Satisfiability> {
+        if !self.config.cache {
+            return None;
+        }
+        let entry = self.lock_cache().get(f).cloned()?;
+        let usable = match entry.answer {
+            Satisfiability::Unknown(_) => match (entry.timeout, self.config.timeout) {
+                (_, None) => entry.timeout.is_none(),
+                (None, Some(_)) => true,
+                (Some(then), Some(now)) => now <= then,
+            },
+            _ => true,
+        };
+        if usable {
+            self.shared
+                .counters
+                .cache_hits
+                .fetch_add(1, Ordering::Relaxed);
+            Some(entry.answer)
+        } else {
+            None
+        }
+    }
+
+    fn store(&self, f: &Formula, answer: &Satisfiability) {
+        if self.config.cache {
+            let entry = CachedAnswer {
+                answer: answer.clone(),
+                timeout: self.config.timeout,
+            };
+            self.lock_cache().insert(f.clone(), entry);
+        }
+    }
+}
+
+/// The Z3 side of one query: a fresh solver in this thread's context and an encoder.
+struct Session<'a> {
+    owner: &'a SmtSolver,
+    solver: z3::Solver,
+    encoder: Encoder,
+}
+
+impl<'a> Session<'a> {
+    fn new(owner: &'a SmtSolver) -> Session<'a> {
+        let solver = z3::Solver::new();
+        let mut params = z3::Params::new();
+        // Synquid's setting: quantifiers are handled by E-matching only.
+        params.set_bool("mbqi", false);
+        if let Some(timeout) = owner.config.timeout {
+            let millis = u32::try_from(timeout.as_millis())
+                .unwrap_or(u32::MAX)
+                .max(1);
+            params.set_u32("timeout", millis);
+        }
+        solver.set_params(&params);
+        Session {
+            owner,
+            solver,
+            encoder: Encoder::default(),
+        }
+    }
+
+    /// One Z3 check under the given assumption literals, counted and timed.
+    fn check(&self, assumptions: &[Bool]) -> Satisfiability {
+        let counters = &self.owner.shared.counters;
+        let start = Instant::now();
+        let result = if assumptions.is_empty() {
+            self.solver.check()
+        } else {
+            self.solver.check_assumptions(assumptions)
+        };
+        let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        counters.z3_nanos.fetch_add(nanos, Ordering::Relaxed);
+        counters.solver_calls.fetch_add(1, Ordering::Relaxed);
+        match result {
+            z3::SatResult::Sat => Satisfiability::Sat,
+            z3::SatResult::Unsat => Satisfiability::Unsat,
+            z3::SatResult::Unknown => {
+                counters.unknowns.fetch_add(1, Ordering::Relaxed);
+                let reason = self.solver.get_reason_unknown().unwrap_or_default();
+                if reason.contains("timeout") || reason.contains("canceled") {
+                    counters.timeouts.fetch_add(1, Ordering::Relaxed);
+                    Satisfiability::Unknown(UnknownReason::Timeout)
+                } else {
+                    Satisfiability::Unknown(UnknownReason::Other(reason))
+                }
+            }
+        }
+    }
+}

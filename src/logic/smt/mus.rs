@@ -1,0 +1,241 @@
+//! Unsat cores and minimal unsatisfiable subsets (MUSes).
+//!
+//! These back the MUS-based Horn solver (synthesis-algorithm.md (d)): finding the
+//! weakest conjunctions of qualifiers `Q` with `A ∧ Q ⇒ r` valid is finding the MUSes of
+//! `{¬r} ∪ quals` under the hard assumption `A` that contain `¬r`.
+//!
+//! Each *soft* formula `f_i` gets a fresh Boolean literal `b_i` and the solver receives
+//! `b_i ⇒ f_i`; checking under the assumptions `b_i` of a subset tests that subset, and
+//! Z3's unsat core names a subset that is already unsatisfiable. Answers are indices into
+//! the soft list, in increasing order.
+//!
+//! * [`SmtSolver::unsat_core`] returns Z3's core, which need not be minimal.
+//! * [`SmtSolver::minimal_unsat_subset`] shrinks it by deletion: drop one element, and if
+//!   the rest is still unsatisfiable, continue from *its* core. An element whose removal
+//!   makes the set satisfiable stays necessary in every subset, so one pass suffices.
+//! * [`SmtSolver::all_minimal_unsat_subsets`] enumerates every MUS with MARCO (Liffiton
+//!   et al.): a second, purely Boolean "map" solver proposes unexplored subsets; an
+//!   unsatisfiable one is shrunk to a MUS and its supersets are blocked, a satisfiable one
+//!   is grown to a maximal satisfiable subset and its subsets are blocked.
+//!
+//! If a check times out during shrinking, the element is kept: the answer is still an
+//! unsatisfiable subset, but may not be minimal. MARCO reports the same situation through
+//! [`MusEnumeration::complete`].
+
+use z3::ast::Bool;
+
+use super::{Satisfiability, Session, SmtError, SmtSolver, UnknownReason};
+use crate::logic::Formula;
+
+/// The answer to a core query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CoreResult {
+    /// The hard and soft formulas together are satisfiable.
+    Sat,
+    /// The hard formulas with these soft formulas (indices) are unsatisfiable.
+    Unsat(Vec<usize>),
+    Unknown(UnknownReason),
+}
+
+/// All minimal unsatisfiable subsets found, as sorted index lists in discovery order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MusEnumeration {
+    pub muses: Vec<Vec<usize>>,
+    /// False when some check was undecided, so some MUS may be missing or non-minimal.
+    pub complete: bool,
+}
+
+/// A session with the hard formulas asserted and one control literal per soft formula.
+struct Tracked<'a> {
+    session: Session<'a>,
+    lits: Vec<Bool>,
+}
+
+impl Tracked<'_> {
+    fn check(&self, subset: &[usize]) -> Satisfiability {
+        let assumptions: Vec<Bool> = subset.iter().map(|&i| self.lits[i].clone()).collect();
+        self.session.check(&assumptions)
+    }
+
+    /// The core of the last unsatisfiable check, as sorted soft indices.
+    fn core(&self) -> Vec<usize> {
+        let core = self.session.solver.get_unsat_core();
+        let mut indices: Vec<usize> = (0..self.lits.len())
+            .filter(|&i| core.iter().any(|c| *c == self.lits[i]))
+            .collect();
+        indices.sort_unstable();
+        indices
+    }
+
+    /// Shrinks an unsatisfiable subset by deletion. Returns the subset and whether it is
+    /// known to be minimal.
+    fn shrink(&self, mut kept: Vec<usize>) -> (Vec<usize>, bool) {
+        let mut minimal = true;
+        let mut i = 0;
+        while i < kept.len() {
+            let candidate: Vec<usize> = kept
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, &k)| k)
+                .collect();
+            match self.check(&candidate) {
+                Satisfiability::Unsat => {
+                    // Necessary elements (the first `i`) are in every unsatisfiable
+                    // subset, so the core keeps them in place.
+                    let core = self.core();
+                    kept = candidate.into_iter().filter(|k| core.contains(k)).collect();
+                }
+                Satisfiability::Sat => i += 1,
+                Satisfiability::Unknown(_) => {
+                    minimal = false;
+                    i += 1;
+                }
+            }
+        }
+        (kept, minimal)
+    }
+}
+
+impl SmtSolver {
+    fn tracked(&self, hard: &[Formula], soft: &[Formula]) -> Result<Tracked<'_>, SmtError> {
+        let mut session = Session::new(self);
+        for f in hard {
+            let assertion = session.encoder.encode_bool(f)?;
+            session.solver.assert(&assertion);
+        }
+        let mut lits = Vec::with_capacity(soft.len());
+        for (i, f) in soft.iter().enumerate() {
+            let lit = Bool::new_const(format!("!soft{i}"));
+            let assertion = session.encoder.encode_bool(f)?;
+            session.solver.assert(lit.implies(&assertion));
+            lits.push(lit);
+        }
+        Ok(Tracked { session, lits })
+    }
+
+    /// Is `hard ∧ soft` unsatisfiable, and if so, which soft formulas suffice (together
+    /// with all hard ones)? The core need not be minimal.
+    pub fn unsat_core(&self, hard: &[Formula], soft: &[Formula]) -> Result<CoreResult, SmtError> {
+        self.count_query();
+        let tracked = self.tracked(hard, soft)?;
+        let all: Vec<usize> = (0..soft.len()).collect();
+        Ok(match tracked.check(&all) {
+            Satisfiability::Sat => CoreResult::Sat,
+            Satisfiability::Unsat => CoreResult::Unsat(tracked.core()),
+            Satisfiability::Unknown(reason) => CoreResult::Unknown(reason),
+        })
+    }
+
+    /// Like [`SmtSolver::unsat_core`], with the core shrunk to a minimal unsatisfiable
+    /// subset (minimal unless a shrinking check was undecided).
+    pub fn minimal_unsat_subset(
+        &self,
+        hard: &[Formula],
+        soft: &[Formula],
+    ) -> Result<CoreResult, SmtError> {
+        self.count_query();
+        let tracked = self.tracked(hard, soft)?;
+        let all: Vec<usize> = (0..soft.len()).collect();
+        Ok(match tracked.check(&all) {
+            Satisfiability::Sat => CoreResult::Sat,
+            Satisfiability::Unsat => CoreResult::Unsat(tracked.shrink(tracked.core()).0),
+            Satisfiability::Unknown(reason) => CoreResult::Unknown(reason),
+        })
+    }
+
+    /// Every minimal subset of `soft` that is unsatisfiable together with `hard`. With
+    /// `required = Some(i)`, only the MUSes containing soft formula `i` are returned (and
+    /// only subsets containing it are explored).
+    pub fn all_minimal_unsat_subsets(
+        &self,
+        hard: &[Formula],
+        soft: &[Formula],
+        required: Option<usize>,
+    ) -> Result<MusEnumeration, SmtError> {
+        if let Some(index) = required.filter(|&i| i >= soft.len()) {
+            return Err(SmtError::Encoding(format!(
+                "required soft formula {index} of only {}",
+                soft.len()
+            )));
+        }
+        self.count_query();
+        let tracked = self.tracked(hard, soft)?;
+        let map = Session::new(self);
+        let map_lits: Vec<Bool> = (0..soft.len())
+            .map(|i| Bool::new_const(format!("!map{i}")))
+            .collect();
+        if let Some(index) = required {
+            map.solver.assert(&map_lits[index]);
+        }
+        let mut out = MusEnumeration {
+            muses: Vec::new(),
+            complete: true,
+        };
+        loop {
+            match map.check(&[]) {
+                Satisfiability::Unsat => break,
+                Satisfiability::Unknown(_) => {
+                    out.complete = false;
+                    break;
+                }
+                Satisfiability::Sat => {}
+            }
+            let Some(seed_model) = map.solver.get_model() else {
+                out.complete = false;
+                break;
+            };
+            // Literals the map model leaves open default to true: larger seeds first.
+            let seed: Vec<usize> = (0..soft.len())
+                .filter(|&i| {
+                    seed_model
+                        .eval(&map_lits[i], false)
+                        .and_then(|b| b.as_bool())
+                        .unwrap_or(true)
+                })
+                .collect();
+            match tracked.check(&seed) {
+                Satisfiability::Unsat => {
+                    let (mus, minimal) = tracked.shrink(tracked.core());
+                    out.complete &= minimal;
+                    // No superset of a MUS is worth exploring.
+                    map.solver
+                        .assert(any(mus.iter().map(|&i| map_lits[i].not())));
+                    if required.is_none_or(|r| mus.contains(&r)) {
+                        out.muses.push(mus);
+                    }
+                }
+                result => {
+                    let mut satisfiable = seed;
+                    if result == Satisfiability::Sat {
+                        for extra in 0..soft.len() {
+                            if satisfiable.contains(&extra) {
+                                continue;
+                            }
+                            let mut bigger = satisfiable.clone();
+                            bigger.push(extra);
+                            if tracked.check(&bigger) == Satisfiability::Sat {
+                                satisfiable = bigger;
+                            }
+                        }
+                    } else {
+                        out.complete = false;
+                    }
+                    // No subset of a satisfiable set is worth exploring.
+                    let outside = (0..soft.len()).filter(|i| !satisfiable.contains(i));
+                    map.solver.assert(any(outside.map(|i| map_lits[i].clone())));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn any(lits: impl Iterator<Item = Bool>) -> Bool {
+    let lits: Vec<Bool> = lits.collect();
+    if lits.is_empty() {
+        Bool::from_bool(false)
+    } else {
+        Bool::or(&lits)
+    }
+}

@@ -1,0 +1,523 @@
+//! Substitution and the variable-level queries on formulas.
+//!
+//! Every rewriting function here returns its input *unchanged* (the same allocation)
+//! when nothing changes, so unchanged subtrees stay shared and formula equality stays on
+//! its pointer fast path.
+//!
+//! **Capture avoidance.** Substituting under `forall x. φ` drops any binding for `x`, and
+//! if a replacement mentions a free `x`, the bound variable is renamed first to a fresh
+//! `x'n` (the first `n` that clashes with nothing). Names are derived from the formula
+//! only, so renaming is deterministic.
+//!
+//! **Unknowns.** A liquid unknown `U` stands for a conjunction of qualifiers that is not
+//! known yet. Substituting into it composes the substitution into its pending one: `U σ`
+//! under `θ` becomes `U (σ;θ)`, which maps each `x` of `σ` to `σ(x)θ` and keeps the
+//! bindings of `θ` for the other variables. Like Synquid, the free-variable queries do not
+//! look inside unknowns: their variables are not known until the unknown is solved.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::formula::{BinOp, Formula, Kind, Substitution, UnOp};
+use super::{Sort, SortSubst, Symbol};
+
+/// A sorted variable, as returned by [`Formula::free_vars`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Variable {
+    pub name: Symbol,
+    pub sort: Sort,
+}
+
+impl Variable {
+    pub fn new(name: impl Into<Symbol>, sort: Sort) -> Variable {
+        Variable {
+            name: name.into(),
+            sort,
+        }
+    }
+
+    /// The variable as a formula.
+    pub fn to_formula(&self) -> Formula {
+        Formula::var(self.name, self.sort.clone())
+    }
+}
+
+/// The name of the `i`-th parameter of a predicate body: `_0`, `_1`, ...
+pub fn pred_param(i: usize) -> Symbol {
+    Symbol::intern(&format!("_{i}"))
+}
+
+impl Substitution {
+    /// The composition "first `self`, then `then`": applying the result equals applying
+    /// `self` and then `then`.
+    pub fn then(&self, then: &Substitution) -> Substitution {
+        if then.is_empty() {
+            return self.clone();
+        }
+        let mut out: Substitution = self
+            .iter()
+            .map(|(name, value)| (name, value.substitute(then)))
+            .collect();
+        for (name, value) in then.iter() {
+            if !self.contains(name) {
+                out.insert(name, value.clone());
+            }
+        }
+        out
+    }
+}
+
+impl Formula {
+    /// Rebuilds the node with each child replaced by `f(child)`; returns `self` when every
+    /// child comes back pointer-equal. Quantifier bodies are children too, so callers
+    /// that care about binding must handle [`Kind::All`] themselves.
+    pub fn map_children(&self, mut f: impl FnMut(&Formula) -> Formula) -> Formula {
+        let mut changed = false;
+        let mut go = |child: &Formula| {
+            let new = f(child);
+            changed |= !new.ptr_eq(child);
+            new
+        };
+        let kind = match self.kind() {
+            Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => {
+                return self.clone();
+            }
+            Kind::Unary(op, x) => Kind::Unary(*op, go(x)),
+            Kind::Binary(op, l, r) => {
+                let l = go(l);
+                Kind::Binary(*op, l, go(r))
+            }
+            Kind::Ite(c, t, e) => {
+                let c = go(c);
+                let t = go(t);
+                Kind::Ite(c, t, go(e))
+            }
+            Kind::Pred { name, sort, args } => Kind::Pred {
+                name: *name,
+                sort: sort.clone(),
+                args: args.iter().map(&mut go).collect(),
+            },
+            Kind::Cons { name, sort, args } => Kind::Cons {
+                name: *name,
+                sort: sort.clone(),
+                args: args.iter().map(&mut go).collect(),
+            },
+            Kind::All { var, sort, body } => Kind::All {
+                var: *var,
+                sort: sort.clone(),
+                body: go(body),
+            },
+            Kind::SetLit { elem, elems } => Kind::SetLit {
+                elem: elem.clone(),
+                elems: elems.iter().map(&mut go).collect(),
+            },
+        };
+        if changed {
+            Formula::new(kind)
+        } else {
+            self.clone()
+        }
+    }
+
+    /// Replaces free variables by formulas (by name, whatever their sort), composing into
+    /// the pending substitutions of unknowns and avoiding capture under quantifiers.
+    pub fn substitute(&self, subst: &Substitution) -> Formula {
+        if subst.is_empty() {
+            return self.clone();
+        }
+        match self.kind() {
+            Kind::Var { name, .. } => subst.get(*name).cloned().unwrap_or_else(|| self.clone()),
+            Kind::Unknown {
+                name,
+                subst: pending,
+            } => Formula::unknown_with(*name, pending.then(subst)),
+            Kind::All { var, sort, body } => {
+                substitute_under_binder(*var, sort, body, subst).unwrap_or_else(|| self.clone())
+            }
+            _ => self.map_children(|child| child.substitute(subst)),
+        }
+    }
+
+    /// Replaces one variable, by name.
+    pub fn substitute_var(&self, name: impl Into<Symbol>, value: Formula) -> Formula {
+        self.substitute(&Substitution::single(name, value))
+    }
+
+    /// Whether a variable of this name occurs free (outside unknowns).
+    pub fn has_free_var(&self, name: Symbol) -> bool {
+        match self.kind() {
+            Kind::Var { name: n, .. } => *n == name,
+            Kind::All { var, body, .. } => *var != name && body.has_free_var(name),
+            _ => self
+                .children()
+                .into_iter()
+                .any(|child| child.has_free_var(name)),
+        }
+    }
+
+    /// The free variables with their sorts (outside unknowns).
+    pub fn free_vars(&self) -> BTreeSet<Variable> {
+        let mut out = BTreeSet::new();
+        self.collect_free_vars(&mut Vec::new(), &mut out);
+        out
+    }
+
+    fn collect_free_vars(&self, bound: &mut Vec<Symbol>, out: &mut BTreeSet<Variable>) {
+        match self.kind() {
+            Kind::Var { name, sort } => {
+                if !bound.contains(name) {
+                    out.insert(Variable::new(*name, sort.clone()));
+                }
+            }
+            Kind::All { var, body, .. } => {
+                bound.push(*var);
+                body.collect_free_vars(bound, out);
+                bound.pop();
+            }
+            _ => self
+                .children()
+                .into_iter()
+                .for_each(|child| child.collect_free_vars(bound, out)),
+        }
+    }
+
+    /// The names of the free variables.
+    pub fn free_var_names(&self) -> BTreeSet<Symbol> {
+        self.free_vars().into_iter().map(|var| var.name).collect()
+    }
+
+    /// The names of the unknowns occurring in the formula.
+    pub fn unknowns(&self) -> BTreeSet<Symbol> {
+        let mut out = BTreeSet::new();
+        self.visit(&mut |fml| {
+            if let Kind::Unknown { name, .. } = fml.kind() {
+                out.insert(*name);
+            }
+        });
+        out
+    }
+
+    /// Whether the formula contains an unknown.
+    pub fn has_unknowns(&self) -> bool {
+        match self.kind() {
+            Kind::Unknown { .. } => true,
+            _ => self.children().into_iter().any(Formula::has_unknowns),
+        }
+    }
+
+    /// The unknowns occurring positively and negatively. Negation and the premise of an
+    /// implication flip polarity; `<==>`, `==`/`!=` between Booleans and the condition of
+    /// an `if` count both ways.
+    pub fn pos_neg_unknowns(&self) -> (BTreeSet<Symbol>, BTreeSet<Symbol>) {
+        let mut pos = BTreeSet::new();
+        let mut neg = BTreeSet::new();
+        self.polarity(true, false, &mut pos, &mut neg);
+        (pos, neg)
+    }
+
+    fn polarity(
+        &self,
+        positive: bool,
+        both: bool,
+        pos: &mut BTreeSet<Symbol>,
+        neg: &mut BTreeSet<Symbol>,
+    ) {
+        match self.kind() {
+            Kind::Unknown { name, .. } => {
+                if positive || both {
+                    pos.insert(*name);
+                }
+                if !positive || both {
+                    neg.insert(*name);
+                }
+            }
+            Kind::Unary(UnOp::Not, x) => x.polarity(!positive, both, pos, neg),
+            Kind::Binary(BinOp::Implies, l, r) => {
+                l.polarity(!positive, both, pos, neg);
+                r.polarity(positive, both, pos, neg);
+            }
+            Kind::Binary(BinOp::And | BinOp::Or, l, r) => {
+                l.polarity(positive, both, pos, neg);
+                r.polarity(positive, both, pos, neg);
+            }
+            Kind::Ite(c, t, e) => {
+                c.polarity(positive, true, pos, neg);
+                t.polarity(positive, both, pos, neg);
+                e.polarity(positive, both, pos, neg);
+            }
+            Kind::All { body, .. } => body.polarity(positive, both, pos, neg),
+            _ => self
+                .children()
+                .into_iter()
+                .for_each(|child| child.polarity(positive, true, pos, neg)),
+        }
+    }
+
+    /// Replaces each application `p t0 .. tk` of a predicate in `preds` by the predicate's
+    /// body with its parameters `_0 .. _k` replaced by the arguments.
+    pub fn substitute_predicates(&self, preds: &BTreeMap<Symbol, Formula>) -> Formula {
+        if preds.is_empty() {
+            return self.clone();
+        }
+        match self.kind() {
+            Kind::Pred { name, args, .. } if preds.contains_key(name) => {
+                let args: Vec<Formula> = args
+                    .iter()
+                    .map(|arg| arg.substitute_predicates(preds))
+                    .collect();
+                let params: Substitution = args
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, arg)| (pred_param(i), arg))
+                    .collect();
+                preds
+                    .get(name)
+                    .map_or_else(|| self.clone(), |body| body.substitute(&params))
+            }
+            _ => self.map_children(|child| child.substitute_predicates(preds)),
+        }
+    }
+
+    /// Replaces each unknown `U σ` for which `valuation(U)` answers `Some(φ)` by `φσ`.
+    pub fn substitute_unknowns(&self, valuation: &impl Fn(Symbol) -> Option<Formula>) -> Formula {
+        match self.kind() {
+            Kind::Unknown { name, subst } => {
+                valuation(*name).map_or_else(|| self.clone(), |value| value.substitute(subst))
+            }
+            _ => self.map_children(|child| child.substitute_unknowns(valuation)),
+        }
+    }
+
+    /// Rewrites every sort annotation in the formula (variables, applications,
+    /// quantifiers, set literals, pending substitutions).
+    pub fn map_sorts(&self, f: &impl Fn(&Sort) -> Sort) -> Formula {
+        let kind = match self.kind() {
+            Kind::Var { name, sort } => Kind::Var {
+                name: *name,
+                sort: f(sort),
+            },
+            Kind::Unknown { name, subst } => Kind::Unknown {
+                name: *name,
+                subst: subst
+                    .iter()
+                    .map(|(x, value)| (x, value.map_sorts(f)))
+                    .collect(),
+            },
+            Kind::Pred { name, sort, args } => Kind::Pred {
+                name: *name,
+                sort: f(sort),
+                args: args.iter().map(|arg| arg.map_sorts(f)).collect(),
+            },
+            Kind::Cons { name, sort, args } => Kind::Cons {
+                name: *name,
+                sort: f(sort),
+                args: args.iter().map(|arg| arg.map_sorts(f)).collect(),
+            },
+            Kind::All { var, sort, body } => Kind::All {
+                var: *var,
+                sort: f(sort),
+                body: body.map_sorts(f),
+            },
+            Kind::SetLit { elem, elems } => Kind::SetLit {
+                elem: f(elem),
+                elems: elems.iter().map(|e| e.map_sorts(f)).collect(),
+            },
+            _ => return self.map_children(|child| child.map_sorts(f)),
+        };
+        let rebuilt = Formula::new(kind);
+        if rebuilt == *self {
+            self.clone()
+        } else {
+            rebuilt
+        }
+    }
+
+    /// Applies a sort-variable substitution to every sort in the formula.
+    pub fn apply_sort_subst(&self, subst: &SortSubst) -> Formula {
+        if subst.is_empty() {
+            return self.clone();
+        }
+        self.map_sorts(&|sort| sort.apply(subst))
+    }
+
+    /// Replaces rigid type variables in every sort of the formula.
+    pub fn substitute_type_vars(&self, subst: &BTreeMap<Symbol, Sort>) -> Formula {
+        if subst.is_empty() {
+            return self.clone();
+        }
+        self.map_sorts(&|sort| sort.substitute_type_vars(subst))
+    }
+
+    /// Calls `f` on every node, parents before children.
+    pub fn visit(&self, f: &mut impl FnMut(&Formula)) {
+        f(self);
+        self.children().into_iter().for_each(|child| child.visit(f));
+    }
+}
+
+/// Substitutes under `forall var: sort. body`. Returns `None` when nothing changes.
+fn substitute_under_binder(
+    var: Symbol,
+    sort: &Sort,
+    body: &Formula,
+    subst: &Substitution,
+) -> Option<Formula> {
+    // Bindings for the bound variable do not apply inside. Bindings for variables that
+    // do not occur in the body are irrelevant, unless the body holds unknowns, whose
+    // pending substitutions must see every binding.
+    let keep_all = body.has_unknowns();
+    let relevant: Substitution = subst
+        .iter()
+        .filter(|(name, _)| *name != var && (keep_all || body.has_free_var(*name)))
+        .map(|(name, value)| (name, value.clone()))
+        .collect();
+    if relevant.is_empty() {
+        return None;
+    }
+    let captures = relevant.iter().any(|(_, value)| value.has_free_var(var));
+    let (var, body) = if captures {
+        let mut avoid = body.free_var_names();
+        for (name, value) in relevant.iter() {
+            avoid.insert(name);
+            avoid.extend(value.free_var_names());
+        }
+        let fresh = fresh_name(var, &avoid);
+        (
+            fresh,
+            body.substitute_var(var, Formula::var(fresh, sort.clone())),
+        )
+    } else {
+        (var, body.clone())
+    };
+    Some(Formula::new(Kind::All {
+        var,
+        sort: sort.clone(),
+        body: body.substitute(&relevant),
+    }))
+}
+
+/// The first of `x'1`, `x'2`, ... not in `avoid`.
+fn fresh_name(base: Symbol, avoid: &BTreeSet<Symbol>) -> Symbol {
+    (1u32..)
+        .map(|n| Symbol::intern(&format!("{base}'{n}")))
+        .find(|candidate| !avoid.contains(candidate))
+        .expect("an unbounded sequence of distinct names always has one outside a finite set")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(name: &str) -> Formula {
+        Formula::var(name, Sort::Int)
+    }
+
+    #[test]
+    fn substitution_replaces_free_variables_and_keeps_sharing() {
+        let f = Formula::lt(int("x"), Formula::plus(int("y"), Formula::int(1)));
+        let g = f.substitute_var("x", int("z"));
+        assert_eq!(g.to_string(), "z < y + 1");
+        let untouched = f.substitute_var("w", int("z"));
+        assert!(untouched.ptr_eq(&f), "no change keeps the same allocation");
+    }
+
+    #[test]
+    fn substitution_avoids_capture() {
+        // forall y. x < y, with x := y + 1: the bound y must be renamed.
+        let f = Formula::all("y", Sort::Int, Formula::lt(int("x"), int("y")));
+        let g = f.substitute_var("x", Formula::plus(int("y"), Formula::int(1)));
+        assert_eq!(g.to_string(), "forall y'1: Int. y + 1 < y'1");
+        // The bound variable itself is never replaced.
+        let h = f.substitute_var("y", Formula::int(0));
+        assert!(h.ptr_eq(&f));
+        assert_eq!(g.free_var_names(), BTreeSet::from([Symbol::intern("y")]));
+    }
+
+    #[test]
+    fn substitution_composes_into_unknowns() {
+        let u = Formula::unknown_with("U0", Substitution::single("x", int("y")));
+        let theta: Substitution = [
+            (Symbol::intern("y"), int("z")),
+            (Symbol::intern("w"), int("v")),
+        ]
+        .into_iter()
+        .collect();
+        let Kind::Unknown { subst, .. } = u.substitute(&theta).kind().clone() else {
+            panic!("substitution keeps an unknown an unknown");
+        };
+        assert_eq!(subst.get(Symbol::intern("x")), Some(&int("z")));
+        assert_eq!(subst.get(Symbol::intern("w")), Some(&int("v")));
+        assert_eq!(subst.get(Symbol::intern("y")), Some(&int("z")));
+        // Reading the valuation applies the composed substitution.
+        let valuation = |_: Symbol| Some(Formula::le(int("x"), int("w")));
+        assert_eq!(
+            u.substitute(&theta)
+                .substitute_unknowns(&valuation)
+                .to_string(),
+            "z <= v"
+        );
+    }
+
+    #[test]
+    fn free_variables_respect_binders_and_sorts() {
+        let xs = Formula::var("xs", Sort::data("List", [Sort::Int]));
+        let elems = Formula::pred("elems", Sort::set(Sort::Int), vec![xs.clone()]);
+        let body = Formula::implies(
+            Formula::member(int("e"), elems),
+            Formula::lt(int("e"), int("n")),
+        );
+        let f = Formula::all("e", Sort::Int, body);
+        let vars: Vec<String> = f
+            .free_vars()
+            .iter()
+            .map(|v| format!("{}:{}", v.name, v.sort))
+            .collect();
+        assert_eq!(vars, vec!["n:Int", "xs:List Int"]);
+    }
+
+    #[test]
+    fn unknown_polarity() {
+        let f = Formula::implies(
+            Formula::and(Formula::unknown("C0"), Formula::not(Formula::unknown("U1"))),
+            Formula::unknown("U2"),
+        );
+        let (pos, neg) = f.pos_neg_unknowns();
+        let names =
+            |set: BTreeSet<Symbol>| set.into_iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(names(pos), vec!["U1", "U2"]);
+        assert_eq!(names(neg), vec!["C0"]);
+        assert_eq!(f.unknowns().len(), 3);
+    }
+
+    #[test]
+    fn predicate_substitution_instantiates_parameters() {
+        // p :: Int -> Int -> Bool := _0 <= _1, applied as p x (y + 1).
+        let body = Formula::le(int("_0"), int("_1"));
+        let app = Formula::pred(
+            "p",
+            Sort::Bool,
+            vec![int("x"), Formula::plus(int("y"), Formula::int(1))],
+        );
+        let preds = BTreeMap::from([(Symbol::intern("p"), body)]);
+        let f = Formula::and(app, Formula::var("q", Sort::Bool));
+        assert_eq!(
+            f.substitute_predicates(&preds).to_string(),
+            "x <= y + 1 && q"
+        );
+    }
+
+    #[test]
+    fn sort_rewriting_reaches_every_annotation() {
+        let a = Sort::var("a");
+        let f = Formula::member(
+            Formula::var("x", a.clone()),
+            Formula::set_lit(a.clone(), vec![]),
+        );
+        let g = f.substitute_type_vars(&BTreeMap::from([(Symbol::intern("a"), Sort::Int)]));
+        assert_eq!(
+            g,
+            Formula::member(int("x"), Formula::set_lit(Sort::Int, vec![]))
+        );
+        let same = f.substitute_type_vars(&BTreeMap::from([(Symbol::intern("b"), Sort::Int)]));
+        assert!(same.ptr_eq(&f));
+    }
+}
