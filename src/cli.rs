@@ -81,11 +81,21 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Verify the functions that have bodies against their refinement types. (Not implemented yet.)
-    #[command(after_help = "Example:\n  rsynth check examples/list-replicate.sq")]
+    /// Verify the functions that have bodies against their refinement types.
+    ///
+    /// Today this parses and resolves the files (names, synonyms, sorts, measures) and
+    /// reports every error; verification itself is not implemented yet, so a file
+    /// without errors exits with 3 ("not verified"), never with 0.
+    #[command(
+        after_help = "Example:\n  rsynth check examples/list-length.sq\n  rsynth check --resolved examples/sorted-insert.sq"
+    )]
     Check {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Print the resolved program: every signature with synonyms expanded and
+        /// quantifiers explicit.
+        #[arg(long)]
+        resolved: bool,
     },
     /// Fill every `??` hole with a program that provably meets its type. (Not implemented yet.)
     #[command(after_help = "Example:\n  rsynth fill examples/list-replicate.sq --emit rust")]
@@ -122,7 +132,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Parse { files, tree } => parse_command(&mut out, &files, tree),
         Command::Fmt { file, write, check } => fmt_command(&mut out, &file, write, check),
-        Command::Check { .. } => not_implemented("check", "verification (issue #4)"),
+        Command::Check { files, resolved } => check_command(&mut out, &files, resolved),
         Command::Fill { .. } => not_implemented("fill", "synthesis (issue #5)"),
         Command::Repl { .. } => not_implemented("repl", "the REPL (issue #7)"),
         Command::Bench { .. } => not_implemented("bench", "synthesis (issue #5)"),
@@ -199,6 +209,34 @@ fn parse_command(out: &mut Output, files: &[PathBuf], tree: bool) -> u8 {
             let n = parsed.module.decls.len();
             let _ = writeln!(lock, "{}: {n} declaration{}", file.path(&db), if n == 1 { "" } else { "s" });
         }
+    }
+    status
+}
+
+fn check_command(out: &mut Output, files: &[PathBuf], print_resolved: bool) -> u8 {
+    let db = Database::default();
+    let mut status = EXIT_NOT_IMPLEMENTED;
+    for path in files {
+        let Some(file) = load(&db, out, path) else {
+            status = EXIT_INPUT_ERROR;
+            continue;
+        };
+        let parsed = db::parse(&db, file);
+        let resolved = db::resolve_file(&db, file);
+        let mut errors = parsed.errors.clone();
+        errors.extend(resolved.errors.iter().cloned());
+        if !errors.is_empty() {
+            out.report(file.path(&db), file.text(&db), &errors);
+            status = EXIT_INPUT_ERROR;
+            continue;
+        }
+        if print_resolved {
+            let _ = std::io::stdout().write_all(crate::resolve::describe(&resolved.program).as_bytes());
+        }
+        eprintln!(
+            "{}: resolved; verification not run (the type checker is not implemented yet)",
+            file.path(&db)
+        );
     }
     status
 }

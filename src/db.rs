@@ -6,6 +6,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::resolve::Resolved;
 use crate::syntax::{self, Parsed};
 
 /// The database trait every query takes. Later phases add their queries here.
@@ -26,6 +27,13 @@ pub struct SourceFile {
 #[salsa::tracked(returns(ref))]
 pub fn parse(db: &dyn Db, file: SourceFile) -> Parsed {
     syntax::parse(file.text(db))
+}
+
+/// Resolves a file. Never fails; a file with syntax errors resolves the declarations
+/// that parsed.
+#[salsa::tracked(returns(ref))]
+pub fn resolve_file(db: &dyn Db, file: SourceFile) -> Resolved {
+    crate::resolve::resolve(&parse(db, file).module)
 }
 
 /// The concrete database.

@@ -7,13 +7,15 @@
 //! | stage | module | what it does |
 //! |---|---|---|
 //! | syntax | [`syntax`] | lexer, layout pass, LALRPOP parser, surface tree, printer |
+//! | resolution | [`resolve`] | names, synonyms, sorts: a parsed module becomes a well-sorted [`resolve::Program`] |
 //! | logic | [`logic`] | sorts, interned formulas, qualifier spaces; `logic::smt` is the only user of z3 |
+//! | types | [`types`] | refinement types and schemas |
 //! | incremental database | [`db`] | salsa inputs and queries shared by CLI, REPL and tests |
 //! | diagnostics | [`diagnostics`] | plain-data diagnostics; the only module that renders them |
 //! | command line | [`cli`] | subcommands; the only module (with `main`) that does IO |
 //!
-//! Resolution, the liquid type checker, the synthesizer and the emitters are added in
-//! that order (see `docs/architecture.md`).
+//! The liquid type checker, the synthesizer and the emitters are added in that order
+//! (see `docs/architecture.md`).
 
 #![deny(unsafe_code)]
 
@@ -21,5 +23,7 @@ pub mod cli;
 pub mod db;
 pub mod diagnostics;
 pub mod logic;
+pub mod resolve;
 pub mod source;
 pub mod syntax;
+pub mod types;

@@ -119,11 +119,24 @@ fn fmt_never_rewrites_a_file_with_errors() {
 
 #[test]
 fn unimplemented_commands_say_so_and_fail() {
-    for cmd in [&["check", "x.sq"][..], &["fill", "x.sq"], &["bench", "dir"], &["repl"]] {
+    for cmd in [&["fill", "x.sq"][..], &["bench", "dir"], &["repl"]] {
         let (code, _, stderr) = rsynth(cmd);
         assert_eq!(code, 3, "{cmd:?}");
         assert!(stderr.contains("not implemented yet"), "{stderr}");
     }
+}
+
+#[test]
+fn check_resolves_but_never_claims_verification() {
+    let (code, stdout, stderr) = rsynth(&["check", "--resolved", &project("examples/sorted-insert.sq")]);
+    assert_eq!(code, 3, "resolution alone is not verification: {stderr}");
+    assert!(stderr.contains("verification not run"), "{stderr}");
+    assert!(stdout.contains("goal insert :: forall a ."), "{stdout}");
+
+    let bad = scratch("unknown.sq", b"f :: xs: Lst Int -> Int\n");
+    let (code, _, stderr) = rsynth(&["check", &bad.display().to_string()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown type `Lst`"), "{stderr}");
 }
 
 #[test]
