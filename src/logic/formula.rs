@@ -291,28 +291,6 @@ impl Formula {
 
     // ----- smart constructors: trivial simplification only -----
 
-    /// `!f`, folding literals and double negation.
-    pub fn not(f: Formula) -> Formula {
-        match f.kind() {
-            Kind::Bool(value) => Formula::bool(!value),
-            Kind::Unary(UnOp::Not, inner) => inner.clone(),
-            _ => Formula::unary(UnOp::Not, f),
-        }
-    }
-
-    /// `-f`, folding integer literals (when the negation does not overflow) and double
-    /// negation.
-    pub fn neg(f: Formula) -> Formula {
-        match f.kind() {
-            Kind::Int(value) => match value.checked_neg() {
-                Some(negated) => Formula::int(negated),
-                None => Formula::unary(UnOp::Neg, f),
-            },
-            Kind::Unary(UnOp::Neg, inner) => inner.clone(),
-            _ => Formula::unary(UnOp::Neg, f),
-        }
-    }
-
     /// `l && r` with `true` as unit and `false` as zero.
     pub fn and(l: Formula, r: Formula) -> Formula {
         match (l.as_bool(), r.as_bool()) {
@@ -338,7 +316,7 @@ impl Formula {
         match (l.as_bool(), r.as_bool()) {
             (Some(false), _) | (_, Some(true)) => Formula::tt(),
             (Some(true), _) => r,
-            (_, Some(false)) => Formula::not(l),
+            (_, Some(false)) => !l,
             _ => Formula::binary(BinOp::Implies, l, r),
         }
     }
@@ -348,8 +326,8 @@ impl Formula {
         match (l.as_bool(), r.as_bool()) {
             (Some(true), _) => r,
             (_, Some(true)) => l,
-            (Some(false), _) => Formula::not(r),
-            (_, Some(false)) => Formula::not(l),
+            (Some(false), _) => !r,
+            (_, Some(false)) => !l,
             _ => Formula::binary(BinOp::Iff, l, r),
         }
     }
@@ -545,6 +523,36 @@ impl Formula {
     }
 }
 
+/// `!f`, folding literals and double negation.
+impl std::ops::Not for Formula {
+    type Output = Formula;
+
+    fn not(self) -> Formula {
+        match self.kind() {
+            Kind::Bool(value) => Formula::bool(!value),
+            Kind::Unary(UnOp::Not, inner) => inner.clone(),
+            _ => Formula::unary(UnOp::Not, self),
+        }
+    }
+}
+
+/// `-f`, folding integer literals (when the negation does not overflow) and double
+/// negation.
+impl std::ops::Neg for Formula {
+    type Output = Formula;
+
+    fn neg(self) -> Formula {
+        match self.kind() {
+            Kind::Int(value) => match value.checked_neg() {
+                Some(negated) => Formula::int(negated),
+                None => Formula::unary(UnOp::Neg, self),
+            },
+            Kind::Unary(UnOp::Neg, inner) => inner.clone(),
+            _ => Formula::unary(UnOp::Neg, self),
+        }
+    }
+}
+
 impl PartialEq for Formula {
     fn eq(&self, other: &Formula) -> bool {
         self.ptr_eq(other) || (self.0.hash == other.0.hash && self.0.kind == other.0.kind)
@@ -631,13 +639,13 @@ mod tests {
         assert_eq!(Formula::and(p(), Formula::ff()), Formula::ff());
         assert_eq!(Formula::or(Formula::ff(), p()), p());
         assert_eq!(Formula::or(p(), Formula::tt()), Formula::tt());
-        assert_eq!(Formula::not(Formula::not(p())), p());
-        assert_eq!(Formula::not(Formula::tt()), Formula::ff());
+        assert_eq!(!(!p()), p());
+        assert_eq!(!Formula::tt(), Formula::ff());
         assert_eq!(Formula::implies(Formula::tt(), p()), p());
-        assert_eq!(Formula::implies(p(), Formula::ff()), Formula::not(p()));
-        assert_eq!(Formula::neg(Formula::int(3)), Formula::int(-3));
+        assert_eq!(Formula::implies(p(), Formula::ff()), !p());
+        assert_eq!(-Formula::int(3), Formula::int(-3));
         assert_eq!(
-            Formula::neg(Formula::int(i64::MIN)).to_string(),
+            (-Formula::int(i64::MIN)).to_string(),
             "-(-9223372036854775808)"
         );
         assert_eq!(Formula::ite(p(), x(), x()), x());
@@ -658,7 +666,7 @@ mod tests {
         assert_eq!(Formula::conjunction(Vec::new()), Formula::tt());
         assert_eq!(Formula::disjunction(Vec::new()), Formula::ff());
         assert!(Formula::tt().conjuncts().is_empty());
-        let three = Formula::disjunction([p(), q(), Formula::not(p())]);
+        let three = Formula::disjunction([p(), q(), !p()]);
         assert_eq!(three.disjuncts().len(), 3);
     }
 }

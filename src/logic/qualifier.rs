@@ -114,7 +114,7 @@ pub fn instantiate(
     };
     fixed.iter().for_each(|(formal, _)| flex(&formal.sort));
     formals.iter().for_each(|formal| flex(&formal.sort));
-    template.visit(&mut |node| sorts_of_node(node).into_iter().for_each(|sort| flex(sort)));
+    template.visit(&mut |node| sorts_of_node(node).into_iter().for_each(&mut flex));
     let template = template.substitute_type_vars(&flexible);
 
     let mut sorts = SortSubst::new();
@@ -363,7 +363,8 @@ mod tests {
         );
         let mut actuals = scope();
         actuals.push(var("z", Sort::Int));
-        assert_eq!(condition_qualifiers(&template, &actuals).len(), 3 * 2 * 1);
+        // Three Int actuals for three distinct placeholders: 3! instances.
+        assert_eq!(condition_qualifiers(&template, &actuals).len(), 6);
         let space = QualifierSpace::new(
             condition_qualifiers(&template, &actuals)
                 .into_iter()
@@ -381,7 +382,7 @@ mod tests {
                 Formula::ge(len.clone(), Formula::int(0)),
                 var("p", Sort::Bool),
             ),
-            Formula::not(Formula::lt(len.clone(), var("n", Sort::Int))),
+            !(Formula::lt(len.clone(), var("n", Sort::Int))),
         );
         assert_eq!(
             strings(&atoms(&spec)),

@@ -256,7 +256,7 @@ impl SmtSolver {
 
     /// Is `f` valid (true under every assignment)?
     pub fn check_valid(&self, f: &Formula) -> Result<Validity, SmtError> {
-        Ok(match self.check_sat(&Formula::not(f.clone()))? {
+        Ok(match self.check_sat(&!f.clone())? {
             Satisfiability::Unsat => Validity::Valid,
             Satisfiability::Sat => Validity::Invalid,
             Satisfiability::Unknown(reason) => Validity::Unknown(reason),
@@ -306,7 +306,7 @@ impl SmtSolver {
 
     /// A counterexample to the validity of `f`: a model of `!f`. `Unsat` means valid.
     pub fn counterexample(&self, f: &Formula) -> Result<ModelResult, SmtError> {
-        self.model(&Formula::not(f.clone()))
+        self.model(&!f.clone())
     }
 
     fn count_query(&self) {
@@ -376,6 +376,10 @@ impl<'a> Session<'a> {
             params.set_u32("timeout", millis);
         }
         solver.set_params(&params);
+        // Opening a scope puts Z3's combined solver in incremental mode, i.e. on the SMT
+        // core, as Synquid's push/pop queries were. Without it, Z3 4.8.12 may hand a
+        // nonlinear query to a tactic that ignores the timeout and runs for minutes.
+        solver.push();
         Session {
             owner,
             solver,
