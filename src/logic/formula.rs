@@ -342,10 +342,11 @@ impl Formula {
         }
     }
 
-    /// `forall var: sort. body`; a quantifier over a closed body is dropped.
+    /// `forall var: sort. body`; a quantifier whose variable does not occur in the body
+    /// is dropped (unless the body holds unknowns, whose solutions might mention it).
     pub fn all(var: impl Into<Symbol>, sort: Sort, body: Formula) -> Formula {
         let var = var.into();
-        if !body.has_free_var(var) {
+        if !body.has_free_var(var) && !body.has_unknowns() {
             return body;
         }
         Formula::new(Kind::All { var, sort, body })
