@@ -236,7 +236,10 @@ impl Formula {
     }
 
     pub fn var(name: impl Into<Symbol>, sort: Sort) -> Formula {
-        Formula::new(Kind::Var { name: name.into(), sort })
+        Formula::new(Kind::Var {
+            name: name.into(),
+            sort,
+        })
     }
 
     /// The value variable `_v` at the given sort.
@@ -250,15 +253,26 @@ impl Formula {
     }
 
     pub fn unknown_with(name: impl Into<Symbol>, subst: Substitution) -> Formula {
-        Formula::new(Kind::Unknown { name: name.into(), subst })
+        Formula::new(Kind::Unknown {
+            name: name.into(),
+            subst,
+        })
     }
 
     pub fn pred(name: impl Into<Symbol>, sort: Sort, args: Vec<Formula>) -> Formula {
-        Formula::new(Kind::Pred { name: name.into(), sort, args })
+        Formula::new(Kind::Pred {
+            name: name.into(),
+            sort,
+            args,
+        })
     }
 
     pub fn cons(name: impl Into<Symbol>, sort: Sort, args: Vec<Formula>) -> Formula {
-        Formula::new(Kind::Cons { name: name.into(), sort, args })
+        Formula::new(Kind::Cons {
+            name: name.into(),
+            sort,
+            args,
+        })
     }
 
     pub fn set_lit(elem: Sort, elems: Vec<Formula>) -> Formula {
@@ -276,28 +290,6 @@ impl Formula {
     }
 
     // ----- smart constructors: trivial simplification only -----
-
-    /// `!f`, folding literals and double negation.
-    pub fn not(f: Formula) -> Formula {
-        match f.kind() {
-            Kind::Bool(value) => Formula::bool(!value),
-            Kind::Unary(UnOp::Not, inner) => inner.clone(),
-            _ => Formula::unary(UnOp::Not, f),
-        }
-    }
-
-    /// `-f`, folding integer literals (when the negation does not overflow) and double
-    /// negation.
-    pub fn neg(f: Formula) -> Formula {
-        match f.kind() {
-            Kind::Int(value) => match value.checked_neg() {
-                Some(negated) => Formula::int(negated),
-                None => Formula::unary(UnOp::Neg, f),
-            },
-            Kind::Unary(UnOp::Neg, inner) => inner.clone(),
-            _ => Formula::unary(UnOp::Neg, f),
-        }
-    }
 
     /// `l && r` with `true` as unit and `false` as zero.
     pub fn and(l: Formula, r: Formula) -> Formula {
@@ -324,7 +316,7 @@ impl Formula {
         match (l.as_bool(), r.as_bool()) {
             (Some(false), _) | (_, Some(true)) => Formula::tt(),
             (Some(true), _) => r,
-            (_, Some(false)) => Formula::not(l),
+            (_, Some(false)) => !l,
             _ => Formula::binary(BinOp::Implies, l, r),
         }
     }
@@ -334,8 +326,8 @@ impl Formula {
         match (l.as_bool(), r.as_bool()) {
             (Some(true), _) => r,
             (_, Some(true)) => l,
-            (Some(false), _) => Formula::not(r),
-            (_, Some(false)) => Formula::not(l),
+            (Some(false), _) => !r,
+            (_, Some(false)) => !l,
             _ => Formula::binary(BinOp::Iff, l, r),
         }
     }
@@ -350,10 +342,11 @@ impl Formula {
         }
     }
 
-    /// `forall var: sort. body`; a quantifier over a closed body is dropped.
+    /// `forall var: sort. body`; a quantifier whose variable does not occur in the body
+    /// is dropped (unless the body holds unknowns, whose solutions might mention it).
     pub fn all(var: impl Into<Symbol>, sort: Sort, body: Formula) -> Formula {
         let var = var.into();
-        if !body.has_free_var(var) {
+        if !body.has_free_var(var) && !body.has_unknowns() {
             return body;
         }
         Formula::new(Kind::All { var, sort, body })
@@ -523,7 +516,41 @@ impl Formula {
 
     /// The number of nodes in the formula.
     pub fn size(&self) -> usize {
-        1 + self.children().iter().map(|child| child.size()).sum::<usize>()
+        1 + self
+            .children()
+            .iter()
+            .map(|child| child.size())
+            .sum::<usize>()
+    }
+}
+
+/// `!f`, folding literals and double negation.
+impl std::ops::Not for Formula {
+    type Output = Formula;
+
+    fn not(self) -> Formula {
+        match self.kind() {
+            Kind::Bool(value) => Formula::bool(!value),
+            Kind::Unary(UnOp::Not, inner) => inner.clone(),
+            _ => Formula::unary(UnOp::Not, self),
+        }
+    }
+}
+
+/// `-f`, folding integer literals (when the negation does not overflow) and double
+/// negation.
+impl std::ops::Neg for Formula {
+    type Output = Formula;
+
+    fn neg(self) -> Formula {
+        match self.kind() {
+            Kind::Int(value) => match value.checked_neg() {
+                Some(negated) => Formula::int(negated),
+                None => Formula::unary(UnOp::Neg, self),
+            },
+            Kind::Unary(UnOp::Neg, inner) => inner.clone(),
+            _ => Formula::unary(UnOp::Neg, self),
+        }
     }
 }
 
@@ -549,7 +576,11 @@ impl PartialOrd for Formula {
 
 impl Ord for Formula {
     fn cmp(&self, other: &Formula) -> Ordering {
-        if self.ptr_eq(other) { Ordering::Equal } else { self.0.kind.cmp(&other.0.kind) }
+        if self.ptr_eq(other) {
+            Ordering::Equal
+        } else {
+            self.0.kind.cmp(&other.0.kind)
+        }
     }
 }
 
@@ -609,14 +640,21 @@ mod tests {
         assert_eq!(Formula::and(p(), Formula::ff()), Formula::ff());
         assert_eq!(Formula::or(Formula::ff(), p()), p());
         assert_eq!(Formula::or(p(), Formula::tt()), Formula::tt());
-        assert_eq!(Formula::not(Formula::not(p())), p());
-        assert_eq!(Formula::not(Formula::tt()), Formula::ff());
+        assert_eq!(!(!p()), p());
+        assert_eq!(!Formula::tt(), Formula::ff());
         assert_eq!(Formula::implies(Formula::tt(), p()), p());
-        assert_eq!(Formula::implies(p(), Formula::ff()), Formula::not(p()));
-        assert_eq!(Formula::neg(Formula::int(3)), Formula::int(-3));
-        assert_eq!(Formula::neg(Formula::int(i64::MIN)).to_string(), "-(-9223372036854775808)");
+        assert_eq!(Formula::implies(p(), Formula::ff()), !p());
+        assert_eq!(-Formula::int(3), Formula::int(-3));
+        assert_eq!(
+            (-Formula::int(i64::MIN)).to_string(),
+            "-(-9223372036854775808)"
+        );
         assert_eq!(Formula::ite(p(), x(), x()), x());
-        assert_eq!(Formula::all("y", Sort::Int, p()), p(), "vacuous quantifier dropped");
+        assert_eq!(
+            Formula::all("y", Sort::Int, p()),
+            p(),
+            "vacuous quantifier dropped"
+        );
     }
 
     #[test]
@@ -629,7 +667,7 @@ mod tests {
         assert_eq!(Formula::conjunction(Vec::new()), Formula::tt());
         assert_eq!(Formula::disjunction(Vec::new()), Formula::ff());
         assert!(Formula::tt().conjuncts().is_empty());
-        let three = Formula::disjunction([p(), q(), Formula::not(p())]);
+        let three = Formula::disjunction([p(), q(), !p()]);
         assert_eq!(three.disjuncts().len(), 3);
     }
 }

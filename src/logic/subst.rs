@@ -394,7 +394,7 @@ mod tests {
     #[test]
     fn unknown_polarity() {
         let f = Formula::implies(
-            Formula::and(Formula::unknown("C0"), Formula::not(Formula::unknown("U1"))),
+            Formula::and(Formula::unknown("C0"), !Formula::unknown("U1")),
             Formula::unknown("U2"),
         );
         let (pos, neg) = f.pos_neg_unknowns();

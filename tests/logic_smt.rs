@@ -1,0 +1,384 @@
+//! End-to-end checks of the SMT layer against the system Z3.
+
+use std::time::Duration;
+
+use rsynth::logic::smt::{CoreResult, ModelResult, Satisfiability, Validity, Value};
+use rsynth::logic::{Formula, SmtConfig, SmtError, SmtSolver, Sort};
+
+fn int(name: &str) -> Formula {
+    Formula::var(name, Sort::Int)
+}
+
+fn list(elem: Sort) -> Sort {
+    Sort::data("List", [elem])
+}
+
+fn solver() -> SmtSolver {
+    SmtSolver::new(SmtConfig {
+        timeout: Some(Duration::from_secs(20)),
+        cache: true,
+    })
+}
+
+#[test]
+fn arithmetic_facts() {
+    let smt = solver();
+    let x = int("x");
+    // x + 1 > x
+    assert_eq!(
+        smt.check_valid(&Formula::gt(
+            Formula::plus(x.clone(), Formula::int(1)),
+            x.clone()
+        )),
+        Ok(Validity::Valid)
+    );
+    // x > 0 ==> 2 * x > x
+    let doubled = Formula::implies(
+        Formula::gt(x.clone(), Formula::int(0)),
+        Formula::gt(Formula::times(Formula::int(2), x.clone()), x.clone()),
+    );
+    assert_eq!(smt.is_valid(&doubled), Ok(true));
+    // x >= 0 is not valid, but satisfiable.
+    let nonneg = Formula::ge(x.clone(), Formula::int(0));
+    assert_eq!(smt.check_valid(&nonneg), Ok(Validity::Invalid));
+    assert_eq!(smt.check_sat(&nonneg), Ok(Satisfiability::Sat));
+    // Implication under assumptions: x <= y, y <= z |= x <= z, but not z <= x.
+    let (y, z) = (int("y"), int("z"));
+    let assumptions = [
+        Formula::le(x.clone(), y.clone()),
+        Formula::le(y.clone(), z.clone()),
+    ];
+    assert_eq!(
+        smt.implies(&assumptions, &Formula::le(x.clone(), z.clone())),
+        Ok(true)
+    );
+    assert_eq!(smt.implies(&assumptions, &Formula::le(z, x)), Ok(false));
+}
+
+#[test]
+fn set_facts() {
+    let smt = solver();
+    let x = int("x");
+    let s = Formula::var("s", Sort::set(Sort::Int));
+    let t = Formula::var("t", Sort::set(Sort::Int));
+    // x in s ==> x in s + t
+    let grow = Formula::implies(
+        Formula::member(x.clone(), s.clone()),
+        Formula::member(x.clone(), Formula::union(s.clone(), t.clone())),
+    );
+    assert_eq!(smt.is_valid(&grow), Ok(true));
+    // elems (Cons x xs) == [x] + elems xs ==> x in elems (Cons x xs)
+    let xs = Formula::var("xs", list(Sort::Int));
+    let cons = Formula::cons("Cons", list(Sort::Int), vec![x.clone(), xs.clone()]);
+    let elems = |l: Formula| Formula::pred("elems", Sort::set(Sort::Int), vec![l]);
+    let axiom = Formula::eq(
+        elems(cons.clone()),
+        Formula::union(
+            Formula::set_lit(Sort::Int, vec![x.clone()]),
+            elems(xs.clone()),
+        ),
+    );
+    let goal = Formula::implies(axiom, Formula::member(x.clone(), elems(cons)));
+    assert_eq!(smt.is_valid(&goal), Ok(true));
+    // [x] - s <= [x], but s <= [x] is not valid.
+    let lit = Formula::set_lit(Sort::Int, vec![x.clone()]);
+    assert_eq!(
+        smt.is_valid(&Formula::subset(
+            Formula::diff(lit.clone(), s.clone()),
+            lit.clone()
+        )),
+        Ok(true)
+    );
+    assert_eq!(smt.is_valid(&Formula::subset(s, lit)), Ok(false));
+}
+
+#[test]
+fn uninterpreted_measures() {
+    let smt = solver();
+    let (xs, ys) = (
+        Formula::var("xs", list(Sort::Int)),
+        Formula::var("ys", list(Sort::Int)),
+    );
+    let len = |l: Formula| Formula::pred("len", Sort::Int, vec![l]);
+    let same = Formula::eq(len(xs.clone()), len(ys.clone()));
+    assert_eq!(
+        smt.is_valid(&Formula::implies(same.clone(), same.clone())),
+        Ok(true)
+    );
+    // Congruence: xs == ys ==> len xs == len ys; the converse does not hold.
+    let equal = Formula::eq(xs.clone(), ys.clone());
+    assert_eq!(
+        smt.is_valid(&Formula::implies(equal.clone(), same.clone())),
+        Ok(true)
+    );
+    assert_eq!(smt.is_valid(&Formula::implies(same, equal)), Ok(false));
+    // Sort-polymorphic measures are monomorphised: len at List Int and at List a differ,
+    // even though both list sorts are encoded as integers.
+    let zs = Formula::var("zs", list(Sort::var("a")));
+    let differ = Formula::and(
+        Formula::eq(len(xs.clone()), Formula::int(0)),
+        Formula::eq(len(zs), Formula::int(1)),
+    );
+    assert_eq!(smt.is_sat(&differ), Ok(true));
+}
+
+#[test]
+fn type_variable_sorts_are_integer_ordered() {
+    let smt = solver();
+    let a = Sort::var("a");
+    let (x, y, z) = (
+        Formula::var("x", a.clone()),
+        Formula::var("y", a.clone()),
+        Formula::var("z", a.clone()),
+    );
+    // Transitivity and totality of <= on an abstract sort.
+    let trans = Formula::implies(
+        Formula::and(
+            Formula::le(x.clone(), y.clone()),
+            Formula::le(y.clone(), z.clone()),
+        ),
+        Formula::le(x.clone(), z.clone()),
+    );
+    assert_eq!(smt.is_valid(&trans), Ok(true));
+    let total = Formula::or(
+        Formula::le(x.clone(), y.clone()),
+        Formula::le(y.clone(), x.clone()),
+    );
+    assert_eq!(smt.is_valid(&total), Ok(true));
+    // Quantified element property: all elements of s are below x, y in s ==> y < x.
+    let s = Formula::var("s", Sort::set(a.clone()));
+    let e = Formula::var("_x", a.clone());
+    let bound = Formula::all(
+        "_x",
+        a.clone(),
+        Formula::implies(
+            Formula::member(e.clone(), s.clone()),
+            Formula::lt(e, x.clone()),
+        ),
+    );
+    let goal = Formula::implies(
+        Formula::and(bound, Formula::member(y.clone(), s)),
+        Formula::lt(y, x),
+    );
+    assert_eq!(smt.is_valid(&goal), Ok(true));
+    // Comparisons between Booleans are implications.
+    let (p, q) = (Formula::var("p", Sort::Bool), Formula::var("q", Sort::Bool));
+    let le_is_implies = Formula::iff(Formula::le(p.clone(), q.clone()), Formula::implies(p, q));
+    assert_eq!(smt.is_valid(&le_is_implies), Ok(true));
+}
+
+#[test]
+fn unsat_cores_and_minimal_subsets() {
+    let smt = solver();
+    let (x, y) = (int("x"), int("y"));
+    let hard = [Formula::ge(x.clone(), Formula::int(0))];
+    // 0: x > 5   1: y > 3   2: x < 3   3: x < 10   4: x < 1
+    let soft = [
+        Formula::gt(x.clone(), Formula::int(5)),
+        Formula::gt(y.clone(), Formula::int(3)),
+        Formula::lt(x.clone(), Formula::int(3)),
+        Formula::lt(x.clone(), Formula::int(10)),
+        Formula::lt(x.clone(), Formula::int(1)),
+    ];
+    let CoreResult::Unsat(core) = smt.unsat_core(&hard, &soft).expect("well-sorted") else {
+        panic!("x > 5 && x < 3 is unsatisfiable");
+    };
+    assert!(
+        core.contains(&0) && !core.contains(&1) && !core.contains(&3),
+        "core {core:?}"
+    );
+    let mus = smt.minimal_unsat_subset(&hard, &soft).expect("well-sorted");
+    assert!(
+        mus == CoreResult::Unsat(vec![0, 2]) || mus == CoreResult::Unsat(vec![0, 4]),
+        "{mus:?}"
+    );
+    // Every MUS: {0, 2} and {0, 4}.
+    let all = smt
+        .all_minimal_unsat_subsets(&hard, &soft, None)
+        .expect("well-sorted");
+    let mut muses = all.muses.clone();
+    muses.sort();
+    assert_eq!(muses, vec![vec![0, 2], vec![0, 4]]);
+    assert!(all.complete);
+    // With a must-have element, only MUSes containing it count.
+    let with_two = smt
+        .all_minimal_unsat_subsets(&hard, &soft, Some(2))
+        .expect("well-sorted");
+    assert_eq!(with_two.muses, vec![vec![0, 2]]);
+    // A single soft formula can contradict the hard ones: x >= 0 with x < 0.
+    let negative = [
+        Formula::lt(x.clone(), Formula::int(0)),
+        Formula::gt(y, Formula::int(0)),
+    ];
+    assert_eq!(
+        smt.minimal_unsat_subset(&hard, &negative),
+        Ok(CoreResult::Unsat(vec![0]))
+    );
+    assert_eq!(smt.unsat_core(&hard, &soft[1..2]), Ok(CoreResult::Sat));
+}
+
+#[test]
+fn counterexamples_are_rendered_as_values() {
+    let smt = solver();
+    let x = int("x");
+    let s = Formula::var("s", Sort::set(Sort::Int));
+    let t = Formula::var("t", Sort::set(Sort::Int));
+    // x in s ==> x in t is not valid; in any counterexample x is in s but not in t.
+    let claim = Formula::implies(
+        Formula::member(x.clone(), s.clone()),
+        Formula::member(x.clone(), t.clone()),
+    );
+    let ModelResult::Sat(model) = smt.counterexample(&claim).expect("well-sorted") else {
+        panic!("the claim is not valid");
+    };
+    let Some(Value::Int(x_value)) = model.var("x").cloned() else {
+        panic!("x is an integer in {model}")
+    };
+    let Some(Value::Set(s_value)) = model.var("s").cloned() else {
+        panic!("s is a set in {model}")
+    };
+    let Some(Value::Set(t_value)) = model.var("t").cloned() else {
+        panic!("t is a set in {model}")
+    };
+    assert!(s_value.members.contains(&Value::Int(x_value)), "{model}");
+    assert!(!t_value.members.contains(&Value::Int(x_value)), "{model}");
+    // Ground measure applications and uninterpreted elements are in the model too.
+    let a = Sort::var("a");
+    let xs = Formula::var("xs", list(a.clone()));
+    let len = Formula::pred("len", Sort::Int, vec![xs]);
+    let (u, v) = (Formula::var("u", a.clone()), Formula::var("v", a));
+    let claim = Formula::or(Formula::lt(len.clone(), Formula::int(0)), Formula::eq(u, v));
+    let ModelResult::Sat(model) = smt.counterexample(&claim).expect("well-sorted") else {
+        panic!("the claim is not valid");
+    };
+    assert!(
+        matches!(model.term(&len), Some(Value::Int(n)) if *n >= 0),
+        "{model}"
+    );
+    let (Some(Value::Element { id: u_id, .. }), Some(Value::Element { id: v_id, .. })) =
+        (model.var("u"), model.var("v"))
+    else {
+        panic!("u and v are elements of sort a in {model}");
+    };
+    assert_ne!(u_id, v_id);
+    // A valid formula has no counterexample.
+    assert_eq!(
+        smt.counterexample(&Formula::implies(claim.clone(), claim)),
+        Ok(ModelResult::Unsat)
+    );
+}
+
+#[test]
+fn repeated_queries_hit_the_cache() {
+    let smt = solver();
+    let f = Formula::gt(Formula::plus(int("x"), Formula::int(2)), int("x"));
+    assert_eq!(smt.is_valid(&f), Ok(true));
+    let before = smt.stats();
+    // A structurally equal formula built separately is the same key, and clones with
+    // another timeout share the cache.
+    let again = Formula::gt(Formula::plus(int("x"), Formula::int(2)), int("x"));
+    assert_eq!(
+        smt.with_timeout(Some(Duration::from_secs(1)))
+            .is_valid(&again),
+        Ok(true)
+    );
+    let after = smt.stats();
+    assert_eq!(after.queries, before.queries + 1);
+    assert_eq!(after.cache_hits, before.cache_hits + 1);
+    assert_eq!(after.solver_calls, before.solver_calls, "no new Z3 check");
+    // Validity and satisfiability share entries: valid(f) was stored as unsat(!f).
+    assert_eq!(smt.check_sat(&!f), Ok(Satisfiability::Unsat));
+    assert_eq!(smt.stats().cache_hits, after.cache_hits + 1);
+    // Without the cache every query goes to Z3.
+    let uncached = SmtSolver::new(SmtConfig {
+        cache: false,
+        ..SmtConfig::default()
+    });
+    let g = Formula::ge(int("y"), int("y"));
+    assert_eq!(uncached.is_valid(&g), Ok(true));
+    assert_eq!(uncached.is_valid(&g), Ok(true));
+    assert_eq!(
+        (uncached.stats().cache_hits, uncached.stats().solver_calls),
+        (0, 2)
+    );
+}
+
+#[test]
+fn timeouts_are_reported_and_answered_soundly() {
+    // No positive cubes with a^3 + b^3 = c^3: far beyond Z3's nonlinear arithmetic in 1 ms.
+    let cube = |v: &str| Formula::times(Formula::times(int(v), int(v)), int(v));
+    let positive = |v: &str| Formula::gt(int(v), Formula::int(0));
+    let no_solution = Formula::implies(
+        Formula::conjunction([positive("a"), positive("b"), positive("c")]),
+        Formula::neq(Formula::plus(cube("a"), cube("b")), cube("c")),
+    );
+    let smt = SmtSolver::new(SmtConfig {
+        timeout: Some(Duration::from_millis(1)),
+        cache: true,
+    });
+    // Z3 can neither prove nor refute this theorem, so the answer is "unknown" whatever
+    // the time limit; the point is that the query returns at all, and how it is reported.
+    let verdict = smt.check_valid(&no_solution).expect("well-sorted");
+    assert!(verdict.is_unknown(), "{verdict:?}");
+    assert_eq!(
+        smt.is_valid(&no_solution),
+        Ok(false),
+        "undecided is never valid"
+    );
+    assert_eq!(
+        smt.is_sat(&!no_solution.clone()),
+        Ok(true),
+        "undecided may be sat"
+    );
+    let stats = smt.stats();
+    assert_eq!(stats.unknowns, 1);
+    assert_eq!(
+        stats.cache_hits, 2,
+        "the unknown answer is reused at the same timeout"
+    );
+    // ... but not by a query allowed to run longer.
+    let verdict = smt
+        .with_timeout(Some(Duration::from_millis(20)))
+        .check_valid(&no_solution);
+    assert!(verdict.is_ok_and(|v| v.is_unknown()));
+    assert_eq!(smt.stats().solver_calls, stats.solver_calls + 1);
+}
+
+#[test]
+fn malformed_queries_are_errors_not_panics() {
+    let smt = solver();
+    let bad = Formula::plus(int("x"), Formula::var("s", Sort::set(Sort::Int)));
+    assert!(matches!(
+        smt.is_valid(&Formula::eq(bad, int("x"))),
+        Err(SmtError::IllSorted(_))
+    ));
+    let with_unknown = Formula::implies(Formula::unknown("U0"), Formula::var("p", Sort::Bool));
+    assert!(matches!(
+        smt.is_valid(&with_unknown),
+        Err(SmtError::UnsolvedUnknown(_))
+    ));
+    assert!(matches!(
+        smt.check_sat(&int("x")),
+        Err(SmtError::Encoding(_))
+    ));
+    assert!(smt.all_minimal_unsat_subsets(&[], &[], Some(0)).is_err());
+}
+
+#[test]
+fn the_handle_is_shared_across_threads() {
+    fn check<T: Send + Sync>(_: &T) {}
+    let smt = solver();
+    check(&smt);
+    let f = Formula::ge(Formula::times(int("x"), int("x")), Formula::int(0));
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let smt = smt.clone();
+            let f = f.clone();
+            std::thread::spawn(move || smt.is_valid(&f))
+        })
+        .collect();
+    for worker in workers {
+        assert_eq!(worker.join().ok(), Some(Ok(true)));
+    }
+    assert_eq!(smt.stats().queries, 2);
+}
