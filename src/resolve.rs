@@ -7,6 +7,7 @@
 //! and every error as a diagnostic.
 
 pub mod error;
+pub mod axioms;
 mod formula;
 mod print;
 pub mod program;
