@@ -47,6 +47,8 @@ pub enum SortError {
     Mismatch { left: Sort, right: Sort },
     /// Binding the variable would make the sort infinite.
     Occurs { var: SortVar, sort: Sort },
+    /// Two lists of sorts (say, argument sorts) have different lengths.
+    Arity { left: usize, right: usize },
 }
 
 impl fmt::Display for SortError {
@@ -61,6 +63,9 @@ impl fmt::Display for SortError {
                     "sort variable `{}` occurs in `{sort}` (infinite sort)",
                     Sort::Meta(*var)
                 )
+            }
+            SortError::Arity { left, right } => {
+                write!(f, "{left} sorts do not match {right} sorts")
             }
         }
     }
@@ -231,10 +236,9 @@ pub fn unify(left: &Sort, right: &Sort, subst: &mut SortSubst) -> Result<(), Sor
 /// Unifies two lists of sorts pointwise (the lists must have equal length).
 pub fn unify_all(left: &[Sort], right: &[Sort], subst: &mut SortSubst) -> Result<(), SortError> {
     if left.len() != right.len() {
-        let tuple = |sorts: &[Sort]| Sort::data("(..)", sorts.iter().cloned());
-        return Err(SortError::Mismatch {
-            left: tuple(left),
-            right: tuple(right),
+        return Err(SortError::Arity {
+            left: left.len(),
+            right: right.len(),
         });
     }
     left.iter()
@@ -350,6 +354,25 @@ mod tests {
             })
         );
         assert!(subst.is_empty());
+    }
+
+    #[test]
+    fn lists_of_sorts_unify_pointwise() {
+        let mut supply = SortVarSupply::after(SortVar(4));
+        let var = supply.fresh();
+        assert_eq!(var, SortVar(5));
+        let mut subst = SortSubst::new();
+        unify_all(
+            &[Sort::Meta(var), Sort::Int],
+            &[Sort::Bool, Sort::Int],
+            &mut subst,
+        )
+        .expect("pointwise unifiable");
+        assert_eq!(Sort::Meta(var).apply(&subst), Sort::Bool);
+        assert_eq!(
+            unify_all(&[Sort::Int], &[], &mut subst),
+            Err(SortError::Arity { left: 1, right: 0 })
+        );
     }
 
     #[test]
