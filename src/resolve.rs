@@ -6,8 +6,8 @@
 //! case per constructor. Like parsing, resolution never fails: it returns what resolved
 //! and every error as a diagnostic.
 
-pub mod error;
 pub mod axioms;
+pub mod error;
 mod formula;
 mod print;
 pub mod program;

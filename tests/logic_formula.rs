@@ -24,29 +24,13 @@ impl Gen {
     }
 
     fn int_term(&mut self, depth: u32) -> Formula {
-        let choice = if depth == 0 {
-            self.next(2)
-        } else {
-            self.next(8)
-        };
+        let choice = if depth == 0 { self.next(2) } else { self.next(8) };
         match choice {
             0 => Formula::var(["x", "y", "z"][self.next(3) as usize], Sort::Int),
             1 => Formula::int(self.next(20) as i64),
-            2 => Formula::binary(
-                BinOp::Plus,
-                self.int_term(depth - 1),
-                self.int_term(depth - 1),
-            ),
-            3 => Formula::binary(
-                BinOp::Minus,
-                self.int_term(depth - 1),
-                self.int_term(depth - 1),
-            ),
-            4 => Formula::binary(
-                BinOp::Times,
-                self.int_term(depth - 1),
-                self.int_term(depth - 1),
-            ),
+            2 => Formula::binary(BinOp::Plus, self.int_term(depth - 1), self.int_term(depth - 1)),
+            3 => Formula::binary(BinOp::Minus, self.int_term(depth - 1), self.int_term(depth - 1)),
+            4 => Formula::binary(BinOp::Times, self.int_term(depth - 1), self.int_term(depth - 1)),
             5 => Formula::unary(UnOp::Neg, self.int_term(depth - 1)),
             6 => Formula::new(rsynth::logic::Kind::Ite(
                 self.bool_term(depth - 1),
@@ -58,19 +42,8 @@ impl Gen {
     }
 
     fn bool_term(&mut self, depth: u32) -> Formula {
-        let choice = if depth == 0 {
-            self.next(2)
-        } else {
-            self.next(9)
-        };
-        let cmp = [
-            BinOp::Eq,
-            BinOp::Neq,
-            BinOp::Lt,
-            BinOp::Le,
-            BinOp::Gt,
-            BinOp::Ge,
-        ];
+        let choice = if depth == 0 { self.next(2) } else { self.next(9) };
+        let cmp = [BinOp::Eq, BinOp::Neq, BinOp::Lt, BinOp::Le, BinOp::Gt, BinOp::Ge];
         let logic = [BinOp::And, BinOp::Or, BinOp::Implies, BinOp::Iff];
         match choice {
             0 => Formula::var(["p", "q"][self.next(2) as usize], Sort::Bool),
@@ -84,11 +57,7 @@ impl Gen {
                 let op = cmp[self.next(6) as usize];
                 Formula::binary(op, self.int_term(depth - 1), self.int_term(depth - 1))
             }
-            7 => Formula::binary(
-                BinOp::Eq,
-                self.bool_term(depth - 1),
-                self.bool_term(depth - 1),
-            ),
+            7 => Formula::binary(BinOp::Eq, self.bool_term(depth - 1), self.bool_term(depth - 1)),
             _ => Formula::new(rsynth::logic::Kind::Ite(
                 self.bool_term(depth - 1),
                 self.bool_term(depth - 1),
@@ -108,9 +77,8 @@ enum Tok {
 }
 
 fn lex(src: &str) -> Vec<Tok> {
-    const SYMS: [&str; 16] = [
-        "<==>", "==>", "==", "!=", "<=", ">=", "&&", "||", "<", ">", "+", "-", "*", "!", "(", ")",
-    ];
+    const SYMS: [&str; 16] =
+        ["<==>", "==>", "==", "!=", "<=", ">=", "&&", "||", "<", ">", "+", "-", "*", "!", "(", ")"];
     let mut out = Vec::new();
     let mut rest = src.trim_start();
     while !rest.is_empty() {
@@ -118,9 +86,7 @@ fn lex(src: &str) -> Vec<Tok> {
             out.push(Tok::Sym(sym));
             rest = &rest[sym.len()..];
         } else {
-            let end = rest
-                .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-                .unwrap_or(rest.len());
+            let end = rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(rest.len());
             assert!(end > 0, "unexpected character in {rest:?}");
             let word = &rest[..end];
             out.push(match word.parse::<i64>() {
@@ -161,11 +127,7 @@ impl Parser {
         match self.peek_sym() {
             Some(s @ ("==>" | "<==>")) => {
                 self.pos += 1;
-                let op = if s == "==>" {
-                    BinOp::Implies
-                } else {
-                    BinOp::Iff
-                };
+                let op = if s == "==>" { BinOp::Implies } else { BinOp::Iff };
                 Formula::binary(op, lhs, self.formula())
             }
             _ => lhs,
@@ -226,10 +188,7 @@ impl Parser {
             _ => return self.term(),
         };
         self.pos += 1;
-        assert!(
-            !matches!(self.peek_sym(), Some("!" | "-")),
-            "prefix operators are not repeatable"
-        );
+        assert!(!matches!(self.peek_sym(), Some("!" | "-")), "prefix operators are not repeatable");
         Formula::unary(op, self.term())
     }
 
@@ -273,10 +232,7 @@ impl Parser {
 }
 
 fn parse(src: &str) -> Formula {
-    let mut parser = Parser {
-        toks: lex(src),
-        pos: 0,
-    };
+    let mut parser = Parser { toks: lex(src), pos: 0 };
     let f = parser.formula();
     assert_eq!(parser.pos, parser.toks.len(), "trailing input in {src:?}");
     f
@@ -301,15 +257,9 @@ fn examples_of_minimal_parentheses() {
         ("p && q || p ==> q <==> p", "p && q || p ==> q <==> p"),
         ("(p ==> q) ==> p", "(p ==> q) ==> p"),
         ("(x - (y - z)) < (x * (y + z))", "x - (y - z) < x * (y + z)"),
-        (
-            "(-x) * (-y) == (f (-x)) + f (x * y)",
-            "-x * -y == f (-x) + f (x * y)",
-        ),
+        ("(-x) * (-y) == (f (-x)) + f (x * y)", "-x * -y == f (-x) + f (x * y)"),
         ("!(x < y) || (p == (x < y))", "!(x < y) || p == (x < y)"),
-        (
-            "x + (if p then y else z) == z",
-            "x + (if p then y else z) == z",
-        ),
+        ("x + (if p then y else z) == z", "x + (if p then y else z) == z"),
         ("((p && q) || p) && q", "p && q || p && q"),
         ("!(!p)", "!(!p)"),
     ] {
@@ -322,32 +272,19 @@ fn substitution_under_quantifiers_avoids_capture() {
     // forall y. y > x && q, with x := y * 2 and q := y < 0: both replacements mention the
     // bound y, so it is renamed once and both free occurrences stay free.
     let (x, y) = (Formula::var("x", Sort::Int), Formula::var("y", Sort::Int));
-    let body = Formula::and(
-        Formula::gt(y.clone(), x.clone()),
-        Formula::var("q", Sort::Bool),
-    );
+    let body = Formula::and(Formula::gt(y.clone(), x.clone()), Formula::var("q", Sort::Bool));
     let all = Formula::all("y", Sort::Int, body);
     let subst: Substitution = [
-        (
-            Symbol::intern("x"),
-            Formula::times(y.clone(), Formula::int(2)),
-        ),
+        (Symbol::intern("x"), Formula::times(y.clone(), Formula::int(2))),
         (Symbol::intern("q"), Formula::lt(y.clone(), Formula::int(0))),
     ]
     .into_iter()
     .collect();
     let result = all.substitute(&subst);
     assert_eq!(result.to_string(), "forall y'1: Int. y'1 > y * 2 && y < 0");
-    assert_eq!(
-        result.free_var_names(),
-        [Symbol::intern("y")].into_iter().collect()
-    );
+    assert_eq!(result.free_var_names(), [Symbol::intern("y")].into_iter().collect());
     // A name already used as y'1 is avoided too.
-    let taken = Formula::all(
-        "y",
-        Sort::Int,
-        Formula::lt(Formula::var("y'1", Sort::Int), y.clone()),
-    );
+    let taken = Formula::all("y", Sort::Int, Formula::lt(Formula::var("y'1", Sort::Int), y.clone()));
     let renamed = taken.substitute(&Substitution::single("y'1", y.clone()));
     assert_eq!(renamed.to_string(), "forall y'2: Int. y < y'2");
 }

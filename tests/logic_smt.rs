@@ -14,10 +14,7 @@ fn list(elem: Sort) -> Sort {
 }
 
 fn solver() -> SmtSolver {
-    SmtSolver::new(SmtConfig {
-        timeout: Some(Duration::from_secs(20)),
-        cache: true,
-    })
+    SmtSolver::new(SmtConfig { timeout: Some(Duration::from_secs(20)), cache: true })
 }
 
 #[test]
@@ -26,10 +23,7 @@ fn arithmetic_facts() {
     let x = int("x");
     // x + 1 > x
     assert_eq!(
-        smt.check_valid(&Formula::gt(
-            Formula::plus(x.clone(), Formula::int(1)),
-            x.clone()
-        )),
+        smt.check_valid(&Formula::gt(Formula::plus(x.clone(), Formula::int(1)), x.clone())),
         Ok(Validity::Valid)
     );
     // x > 0 ==> 2 * x > x
@@ -44,14 +38,8 @@ fn arithmetic_facts() {
     assert_eq!(smt.check_sat(&nonneg), Ok(Satisfiability::Sat));
     // Implication under assumptions: x <= y, y <= z |= x <= z, but not z <= x.
     let (y, z) = (int("y"), int("z"));
-    let assumptions = [
-        Formula::le(x.clone(), y.clone()),
-        Formula::le(y.clone(), z.clone()),
-    ];
-    assert_eq!(
-        smt.implies(&assumptions, &Formula::le(x.clone(), z.clone())),
-        Ok(true)
-    );
+    let assumptions = [Formula::le(x.clone(), y.clone()), Formula::le(y.clone(), z.clone())];
+    assert_eq!(smt.implies(&assumptions, &Formula::le(x.clone(), z.clone())), Ok(true));
     assert_eq!(smt.implies(&assumptions, &Formula::le(z, x)), Ok(false));
 }
 
@@ -73,52 +61,32 @@ fn set_facts() {
     let elems = |l: Formula| Formula::pred("elems", Sort::set(Sort::Int), vec![l]);
     let axiom = Formula::eq(
         elems(cons.clone()),
-        Formula::union(
-            Formula::set_lit(Sort::Int, vec![x.clone()]),
-            elems(xs.clone()),
-        ),
+        Formula::union(Formula::set_lit(Sort::Int, vec![x.clone()]), elems(xs.clone())),
     );
     let goal = Formula::implies(axiom, Formula::member(x.clone(), elems(cons)));
     assert_eq!(smt.is_valid(&goal), Ok(true));
     // [x] - s <= [x], but s <= [x] is not valid.
     let lit = Formula::set_lit(Sort::Int, vec![x.clone()]);
-    assert_eq!(
-        smt.is_valid(&Formula::subset(
-            Formula::diff(lit.clone(), s.clone()),
-            lit.clone()
-        )),
-        Ok(true)
-    );
+    assert_eq!(smt.is_valid(&Formula::subset(Formula::diff(lit.clone(), s.clone()), lit.clone())), Ok(true));
     assert_eq!(smt.is_valid(&Formula::subset(s, lit)), Ok(false));
 }
 
 #[test]
 fn uninterpreted_measures() {
     let smt = solver();
-    let (xs, ys) = (
-        Formula::var("xs", list(Sort::Int)),
-        Formula::var("ys", list(Sort::Int)),
-    );
+    let (xs, ys) = (Formula::var("xs", list(Sort::Int)), Formula::var("ys", list(Sort::Int)));
     let len = |l: Formula| Formula::pred("len", Sort::Int, vec![l]);
     let same = Formula::eq(len(xs.clone()), len(ys.clone()));
-    assert_eq!(
-        smt.is_valid(&Formula::implies(same.clone(), same.clone())),
-        Ok(true)
-    );
+    assert_eq!(smt.is_valid(&Formula::implies(same.clone(), same.clone())), Ok(true));
     // Congruence: xs == ys ==> len xs == len ys; the converse does not hold.
     let equal = Formula::eq(xs.clone(), ys.clone());
-    assert_eq!(
-        smt.is_valid(&Formula::implies(equal.clone(), same.clone())),
-        Ok(true)
-    );
+    assert_eq!(smt.is_valid(&Formula::implies(equal.clone(), same.clone())), Ok(true));
     assert_eq!(smt.is_valid(&Formula::implies(same, equal)), Ok(false));
     // Sort-polymorphic measures are monomorphised: len at List Int and at List a differ,
     // even though both list sorts are encoded as integers.
     let zs = Formula::var("zs", list(Sort::var("a")));
-    let differ = Formula::and(
-        Formula::eq(len(xs.clone()), Formula::int(0)),
-        Formula::eq(len(zs), Formula::int(1)),
-    );
+    let differ =
+        Formula::and(Formula::eq(len(xs.clone()), Formula::int(0)), Formula::eq(len(zs), Formula::int(1)));
     assert_eq!(smt.is_sat(&differ), Ok(true));
 }
 
@@ -126,24 +94,15 @@ fn uninterpreted_measures() {
 fn type_variable_sorts_are_integer_ordered() {
     let smt = solver();
     let a = Sort::var("a");
-    let (x, y, z) = (
-        Formula::var("x", a.clone()),
-        Formula::var("y", a.clone()),
-        Formula::var("z", a.clone()),
-    );
+    let (x, y, z) =
+        (Formula::var("x", a.clone()), Formula::var("y", a.clone()), Formula::var("z", a.clone()));
     // Transitivity and totality of <= on an abstract sort.
     let trans = Formula::implies(
-        Formula::and(
-            Formula::le(x.clone(), y.clone()),
-            Formula::le(y.clone(), z.clone()),
-        ),
+        Formula::and(Formula::le(x.clone(), y.clone()), Formula::le(y.clone(), z.clone())),
         Formula::le(x.clone(), z.clone()),
     );
     assert_eq!(smt.is_valid(&trans), Ok(true));
-    let total = Formula::or(
-        Formula::le(x.clone(), y.clone()),
-        Formula::le(y.clone(), x.clone()),
-    );
+    let total = Formula::or(Formula::le(x.clone(), y.clone()), Formula::le(y.clone(), x.clone()));
     assert_eq!(smt.is_valid(&total), Ok(true));
     // Quantified element property: all elements of s are below x, y in s ==> y < x.
     let s = Formula::var("s", Sort::set(a.clone()));
@@ -151,15 +110,9 @@ fn type_variable_sorts_are_integer_ordered() {
     let bound = Formula::all(
         "_x",
         a.clone(),
-        Formula::implies(
-            Formula::member(e.clone(), s.clone()),
-            Formula::lt(e, x.clone()),
-        ),
+        Formula::implies(Formula::member(e.clone(), s.clone()), Formula::lt(e, x.clone())),
     );
-    let goal = Formula::implies(
-        Formula::and(bound, Formula::member(y.clone(), s)),
-        Formula::lt(y, x),
-    );
+    let goal = Formula::implies(Formula::and(bound, Formula::member(y.clone(), s)), Formula::lt(y, x));
     assert_eq!(smt.is_valid(&goal), Ok(true));
     // Comparisons between Booleans are implications.
     let (p, q) = (Formula::var("p", Sort::Bool), Formula::var("q", Sort::Bool));
@@ -183,37 +136,21 @@ fn unsat_cores_and_minimal_subsets() {
     let CoreResult::Unsat(core) = smt.unsat_core(&hard, &soft).expect("well-sorted") else {
         panic!("x > 5 && x < 3 is unsatisfiable");
     };
-    assert!(
-        core.contains(&0) && !core.contains(&1) && !core.contains(&3),
-        "core {core:?}"
-    );
+    assert!(core.contains(&0) && !core.contains(&1) && !core.contains(&3), "core {core:?}");
     let mus = smt.minimal_unsat_subset(&hard, &soft).expect("well-sorted");
-    assert!(
-        mus == CoreResult::Unsat(vec![0, 2]) || mus == CoreResult::Unsat(vec![0, 4]),
-        "{mus:?}"
-    );
+    assert!(mus == CoreResult::Unsat(vec![0, 2]) || mus == CoreResult::Unsat(vec![0, 4]), "{mus:?}");
     // Every MUS: {0, 2} and {0, 4}.
-    let all = smt
-        .all_minimal_unsat_subsets(&hard, &soft, None)
-        .expect("well-sorted");
+    let all = smt.all_minimal_unsat_subsets(&hard, &soft, None).expect("well-sorted");
     let mut muses = all.muses.clone();
     muses.sort();
     assert_eq!(muses, vec![vec![0, 2], vec![0, 4]]);
     assert!(all.complete);
     // With a must-have element, only MUSes containing it count.
-    let with_two = smt
-        .all_minimal_unsat_subsets(&hard, &soft, Some(2))
-        .expect("well-sorted");
+    let with_two = smt.all_minimal_unsat_subsets(&hard, &soft, Some(2)).expect("well-sorted");
     assert_eq!(with_two.muses, vec![vec![0, 2]]);
     // A single soft formula can contradict the hard ones: x >= 0 with x < 0.
-    let negative = [
-        Formula::lt(x.clone(), Formula::int(0)),
-        Formula::gt(y, Formula::int(0)),
-    ];
-    assert_eq!(
-        smt.minimal_unsat_subset(&hard, &negative),
-        Ok(CoreResult::Unsat(vec![0]))
-    );
+    let negative = [Formula::lt(x.clone(), Formula::int(0)), Formula::gt(y, Formula::int(0))];
+    assert_eq!(smt.minimal_unsat_subset(&hard, &negative), Ok(CoreResult::Unsat(vec![0])));
     assert_eq!(smt.unsat_core(&hard, &soft[1..2]), Ok(CoreResult::Sat));
 }
 
@@ -224,22 +161,14 @@ fn counterexamples_are_rendered_as_values() {
     let s = Formula::var("s", Sort::set(Sort::Int));
     let t = Formula::var("t", Sort::set(Sort::Int));
     // x in s ==> x in t is not valid; in any counterexample x is in s but not in t.
-    let claim = Formula::implies(
-        Formula::member(x.clone(), s.clone()),
-        Formula::member(x.clone(), t.clone()),
-    );
+    let claim =
+        Formula::implies(Formula::member(x.clone(), s.clone()), Formula::member(x.clone(), t.clone()));
     let ModelResult::Sat(model) = smt.counterexample(&claim).expect("well-sorted") else {
         panic!("the claim is not valid");
     };
-    let Some(Value::Int(x_value)) = model.var("x").cloned() else {
-        panic!("x is an integer in {model}")
-    };
-    let Some(Value::Set(s_value)) = model.var("s").cloned() else {
-        panic!("s is a set in {model}")
-    };
-    let Some(Value::Set(t_value)) = model.var("t").cloned() else {
-        panic!("t is a set in {model}")
-    };
+    let Some(Value::Int(x_value)) = model.var("x").cloned() else { panic!("x is an integer in {model}") };
+    let Some(Value::Set(s_value)) = model.var("s").cloned() else { panic!("s is a set in {model}") };
+    let Some(Value::Set(t_value)) = model.var("t").cloned() else { panic!("t is a set in {model}") };
     assert!(s_value.members.contains(&Value::Int(x_value)), "{model}");
     assert!(!t_value.members.contains(&Value::Int(x_value)), "{model}");
     // Ground measure applications and uninterpreted elements are in the model too.
@@ -251,10 +180,7 @@ fn counterexamples_are_rendered_as_values() {
     let ModelResult::Sat(model) = smt.counterexample(&claim).expect("well-sorted") else {
         panic!("the claim is not valid");
     };
-    assert!(
-        matches!(model.term(&len), Some(Value::Int(n)) if *n >= 0),
-        "{model}"
-    );
+    assert!(matches!(model.term(&len), Some(Value::Int(n)) if *n >= 0), "{model}");
     let (Some(Value::Element { id: u_id, .. }), Some(Value::Element { id: v_id, .. })) =
         (model.var("u"), model.var("v"))
     else {
@@ -262,10 +188,7 @@ fn counterexamples_are_rendered_as_values() {
     };
     assert_ne!(u_id, v_id);
     // A valid formula has no counterexample.
-    assert_eq!(
-        smt.counterexample(&Formula::implies(claim.clone(), claim)),
-        Ok(ModelResult::Unsat)
-    );
+    assert_eq!(smt.counterexample(&Formula::implies(claim.clone(), claim)), Ok(ModelResult::Unsat));
 }
 
 #[test]
@@ -277,11 +200,7 @@ fn repeated_queries_hit_the_cache() {
     // A structurally equal formula built separately is the same key, and clones with
     // another timeout share the cache.
     let again = Formula::gt(Formula::plus(int("x"), Formula::int(2)), int("x"));
-    assert_eq!(
-        smt.with_timeout(Some(Duration::from_secs(1)))
-            .is_valid(&again),
-        Ok(true)
-    );
+    assert_eq!(smt.with_timeout(Some(Duration::from_secs(1))).is_valid(&again), Ok(true));
     let after = smt.stats();
     assert_eq!(after.queries, before.queries + 1);
     assert_eq!(after.cache_hits, before.cache_hits + 1);
@@ -290,17 +209,11 @@ fn repeated_queries_hit_the_cache() {
     assert_eq!(smt.check_sat(&!f), Ok(Satisfiability::Unsat));
     assert_eq!(smt.stats().cache_hits, after.cache_hits + 1);
     // Without the cache every query goes to Z3.
-    let uncached = SmtSolver::new(SmtConfig {
-        cache: false,
-        ..SmtConfig::default()
-    });
+    let uncached = SmtSolver::new(SmtConfig { cache: false, ..SmtConfig::default() });
     let g = Formula::ge(int("y"), int("y"));
     assert_eq!(uncached.is_valid(&g), Ok(true));
     assert_eq!(uncached.is_valid(&g), Ok(true));
-    assert_eq!(
-        (uncached.stats().cache_hits, uncached.stats().solver_calls),
-        (0, 2)
-    );
+    assert_eq!((uncached.stats().cache_hits, uncached.stats().solver_calls), (0, 2));
 }
 
 #[test]
@@ -312,34 +225,18 @@ fn timeouts_are_reported_and_answered_soundly() {
         Formula::conjunction([positive("a"), positive("b"), positive("c")]),
         Formula::neq(Formula::plus(cube("a"), cube("b")), cube("c")),
     );
-    let smt = SmtSolver::new(SmtConfig {
-        timeout: Some(Duration::from_millis(1)),
-        cache: true,
-    });
+    let smt = SmtSolver::new(SmtConfig { timeout: Some(Duration::from_millis(1)), cache: true });
     // Z3 can neither prove nor refute this theorem, so the answer is "unknown" whatever
     // the time limit; the point is that the query returns at all, and how it is reported.
     let verdict = smt.check_valid(&no_solution).expect("well-sorted");
     assert!(verdict.is_unknown(), "{verdict:?}");
-    assert_eq!(
-        smt.is_valid(&no_solution),
-        Ok(false),
-        "undecided is never valid"
-    );
-    assert_eq!(
-        smt.is_sat(&!no_solution.clone()),
-        Ok(true),
-        "undecided may be sat"
-    );
+    assert_eq!(smt.is_valid(&no_solution), Ok(false), "undecided is never valid");
+    assert_eq!(smt.is_sat(&!no_solution.clone()), Ok(true), "undecided may be sat");
     let stats = smt.stats();
     assert_eq!(stats.unknowns, 1);
-    assert_eq!(
-        stats.cache_hits, 2,
-        "the unknown answer is reused at the same timeout"
-    );
+    assert_eq!(stats.cache_hits, 2, "the unknown answer is reused at the same timeout");
     // ... but not by a query allowed to run longer.
-    let verdict = smt
-        .with_timeout(Some(Duration::from_millis(20)))
-        .check_valid(&no_solution);
+    let verdict = smt.with_timeout(Some(Duration::from_millis(20))).check_valid(&no_solution);
     assert!(verdict.is_ok_and(|v| v.is_unknown()));
     assert_eq!(smt.stats().solver_calls, stats.solver_calls + 1);
 }
@@ -348,19 +245,10 @@ fn timeouts_are_reported_and_answered_soundly() {
 fn malformed_queries_are_errors_not_panics() {
     let smt = solver();
     let bad = Formula::plus(int("x"), Formula::var("s", Sort::set(Sort::Int)));
-    assert!(matches!(
-        smt.is_valid(&Formula::eq(bad, int("x"))),
-        Err(SmtError::IllSorted(_))
-    ));
+    assert!(matches!(smt.is_valid(&Formula::eq(bad, int("x"))), Err(SmtError::IllSorted(_))));
     let with_unknown = Formula::implies(Formula::unknown("U0"), Formula::var("p", Sort::Bool));
-    assert!(matches!(
-        smt.is_valid(&with_unknown),
-        Err(SmtError::UnsolvedUnknown(_))
-    ));
-    assert!(matches!(
-        smt.check_sat(&int("x")),
-        Err(SmtError::Encoding(_))
-    ));
+    assert!(matches!(smt.is_valid(&with_unknown), Err(SmtError::UnsolvedUnknown(_))));
+    assert!(matches!(smt.check_sat(&int("x")), Err(SmtError::Encoding(_))));
     assert!(smt.all_minimal_unsat_subsets(&[], &[], Some(0)).is_err());
 }
 

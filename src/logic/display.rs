@@ -62,11 +62,9 @@ fn op_info(op: BinOp) -> (&'static str, u8, Assoc) {
 fn level_of(f: &Formula) -> u8 {
     match f.kind() {
         Kind::Int(value) if *value < 0 => level::UNARY,
-        Kind::Bool(_)
-        | Kind::Int(_)
-        | Kind::Var { .. }
-        | Kind::Unknown { .. }
-        | Kind::SetLit { .. } => level::ATOM,
+        Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } | Kind::SetLit { .. } => {
+            level::ATOM
+        }
         Kind::Pred { args, .. } | Kind::Cons { args, .. } => {
             if args.is_empty() {
                 level::ATOM
@@ -86,11 +84,7 @@ fn write_at(out: &mut fmt::Formatter<'_>, f: &Formula, min: u8, tail: bool) -> f
     let lvl = level_of(f);
     // An `if` or `forall` is an operand of any binary operator as long as nothing follows
     // it; application arguments and prefix operands take it in parentheses.
-    let bare = if lvl == level::OPEN {
-        tail && min <= level::UNARY
-    } else {
-        lvl >= min
-    };
+    let bare = if lvl == level::OPEN { tail && min <= level::UNARY } else { lvl >= min };
     if !bare {
         out.write_char('(')?;
         write_bare(out, f, true)?;
@@ -193,45 +187,25 @@ mod tests {
 
     #[test]
     fn and_or_share_a_left_associative_level() {
-        assert_eq!(
-            bin(BinOp::Or, bin(BinOp::And, b("a"), b("b")), b("c")).to_string(),
-            "a && b || c"
-        );
-        assert_eq!(
-            bin(BinOp::And, bin(BinOp::Or, b("a"), b("b")), b("c")).to_string(),
-            "a || b && c"
-        );
-        assert_eq!(
-            bin(BinOp::And, b("a"), bin(BinOp::Or, b("b"), b("c"))).to_string(),
-            "a && (b || c)"
-        );
+        assert_eq!(bin(BinOp::Or, bin(BinOp::And, b("a"), b("b")), b("c")).to_string(), "a && b || c");
+        assert_eq!(bin(BinOp::And, bin(BinOp::Or, b("a"), b("b")), b("c")).to_string(), "a || b && c");
+        assert_eq!(bin(BinOp::And, b("a"), bin(BinOp::Or, b("b"), b("c"))).to_string(), "a && (b || c)");
     }
 
     #[test]
     fn implication_is_right_associative() {
         let (a, bb, c) = (b("a"), b("b"), b("c"));
         assert_eq!(
-            bin(
-                BinOp::Implies,
-                a.clone(),
-                bin(BinOp::Iff, bb.clone(), c.clone())
-            )
-            .to_string(),
+            bin(BinOp::Implies, a.clone(), bin(BinOp::Iff, bb.clone(), c.clone())).to_string(),
             "a ==> b <==> c"
         );
-        assert_eq!(
-            bin(BinOp::Implies, bin(BinOp::Implies, a, bb), c).to_string(),
-            "(a ==> b) ==> c"
-        );
+        assert_eq!(bin(BinOp::Implies, bin(BinOp::Implies, a, bb), c).to_string(), "(a ==> b) ==> c");
     }
 
     #[test]
     fn comparisons_are_not_associative() {
         let lt = bin(BinOp::Lt, i("x"), i("y"));
-        assert_eq!(
-            bin(BinOp::Eq, lt.clone(), b("p")).to_string(),
-            "(x < y) == p"
-        );
+        assert_eq!(bin(BinOp::Eq, lt.clone(), b("p")).to_string(), "(x < y) == p");
         assert_eq!(bin(BinOp::Eq, b("p"), lt).to_string(), "p == (x < y)");
     }
 
@@ -239,49 +213,20 @@ mod tests {
     fn arithmetic_and_unary_operators() {
         let (x, y, z) = (i("x"), i("y"), i("z"));
         assert_eq!(
-            bin(
-                BinOp::Minus,
-                x.clone(),
-                bin(BinOp::Minus, y.clone(), z.clone())
-            )
-            .to_string(),
+            bin(BinOp::Minus, x.clone(), bin(BinOp::Minus, y.clone(), z.clone())).to_string(),
             "x - (y - z)"
         );
         assert_eq!(
-            bin(
-                BinOp::Minus,
-                bin(BinOp::Minus, x.clone(), y.clone()),
-                z.clone()
-            )
-            .to_string(),
+            bin(BinOp::Minus, bin(BinOp::Minus, x.clone(), y.clone()), z.clone()).to_string(),
             "x - y - z"
         );
         assert_eq!(
-            bin(
-                BinOp::Times,
-                bin(BinOp::Plus, x.clone(), y.clone()),
-                z.clone()
-            )
-            .to_string(),
+            bin(BinOp::Times, bin(BinOp::Plus, x.clone(), y.clone()), z.clone()).to_string(),
             "(x + y) * z"
         );
-        assert_eq!(
-            bin(
-                BinOp::Times,
-                Formula::unary(UnOp::Neg, x.clone()),
-                y.clone()
-            )
-            .to_string(),
-            "-x * y"
-        );
-        assert_eq!(
-            Formula::unary(UnOp::Neg, Formula::unary(UnOp::Neg, x.clone())).to_string(),
-            "-(-x)"
-        );
-        assert_eq!(
-            Formula::unary(UnOp::Not, bin(BinOp::And, b("p"), b("q"))).to_string(),
-            "!(p && q)"
-        );
+        assert_eq!(bin(BinOp::Times, Formula::unary(UnOp::Neg, x.clone()), y.clone()).to_string(), "-x * y");
+        assert_eq!(Formula::unary(UnOp::Neg, Formula::unary(UnOp::Neg, x.clone())).to_string(), "-(-x)");
+        assert_eq!(Formula::unary(UnOp::Not, bin(BinOp::And, b("p"), b("q"))).to_string(), "!(p && q)");
         assert_eq!(bin(BinOp::Minus, x, Formula::int(-1)).to_string(), "x - -1");
     }
 
@@ -289,39 +234,23 @@ mod tests {
     fn applications_take_atoms() {
         let xs = Formula::var("xs", Sort::data("List", [Sort::Int]));
         let len = Formula::pred("len", Sort::Int, vec![xs.clone()]);
-        assert_eq!(
-            bin(BinOp::Minus, len.clone(), Formula::int(1)).to_string(),
-            "len xs - 1"
-        );
+        assert_eq!(bin(BinOp::Minus, len.clone(), Formula::int(1)).to_string(), "len xs - 1");
         let f = Formula::pred(
             "f",
             Sort::Int,
-            vec![
-                Formula::int(-1),
-                bin(BinOp::Plus, i("x"), Formula::int(1)),
-                len,
-            ],
+            vec![Formula::int(-1), bin(BinOp::Plus, i("x"), Formula::int(1)), len],
         );
         assert_eq!(f.to_string(), "f (-1) (x + 1) (len xs)");
         let cons = Formula::cons("Cons", xs.sort(), vec![i("x"), xs]);
         let nil = Formula::cons("Nil", cons.sort(), vec![]);
-        assert_eq!(
-            Formula::pred("p", Sort::Bool, vec![cons, nil]).to_string(),
-            "p (Cons x xs) Nil"
-        );
+        assert_eq!(Formula::pred("p", Sort::Bool, vec![cons, nil]).to_string(), "p (Cons x xs) Nil");
     }
 
     #[test]
     fn conditionals_are_bare_only_at_the_tail() {
         let ite = Formula::new(Kind::Ite(b("c"), i("x"), i("y")));
-        assert_eq!(
-            bin(BinOp::Plus, Formula::int(1), ite.clone()).to_string(),
-            "1 + if c then x else y"
-        );
-        assert_eq!(
-            bin(BinOp::Plus, ite.clone(), Formula::int(1)).to_string(),
-            "(if c then x else y) + 1"
-        );
+        assert_eq!(bin(BinOp::Plus, Formula::int(1), ite.clone()).to_string(), "1 + if c then x else y");
+        assert_eq!(bin(BinOp::Plus, ite.clone(), Formula::int(1)).to_string(), "(if c then x else y) + 1");
         assert_eq!(
             bin(BinOp::Lt, bin(BinOp::Plus, Formula::int(1), ite), i("z")).to_string(),
             "1 + (if c then x else y) < z"
@@ -332,14 +261,8 @@ mod tests {
     fn sets_and_literals() {
         let s = Formula::var("s", Sort::set(Sort::Int));
         let lit = Formula::set_lit(Sort::Int, vec![i("x"), Formula::int(2)]);
-        assert_eq!(
-            Formula::member(i("x"), bin(BinOp::Union, lit, s.clone())).to_string(),
-            "x in [x, 2] + s"
-        );
+        assert_eq!(Formula::member(i("x"), bin(BinOp::Union, lit, s.clone())).to_string(), "x in [x, 2] + s");
         assert_eq!(Formula::set_lit(Sort::Int, vec![]).to_string(), "[]");
-        assert_eq!(
-            bin(BinOp::And, Formula::tt(), Formula::ff()).to_string(),
-            "True && False"
-        );
+        assert_eq!(bin(BinOp::And, Formula::tt(), Formula::ff()).to_string(), "True && False");
     }
 }

@@ -236,10 +236,7 @@ impl Formula {
     }
 
     pub fn var(name: impl Into<Symbol>, sort: Sort) -> Formula {
-        Formula::new(Kind::Var {
-            name: name.into(),
-            sort,
-        })
+        Formula::new(Kind::Var { name: name.into(), sort })
     }
 
     /// The value variable `_v` at the given sort.
@@ -253,26 +250,15 @@ impl Formula {
     }
 
     pub fn unknown_with(name: impl Into<Symbol>, subst: Substitution) -> Formula {
-        Formula::new(Kind::Unknown {
-            name: name.into(),
-            subst,
-        })
+        Formula::new(Kind::Unknown { name: name.into(), subst })
     }
 
     pub fn pred(name: impl Into<Symbol>, sort: Sort, args: Vec<Formula>) -> Formula {
-        Formula::new(Kind::Pred {
-            name: name.into(),
-            sort,
-            args,
-        })
+        Formula::new(Kind::Pred { name: name.into(), sort, args })
     }
 
     pub fn cons(name: impl Into<Symbol>, sort: Sort, args: Vec<Formula>) -> Formula {
-        Formula::new(Kind::Cons {
-            name: name.into(),
-            sort,
-            args,
-        })
+        Formula::new(Kind::Cons { name: name.into(), sort, args })
     }
 
     pub fn set_lit(elem: Sort, elems: Vec<Formula>) -> Formula {
@@ -516,11 +502,7 @@ impl Formula {
 
     /// The number of nodes in the formula.
     pub fn size(&self) -> usize {
-        1 + self
-            .children()
-            .iter()
-            .map(|child| child.size())
-            .sum::<usize>()
+        1 + self.children().iter().map(|child| child.size()).sum::<usize>()
     }
 }
 
@@ -576,11 +558,7 @@ impl PartialOrd for Formula {
 
 impl Ord for Formula {
     fn cmp(&self, other: &Formula) -> Ordering {
-        if self.ptr_eq(other) {
-            Ordering::Equal
-        } else {
-            self.0.kind.cmp(&other.0.kind)
-        }
+        if self.ptr_eq(other) { Ordering::Equal } else { self.0.kind.cmp(&other.0.kind) }
     }
 }
 
@@ -645,16 +623,9 @@ mod tests {
         assert_eq!(Formula::implies(Formula::tt(), p()), p());
         assert_eq!(Formula::implies(p(), Formula::ff()), !p());
         assert_eq!(-Formula::int(3), Formula::int(-3));
-        assert_eq!(
-            (-Formula::int(i64::MIN)).to_string(),
-            "-(-9223372036854775808)"
-        );
+        assert_eq!((-Formula::int(i64::MIN)).to_string(), "-(-9223372036854775808)");
         assert_eq!(Formula::ite(p(), x(), x()), x());
-        assert_eq!(
-            Formula::all("y", Sort::Int, p()),
-            p(),
-            "vacuous quantifier dropped"
-        );
+        assert_eq!(Formula::all("y", Sort::Int, p()), p(), "vacuous quantifier dropped");
     }
 
     #[test]

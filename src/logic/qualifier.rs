@@ -38,21 +38,12 @@ impl QualifierSpace {
     pub fn new(qualifiers: impl IntoIterator<Item = Formula>) -> QualifierSpace {
         let qualifiers = dedup(qualifiers);
         let max_count = qualifiers.len();
-        QualifierSpace {
-            qualifiers,
-            max_count,
-        }
+        QualifierSpace { qualifiers, max_count }
     }
 
     /// A space whose valuations conjoin at most `max_count` qualifiers.
-    pub fn with_max_count(
-        qualifiers: impl IntoIterator<Item = Formula>,
-        max_count: usize,
-    ) -> QualifierSpace {
-        QualifierSpace {
-            max_count,
-            ..QualifierSpace::new(qualifiers)
-        }
+    pub fn with_max_count(qualifiers: impl IntoIterator<Item = Formula>, max_count: usize) -> QualifierSpace {
+        QualifierSpace { max_count, ..QualifierSpace::new(qualifiers) }
     }
 
     pub fn len(&self) -> usize {
@@ -68,17 +59,10 @@ impl QualifierSpace {
 /// becomes `value`, the other free variables range over `actuals`. A template that does
 /// not mention `_v` (at exactly one sort) gives nothing.
 pub fn type_qualifiers(template: &Formula, value: &Formula, actuals: &[Formula]) -> Vec<Formula> {
-    let (values, formals): (Vec<Variable>, Vec<Variable>) = template
-        .free_vars()
-        .into_iter()
-        .partition(|var| var.name.as_str() == VALUE_VAR);
+    let (values, formals): (Vec<Variable>, Vec<Variable>) =
+        template.free_vars().into_iter().partition(|var| var.name.as_str() == VALUE_VAR);
     match values.as_slice() {
-        [value_var] => instantiate(
-            template,
-            &[(value_var.clone(), value.clone())],
-            &formals,
-            actuals,
-        ),
+        [value_var] => instantiate(template, &[(value_var.clone(), value.clone())], &formals, actuals),
         _ => Vec::new(),
     }
 }
@@ -107,9 +91,7 @@ pub fn instantiate(
     let mut flexible: BTreeMap<Symbol, Sort> = BTreeMap::new();
     let mut flex = |sort: &Sort| {
         for tv in sort.type_vars() {
-            flexible
-                .entry(tv)
-                .or_insert_with(|| Sort::Meta(supply.fresh()));
+            flexible.entry(tv).or_insert_with(|| Sort::Meta(supply.fresh()));
         }
     };
     fixed.iter().for_each(|(formal, _)| flex(&formal.sort));
@@ -119,36 +101,18 @@ pub fn instantiate(
 
     let mut sorts = SortSubst::new();
     for (formal, actual) in fixed {
-        if unify(
-            &formal.sort.substitute_type_vars(&flexible),
-            &actual.sort(),
-            &mut sorts,
-        )
-        .is_err()
-        {
+        if unify(&formal.sort.substitute_type_vars(&flexible), &actual.sort(), &mut sorts).is_err() {
             return Vec::new();
         }
     }
-    let fixed_subst = fixed
-        .iter()
-        .map(|(formal, actual)| (formal.name, actual.clone()))
-        .collect();
+    let fixed_subst = fixed.iter().map(|(formal, actual)| (formal.name, actual.clone())).collect();
     let template = template.substitute(&fixed_subst);
-    let formal_sorts: Vec<(Symbol, Sort)> = formals
-        .iter()
-        .map(|formal| (formal.name, formal.sort.substitute_type_vars(&flexible)))
-        .collect();
+    let formal_sorts: Vec<(Symbol, Sort)> =
+        formals.iter().map(|formal| (formal.name, formal.sort.substitute_type_vars(&flexible))).collect();
 
     let mut out = Vec::new();
     let mut chosen: Vec<usize> = Vec::new();
-    assign(
-        &template,
-        &formal_sorts,
-        actuals,
-        &mut chosen,
-        sorts,
-        &mut out,
-    );
+    assign(&template, &formal_sorts, actuals, &mut chosen, sorts, &mut out);
     dedup(out)
 }
 
@@ -162,11 +126,8 @@ fn assign(
     out: &mut Vec<Formula>,
 ) {
     let Some((_, formal_sort)) = formals.get(chosen.len()) else {
-        let subst = formals
-            .iter()
-            .zip(chosen.iter())
-            .map(|((name, _), &i)| (*name, actuals[i].clone()))
-            .collect();
+        let subst =
+            formals.iter().zip(chosen.iter()).map(|((name, _), &i)| (*name, actuals[i].clone())).collect();
         let instance = template.apply_sort_subst(&sorts).substitute(&subst);
         if instance.check_sorts() == Ok(Sort::Bool) && !is_trivial(&instance) {
             out.push(instance);
@@ -191,9 +152,7 @@ fn assign(
 pub fn is_trivial(f: &Formula) -> bool {
     match f.kind() {
         Kind::Bool(_) => true,
-        Kind::Binary(op, l, r)
-            if op.is_comparison() && *op != BinOp::Member && *op != BinOp::Subset =>
-        {
+        Kind::Binary(op, l, r) if op.is_comparison() && *op != BinOp::Member && *op != BinOp::Subset => {
             l == r || matches!((l.kind(), r.kind()), (Kind::Int(_), Kind::Int(_)))
         }
         Kind::Binary(BinOp::Subset, l, r) => l == r,
@@ -244,9 +203,7 @@ fn collect_atoms(f: &Formula, out: &mut Vec<Formula>) {
 
 fn dedup(fmls: impl IntoIterator<Item = Formula>) -> Vec<Formula> {
     let mut seen = FxHashSet::default();
-    fmls.into_iter()
-        .filter(|f| seen.insert(f.clone()))
-        .collect()
+    fmls.into_iter().filter(|f| seen.insert(f.clone())).collect()
 }
 
 /// The sorts annotating one node.
@@ -306,10 +263,7 @@ mod tests {
         let a = Sort::var("a");
         let template = Formula::le(var("p", a.clone()), var("q", a));
         let quals = condition_qualifiers(&template, &scope());
-        assert_eq!(
-            strings(&quals),
-            vec!["x <= y", "y <= x", "b <= c", "c <= b"]
-        );
+        assert_eq!(strings(&quals), vec!["x <= y", "y <= x", "b <= c", "c <= b"]);
     }
 
     #[test]
@@ -320,12 +274,8 @@ mod tests {
         assert_eq!(strings(&quals), vec!["_v < x", "_v < y"]);
         // A template without `_v` is not a type qualifier.
         assert!(
-            type_qualifiers(
-                &Formula::lt(var("m", Sort::Int), var("n", Sort::Int)),
-                &value,
-                &scope()
-            )
-            .is_empty()
+            type_qualifiers(&Formula::lt(var("m", Sort::Int), var("n", Sort::Int)), &value, &scope())
+                .is_empty()
         );
         // The value's sort constrains the flexible type variable of the template.
         let generic = Formula::lt(Formula::value_var(Sort::var("t")), var("n", Sort::var("t")));
@@ -336,31 +286,20 @@ mod tests {
     #[test]
     fn ill_sorted_and_trivial_instances_are_dropped() {
         let template = Formula::member(var("e", Sort::Int), var("t", Sort::set(Sort::Int)));
-        assert_eq!(
-            strings(&condition_qualifiers(&template, &scope())),
-            vec!["x in s", "y in s"]
-        );
+        assert_eq!(strings(&condition_qualifiers(&template, &scope())), vec!["x in s", "y in s"]);
         // Actuals with the same text as a literal comparison are trivial.
         let constants = vec![Formula::int(0), Formula::int(1)];
         let cmp = Formula::le(var("m", Sort::Int), var("n", Sort::Int));
         assert!(condition_qualifiers(&cmp, &constants).is_empty());
-        assert!(is_trivial(&Formula::eq(
-            var("x", Sort::Int),
-            var("x", Sort::Int)
-        )));
-        assert!(!is_trivial(&Formula::eq(
-            var("x", Sort::Int),
-            var("y", Sort::Int)
-        )));
+        assert!(is_trivial(&Formula::eq(var("x", Sort::Int), var("x", Sort::Int))));
+        assert!(!is_trivial(&Formula::eq(var("x", Sort::Int), var("y", Sort::Int))));
     }
 
     #[test]
     fn instantiation_count_on_a_small_scope() {
         // Three placeholders over five actuals: only Int-sorted, distinct choices survive.
-        let template = Formula::eq(
-            var("m", Sort::Int),
-            Formula::plus(var("n", Sort::Int), var("k", Sort::Int)),
-        );
+        let template =
+            Formula::eq(var("m", Sort::Int), Formula::plus(var("n", Sort::Int), var("k", Sort::Int)));
         let mut actuals = scope();
         actuals.push(var("z", Sort::Int));
         // Three Int actuals for three distinct placeholders: 3! instances.
@@ -378,16 +317,10 @@ mod tests {
         let xs = var("xs", Sort::data("List", [Sort::Int]));
         let len = Formula::pred("len", Sort::Int, vec![xs]);
         let spec = Formula::and(
-            Formula::implies(
-                Formula::ge(len.clone(), Formula::int(0)),
-                var("p", Sort::Bool),
-            ),
+            Formula::implies(Formula::ge(len.clone(), Formula::int(0)), var("p", Sort::Bool)),
             !(Formula::lt(len.clone(), var("n", Sort::Int))),
         );
-        assert_eq!(
-            strings(&atoms(&spec)),
-            vec!["len xs >= 0", "p", "len xs < n"]
-        );
+        assert_eq!(strings(&atoms(&spec)), vec!["len xs >= 0", "p", "len xs < n"]);
         assert!(is_data_equality(&Formula::eq(
             var("l", Sort::data("List", [])),
             var("m", Sort::data("List", []))

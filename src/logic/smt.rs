@@ -50,10 +50,7 @@ pub struct SmtConfig {
 
 impl Default for SmtConfig {
     fn default() -> SmtConfig {
-        SmtConfig {
-            timeout: Some(Duration::from_secs(10)),
-            cache: true,
-        }
+        SmtConfig { timeout: Some(Duration::from_secs(10)), cache: true }
     }
 }
 
@@ -127,10 +124,7 @@ impl fmt::Display for SmtError {
         match self {
             SmtError::IllSorted(err) => write!(f, "cannot send to the solver: {err}"),
             SmtError::UnsolvedUnknown(name) => {
-                write!(
-                    f,
-                    "cannot send to the solver: unknown `{name}` is not solved"
-                )
+                write!(f, "cannot send to the solver: unknown `{name}` is not solved")
             }
             SmtError::Encoding(what) => write!(f, "SMT encoding failed: {what}"),
         }
@@ -192,19 +186,13 @@ impl Default for SmtSolver {
 
 impl fmt::Debug for SmtSolver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmtSolver")
-            .field("config", &self.config)
-            .field("stats", &self.stats())
-            .finish()
+        f.debug_struct("SmtSolver").field("config", &self.config).field("stats", &self.stats()).finish()
     }
 }
 
 impl SmtSolver {
     pub fn new(config: SmtConfig) -> SmtSolver {
-        SmtSolver {
-            config,
-            shared: Arc::default(),
-        }
+        SmtSolver { config, shared: Arc::default() }
     }
 
     pub fn config(&self) -> &SmtConfig {
@@ -213,13 +201,7 @@ impl SmtSolver {
 
     /// A handle with another timeout that shares this one's cache and statistics.
     pub fn with_timeout(&self, timeout: Option<Duration>) -> SmtSolver {
-        SmtSolver {
-            config: SmtConfig {
-                timeout,
-                ..self.config.clone()
-            },
-            shared: Arc::clone(&self.shared),
-        }
+        SmtSolver { config: SmtConfig { timeout, ..self.config.clone() }, shared: Arc::clone(&self.shared) }
     }
 
     /// The statistics so far (of this handle and all its clones).
@@ -264,11 +246,7 @@ impl SmtSolver {
     }
 
     /// Does the conjunction of `assumptions` imply `goal`?
-    pub fn check_implication(
-        &self,
-        assumptions: &[Formula],
-        goal: &Formula,
-    ) -> Result<Validity, SmtError> {
+    pub fn check_implication(&self, assumptions: &[Formula], goal: &Formula) -> Result<Validity, SmtError> {
         let premise = Formula::conjunction(assumptions.iter().cloned());
         self.check_valid(&Formula::implies(premise, goal.clone()))
     }
@@ -315,10 +293,7 @@ impl SmtSolver {
 
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, FxHashMap<Formula, CachedAnswer>> {
         // The cache holds plain answers; a panic elsewhere cannot leave it inconsistent.
-        self.shared
-            .cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.shared.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn cached(&self, f: &Formula) -> Option<Satisfiability> {
@@ -335,10 +310,7 @@ impl SmtSolver {
             _ => true,
         };
         if usable {
-            self.shared
-                .counters
-                .cache_hits
-                .fetch_add(1, Ordering::Relaxed);
+            self.shared.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
             Some(entry.answer)
         } else {
             None
@@ -347,10 +319,7 @@ impl SmtSolver {
 
     fn store(&self, f: &Formula, answer: &Satisfiability) {
         if self.config.cache {
-            let entry = CachedAnswer {
-                answer: answer.clone(),
-                timeout: self.config.timeout,
-            };
+            let entry = CachedAnswer { answer: answer.clone(), timeout: self.config.timeout };
             self.lock_cache().insert(f.clone(), entry);
         }
     }
@@ -370,9 +339,7 @@ impl<'a> Session<'a> {
         // Synquid's setting: quantifiers are handled by E-matching only.
         params.set_bool("mbqi", false);
         if let Some(timeout) = owner.config.timeout {
-            let millis = u32::try_from(timeout.as_millis())
-                .unwrap_or(u32::MAX)
-                .max(1);
+            let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX).max(1);
             params.set_u32("timeout", millis);
         }
         solver.set_params(&params);
@@ -380,11 +347,7 @@ impl<'a> Session<'a> {
         // core, as Synquid's push/pop queries were. Without it, Z3 4.8.12 may hand a
         // nonlinear query to a tactic that ignores the timeout and runs for minutes.
         solver.push();
-        Session {
-            owner,
-            solver,
-            encoder: Encoder::default(),
-        }
+        Session { owner, solver, encoder: Encoder::default() }
     }
 
     /// One Z3 check under the given assumption literals, counted and timed.

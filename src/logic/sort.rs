@@ -58,11 +58,7 @@ impl fmt::Display for SortError {
                 write!(f, "sort `{left}` does not match sort `{right}`")
             }
             SortError::Occurs { var, sort } => {
-                write!(
-                    f,
-                    "sort variable `{}` occurs in `{sort}` (infinite sort)",
-                    Sort::Meta(*var)
-                )
+                write!(f, "sort variable `{}` occurs in `{sort}` (infinite sort)", Sort::Meta(*var))
             }
             SortError::Arity { left, right } => {
                 write!(f, "{left} sorts do not match {right} sorts")
@@ -83,9 +79,7 @@ pub struct SortVarSupply {
 impl SortVarSupply {
     /// A supply whose variables are all greater than `var`.
     pub fn after(var: SortVar) -> SortVarSupply {
-        SortVarSupply {
-            next: var.0.saturating_add(1),
-        }
+        SortVarSupply { next: var.0.saturating_add(1) }
     }
 
     /// A sort variable never returned before by this supply.
@@ -218,32 +212,19 @@ pub fn unify(left: &Sort, right: &Sort, subst: &mut SortSubst) -> Result<(), Sor
         (Sort::Bool, Sort::Bool) | (Sort::Int, Sort::Int) => Ok(()),
         (Sort::Var(a), Sort::Var(b)) if a == b => Ok(()),
         (Sort::Set(a), Sort::Set(b)) => unify(a, b, subst),
-        (Sort::Data(a, args_a), Sort::Data(b, args_b))
-            if a == b && args_a.len() == args_b.len() =>
-        {
-            args_a
-                .iter()
-                .zip(args_b.iter())
-                .try_for_each(|(x, y)| unify(x, y, subst))
+        (Sort::Data(a, args_a), Sort::Data(b, args_b)) if a == b && args_a.len() == args_b.len() => {
+            args_a.iter().zip(args_b.iter()).try_for_each(|(x, y)| unify(x, y, subst))
         }
-        _ => Err(SortError::Mismatch {
-            left: left.apply(subst),
-            right: right.apply(subst),
-        }),
+        _ => Err(SortError::Mismatch { left: left.apply(subst), right: right.apply(subst) }),
     }
 }
 
 /// Unifies two lists of sorts pointwise (the lists must have equal length).
 pub fn unify_all(left: &[Sort], right: &[Sort], subst: &mut SortSubst) -> Result<(), SortError> {
     if left.len() != right.len() {
-        return Err(SortError::Arity {
-            left: left.len(),
-            right: right.len(),
-        });
+        return Err(SortError::Arity { left: left.len(), right: right.len() });
     }
-    left.iter()
-        .zip(right)
-        .try_for_each(|(l, r)| unify(l, r, subst))
+    left.iter().zip(right).try_for_each(|(l, r)| unify(l, r, subst))
 }
 
 /// Follows variable bindings at the head of `sort` only.
@@ -321,12 +302,7 @@ mod tests {
         let (a, b) = (supply.fresh(), supply.fresh());
         let mut subst = SortSubst::new();
         unify(&Sort::Meta(a), &Sort::Meta(b), &mut subst).expect("two variables unify");
-        unify(
-            &Sort::set(Sort::Meta(b)),
-            &Sort::set(list(Sort::Int)),
-            &mut subst,
-        )
-        .expect("b := List Int");
+        unify(&Sort::set(Sort::Meta(b)), &Sort::set(list(Sort::Int)), &mut subst).expect("b := List Int");
         assert_eq!(Sort::Meta(a).apply(&subst), list(Sort::Int));
     }
 
@@ -334,10 +310,7 @@ mod tests {
     fn rigid_type_variables_only_unify_with_themselves() {
         let mut subst = SortSubst::new();
         assert!(unify(&Sort::var("a"), &Sort::var("a"), &mut subst).is_ok());
-        assert!(matches!(
-            unify(&Sort::var("a"), &Sort::Int, &mut subst),
-            Err(SortError::Mismatch { .. })
-        ));
+        assert!(matches!(unify(&Sort::var("a"), &Sort::Int, &mut subst), Err(SortError::Mismatch { .. })));
         assert!(unify(&list(Sort::Int), &Sort::data("List", []), &mut subst).is_err());
     }
 
@@ -346,13 +319,7 @@ mod tests {
         let var = SortVar(7);
         let mut subst = SortSubst::new();
         let err = unify(&Sort::Meta(var), &Sort::set(Sort::Meta(var)), &mut subst);
-        assert_eq!(
-            err,
-            Err(SortError::Occurs {
-                var,
-                sort: Sort::set(Sort::Meta(var))
-            })
-        );
+        assert_eq!(err, Err(SortError::Occurs { var, sort: Sort::set(Sort::Meta(var)) }));
         assert!(subst.is_empty());
     }
 
@@ -362,17 +329,10 @@ mod tests {
         let var = supply.fresh();
         assert_eq!(var, SortVar(5));
         let mut subst = SortSubst::new();
-        unify_all(
-            &[Sort::Meta(var), Sort::Int],
-            &[Sort::Bool, Sort::Int],
-            &mut subst,
-        )
-        .expect("pointwise unifiable");
+        unify_all(&[Sort::Meta(var), Sort::Int], &[Sort::Bool, Sort::Int], &mut subst)
+            .expect("pointwise unifiable");
         assert_eq!(Sort::Meta(var).apply(&subst), Sort::Bool);
-        assert_eq!(
-            unify_all(&[Sort::Int], &[], &mut subst),
-            Err(SortError::Arity { left: 1, right: 0 })
-        );
+        assert_eq!(unify_all(&[Sort::Int], &[], &mut subst), Err(SortError::Arity { left: 1, right: 0 }));
     }
 
     #[test]

@@ -32,9 +32,7 @@ impl Formula {
         match self.kind() {
             Kind::Bool(_) | Kind::Unknown { .. } | Kind::All { .. } => Sort::Bool,
             Kind::Int(_) => Sort::Int,
-            Kind::Var { sort, .. } | Kind::Pred { sort, .. } | Kind::Cons { sort, .. } => {
-                sort.clone()
-            }
+            Kind::Var { sort, .. } | Kind::Pred { sort, .. } | Kind::Cons { sort, .. } => sort.clone(),
             Kind::Unary(UnOp::Not, _) => Sort::Bool,
             Kind::Unary(UnOp::Neg, _) => Sort::Int,
             Kind::Binary(op, l, _) => match op {
@@ -53,16 +51,9 @@ impl Formula {
     /// the SMT encoding turns them into implications). Applications are not checked
     /// against signatures, which the logic layer does not know.
     pub fn check_sorts(&self) -> Result<Sort, SortCheckError> {
-        let fail = |message: String| {
-            Err(SortCheckError {
-                at: self.clone(),
-                message,
-            })
-        };
+        let fail = |message: String| Err(SortCheckError { at: self.clone(), message });
         match self.kind() {
-            Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => {
-                Ok(self.sort())
-            }
+            Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => Ok(self.sort()),
             Kind::Unary(op, x) => {
                 let (expected, found) = match op {
                     UnOp::Not => (Sort::Bool, x.check_sorts()?),
@@ -101,11 +92,7 @@ impl Formula {
                         }
                     }
                     BinOp::And | BinOp::Or | BinOp::Implies | BinOp::Iff => {
-                        if ls == Sort::Bool && rs == Sort::Bool {
-                            Ok(Sort::Bool)
-                        } else {
-                            fail(mismatch())
-                        }
+                        if ls == Sort::Bool && rs == Sort::Bool { Ok(Sort::Bool) } else { fail(mismatch()) }
                     }
                     BinOp::Union | BinOp::Intersect | BinOp::Diff => {
                         if ls.is_set() && ls == rs {
@@ -141,8 +128,7 @@ impl Formula {
                 }
             }
             Kind::Pred { sort, args, .. } | Kind::Cons { sort, args, .. } => {
-                args.iter()
-                    .try_for_each(|arg| arg.check_sorts().map(drop))?;
+                args.iter().try_for_each(|arg| arg.check_sorts().map(drop))?;
                 Ok(sort.clone())
             }
             Kind::All { body, .. } => match body.check_sorts()? {
@@ -172,35 +158,20 @@ mod tests {
         let x = Formula::var("x", Sort::Int);
         let union = Formula::union(s.clone(), Formula::set_lit(Sort::Int, vec![x.clone()]));
         assert_eq!(union.check_sorts(), Ok(Sort::set(Sort::Int)));
-        assert_eq!(
-            Formula::member(x.clone(), union).check_sorts(),
-            Ok(Sort::Bool)
-        );
+        assert_eq!(Formula::member(x.clone(), union).check_sorts(), Ok(Sort::Bool));
         let a = Formula::var("y", Sort::var("a"));
-        assert_eq!(
-            Formula::le(a.clone(), a.clone()).check_sorts(),
-            Ok(Sort::Bool)
-        );
+        assert_eq!(Formula::le(a.clone(), a.clone()).check_sorts(), Ok(Sort::Bool));
     }
 
     #[test]
     fn ill_sorted_formulas_are_reported_with_the_culprit() {
         let s = Formula::var("s", Sort::set(Sort::Int));
         let x = Formula::var("x", Sort::Int);
-        let bad = Formula::and(
-            Formula::var("p", Sort::Bool),
-            Formula::plus(x.clone(), s.clone()),
-        );
+        let bad = Formula::and(Formula::var("p", Sort::Bool), Formula::plus(x.clone(), s.clone()));
         let err = bad.check_sorts().expect_err("Int + Set Int is ill-sorted");
         assert_eq!(err.at, Formula::plus(x.clone(), s.clone()));
-        assert!(
-            Formula::lt(s.clone(), s.clone()).check_sorts().is_err(),
-            "sets are not ordered"
-        );
+        assert!(Formula::lt(s.clone(), s.clone()).check_sorts().is_err(), "sets are not ordered");
         let a = Formula::var("y", Sort::var("a"));
-        assert!(
-            Formula::eq(a, x).check_sorts().is_err(),
-            "a and Int are different sorts"
-        );
+        assert!(Formula::eq(a, x).check_sorts().is_err(), "a and Int are different sorts");
     }
 }

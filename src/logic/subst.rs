@@ -29,10 +29,7 @@ pub struct Variable {
 
 impl Variable {
     pub fn new(name: impl Into<Symbol>, sort: Sort) -> Variable {
-        Variable {
-            name: name.into(),
-            sort,
-        }
+        Variable { name: name.into(), sort }
     }
 
     /// The variable as a formula.
@@ -53,10 +50,7 @@ impl Substitution {
         if then.is_empty() {
             return self.clone();
         }
-        let mut out: Substitution = self
-            .iter()
-            .map(|(name, value)| (name, value.substitute(then)))
-            .collect();
+        let mut out: Substitution = self.iter().map(|(name, value)| (name, value.substitute(then))).collect();
         for (name, value) in then.iter() {
             if !self.contains(name) {
                 out.insert(name, value.clone());
@@ -91,31 +85,18 @@ impl Formula {
                 let t = go(t);
                 Kind::Ite(c, t, go(e))
             }
-            Kind::Pred { name, sort, args } => Kind::Pred {
-                name: *name,
-                sort: sort.clone(),
-                args: args.iter().map(&mut go).collect(),
-            },
-            Kind::Cons { name, sort, args } => Kind::Cons {
-                name: *name,
-                sort: sort.clone(),
-                args: args.iter().map(&mut go).collect(),
-            },
-            Kind::All { var, sort, body } => Kind::All {
-                var: *var,
-                sort: sort.clone(),
-                body: go(body),
-            },
-            Kind::SetLit { elem, elems } => Kind::SetLit {
-                elem: elem.clone(),
-                elems: elems.iter().map(&mut go).collect(),
-            },
+            Kind::Pred { name, sort, args } => {
+                Kind::Pred { name: *name, sort: sort.clone(), args: args.iter().map(&mut go).collect() }
+            }
+            Kind::Cons { name, sort, args } => {
+                Kind::Cons { name: *name, sort: sort.clone(), args: args.iter().map(&mut go).collect() }
+            }
+            Kind::All { var, sort, body } => Kind::All { var: *var, sort: sort.clone(), body: go(body) },
+            Kind::SetLit { elem, elems } => {
+                Kind::SetLit { elem: elem.clone(), elems: elems.iter().map(&mut go).collect() }
+            }
         };
-        if changed {
-            Formula::new(kind)
-        } else {
-            self.clone()
-        }
+        if changed { Formula::new(kind) } else { self.clone() }
     }
 
     /// Replaces free variables by formulas (by name, whatever their sort), composing into
@@ -126,10 +107,7 @@ impl Formula {
         }
         match self.kind() {
             Kind::Var { name, .. } => subst.get(*name).cloned().unwrap_or_else(|| self.clone()),
-            Kind::Unknown {
-                name,
-                subst: pending,
-            } => Formula::unknown_with(*name, pending.then(subst)),
+            Kind::Unknown { name, subst: pending } => Formula::unknown_with(*name, pending.then(subst)),
             Kind::All { var, sort, body } => {
                 substitute_under_binder(*var, sort, body, subst).unwrap_or_else(|| self.clone())
             }
@@ -147,10 +125,7 @@ impl Formula {
         match self.kind() {
             Kind::Var { name: n, .. } => *n == name,
             Kind::All { var, body, .. } => *var != name && body.has_free_var(name),
-            _ => self
-                .children()
-                .into_iter()
-                .any(|child| child.has_free_var(name)),
+            _ => self.children().into_iter().any(|child| child.has_free_var(name)),
         }
     }
 
@@ -173,10 +148,7 @@ impl Formula {
                 body.collect_free_vars(bound, out);
                 bound.pop();
             }
-            _ => self
-                .children()
-                .into_iter()
-                .for_each(|child| child.collect_free_vars(bound, out)),
+            _ => self.children().into_iter().for_each(|child| child.collect_free_vars(bound, out)),
         }
     }
 
@@ -214,13 +186,7 @@ impl Formula {
         (pos, neg)
     }
 
-    fn polarity(
-        &self,
-        positive: bool,
-        both: bool,
-        pos: &mut BTreeSet<Symbol>,
-        neg: &mut BTreeSet<Symbol>,
-    ) {
+    fn polarity(&self, positive: bool, both: bool, pos: &mut BTreeSet<Symbol>, neg: &mut BTreeSet<Symbol>) {
         match self.kind() {
             Kind::Unknown { name, .. } => {
                 if positive || both {
@@ -245,10 +211,7 @@ impl Formula {
                 e.polarity(positive, both, pos, neg);
             }
             Kind::All { body, .. } => body.polarity(positive, both, pos, neg),
-            _ => self
-                .children()
-                .into_iter()
-                .for_each(|child| child.polarity(positive, true, pos, neg)),
+            _ => self.children().into_iter().for_each(|child| child.polarity(positive, true, pos, neg)),
         }
     }
 
@@ -260,18 +223,10 @@ impl Formula {
         }
         match self.kind() {
             Kind::Pred { name, args, .. } if preds.contains_key(name) => {
-                let args: Vec<Formula> = args
-                    .iter()
-                    .map(|arg| arg.substitute_predicates(preds))
-                    .collect();
-                let params: Substitution = args
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, arg)| (pred_param(i), arg))
-                    .collect();
-                preds
-                    .get(name)
-                    .map_or_else(|| self.clone(), |body| body.substitute(&params))
+                let args: Vec<Formula> = args.iter().map(|arg| arg.substitute_predicates(preds)).collect();
+                let params: Substitution =
+                    args.into_iter().enumerate().map(|(i, arg)| (pred_param(i), arg)).collect();
+                preds.get(name).map_or_else(|| self.clone(), |body| body.substitute(&params))
             }
             _ => self.map_children(|child| child.substitute_predicates(preds)),
         }
@@ -291,16 +246,10 @@ impl Formula {
     /// quantifiers, set literals, pending substitutions).
     pub fn map_sorts(&self, f: &impl Fn(&Sort) -> Sort) -> Formula {
         let kind = match self.kind() {
-            Kind::Var { name, sort } => Kind::Var {
-                name: *name,
-                sort: f(sort),
-            },
+            Kind::Var { name, sort } => Kind::Var { name: *name, sort: f(sort) },
             Kind::Unknown { name, subst } => Kind::Unknown {
                 name: *name,
-                subst: subst
-                    .iter()
-                    .map(|(x, value)| (x, value.map_sorts(f)))
-                    .collect(),
+                subst: subst.iter().map(|(x, value)| (x, value.map_sorts(f))).collect(),
             },
             Kind::Pred { name, sort, args } => Kind::Pred {
                 name: *name,
@@ -312,23 +261,14 @@ impl Formula {
                 sort: f(sort),
                 args: args.iter().map(|arg| arg.map_sorts(f)).collect(),
             },
-            Kind::All { var, sort, body } => Kind::All {
-                var: *var,
-                sort: f(sort),
-                body: body.map_sorts(f),
-            },
-            Kind::SetLit { elem, elems } => Kind::SetLit {
-                elem: f(elem),
-                elems: elems.iter().map(|e| e.map_sorts(f)).collect(),
-            },
+            Kind::All { var, sort, body } => Kind::All { var: *var, sort: f(sort), body: body.map_sorts(f) },
+            Kind::SetLit { elem, elems } => {
+                Kind::SetLit { elem: f(elem), elems: elems.iter().map(|e| e.map_sorts(f)).collect() }
+            }
             _ => return self.map_children(|child| child.map_sorts(f)),
         };
         let rebuilt = Formula::new(kind);
-        if rebuilt == *self {
-            self.clone()
-        } else {
-            rebuilt
-        }
+        if rebuilt == *self { self.clone() } else { rebuilt }
     }
 
     /// Applies a sort-variable substitution to every sort in the formula.
@@ -381,18 +321,11 @@ fn substitute_under_binder(
             avoid.extend(value.free_var_names());
         }
         let fresh = fresh_name(var, &avoid);
-        (
-            fresh,
-            body.substitute_var(var, Formula::var(fresh, sort.clone())),
-        )
+        (fresh, body.substitute_var(var, Formula::var(fresh, sort.clone())))
     } else {
         (var, body.clone())
     };
-    Some(Formula::new(Kind::All {
-        var,
-        sort: sort.clone(),
-        body: body.substitute(&relevant),
-    }))
+    Some(Formula::new(Kind::All { var, sort: sort.clone(), body: body.substitute(&relevant) }))
 }
 
 /// The first of `x'1`, `x'2`, ... not in `avoid`.
@@ -435,12 +368,8 @@ mod tests {
     #[test]
     fn substitution_composes_into_unknowns() {
         let u = Formula::unknown_with("U0", Substitution::single("x", int("y")));
-        let theta: Substitution = [
-            (Symbol::intern("y"), int("z")),
-            (Symbol::intern("w"), int("v")),
-        ]
-        .into_iter()
-        .collect();
+        let theta: Substitution =
+            [(Symbol::intern("y"), int("z")), (Symbol::intern("w"), int("v"))].into_iter().collect();
         let Kind::Unknown { subst, .. } = u.substitute(&theta).kind().clone() else {
             panic!("substitution keeps an unknown an unknown");
         };
@@ -449,28 +378,16 @@ mod tests {
         assert_eq!(subst.get(Symbol::intern("y")), Some(&int("z")));
         // Reading the valuation applies the composed substitution.
         let valuation = |_: Symbol| Some(Formula::le(int("x"), int("w")));
-        assert_eq!(
-            u.substitute(&theta)
-                .substitute_unknowns(&valuation)
-                .to_string(),
-            "z <= v"
-        );
+        assert_eq!(u.substitute(&theta).substitute_unknowns(&valuation).to_string(), "z <= v");
     }
 
     #[test]
     fn free_variables_respect_binders_and_sorts() {
         let xs = Formula::var("xs", Sort::data("List", [Sort::Int]));
         let elems = Formula::pred("elems", Sort::set(Sort::Int), vec![xs.clone()]);
-        let body = Formula::implies(
-            Formula::member(int("e"), elems),
-            Formula::lt(int("e"), int("n")),
-        );
+        let body = Formula::implies(Formula::member(int("e"), elems), Formula::lt(int("e"), int("n")));
         let f = Formula::all("e", Sort::Int, body);
-        let vars: Vec<String> = f
-            .free_vars()
-            .iter()
-            .map(|v| format!("{}:{}", v.name, v.sort))
-            .collect();
+        let vars: Vec<String> = f.free_vars().iter().map(|v| format!("{}:{}", v.name, v.sort)).collect();
         assert_eq!(vars, vec!["n:Int", "xs:List Int"]);
     }
 
@@ -481,8 +398,7 @@ mod tests {
             Formula::unknown("U2"),
         );
         let (pos, neg) = f.pos_neg_unknowns();
-        let names =
-            |set: BTreeSet<Symbol>| set.into_iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let names = |set: BTreeSet<Symbol>| set.into_iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(names(pos), vec!["U1", "U2"]);
         assert_eq!(names(neg), vec!["C0"]);
         assert_eq!(f.unknowns().len(), 3);
@@ -492,31 +408,18 @@ mod tests {
     fn predicate_substitution_instantiates_parameters() {
         // p :: Int -> Int -> Bool := _0 <= _1, applied as p x (y + 1).
         let body = Formula::le(int("_0"), int("_1"));
-        let app = Formula::pred(
-            "p",
-            Sort::Bool,
-            vec![int("x"), Formula::plus(int("y"), Formula::int(1))],
-        );
+        let app = Formula::pred("p", Sort::Bool, vec![int("x"), Formula::plus(int("y"), Formula::int(1))]);
         let preds = BTreeMap::from([(Symbol::intern("p"), body)]);
         let f = Formula::and(app, Formula::var("q", Sort::Bool));
-        assert_eq!(
-            f.substitute_predicates(&preds).to_string(),
-            "x <= y + 1 && q"
-        );
+        assert_eq!(f.substitute_predicates(&preds).to_string(), "x <= y + 1 && q");
     }
 
     #[test]
     fn sort_rewriting_reaches_every_annotation() {
         let a = Sort::var("a");
-        let f = Formula::member(
-            Formula::var("x", a.clone()),
-            Formula::set_lit(a.clone(), vec![]),
-        );
+        let f = Formula::member(Formula::var("x", a.clone()), Formula::set_lit(a.clone(), vec![]));
         let g = f.substitute_type_vars(&BTreeMap::from([(Symbol::intern("a"), Sort::Int)]));
-        assert_eq!(
-            g,
-            Formula::member(int("x"), Formula::set_lit(Sort::Int, vec![]))
-        );
+        assert_eq!(g, Formula::member(int("x"), Formula::set_lit(Sort::Int, vec![])));
         let same = f.substitute_type_vars(&BTreeMap::from([(Symbol::intern("b"), Sort::Int)]));
         assert!(same.ptr_eq(&f));
     }

@@ -38,9 +38,7 @@ impl Symbol {
     pub fn intern(text: &str) -> Symbol {
         // A poisoned lock only means another thread panicked while inserting; the map
         // itself is never left half-updated by `entry`, so keep using it.
-        let mut table = INTERNER
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut table = INTERNER.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(symbol) = table.get(text) {
             return *symbol;
         }
@@ -86,11 +84,7 @@ impl PartialOrd for Symbol {
 
 impl Ord for Symbol {
     fn cmp(&self, other: &Symbol) -> Ordering {
-        if self == other {
-            Ordering::Equal
-        } else {
-            self.as_str().cmp(other.as_str())
-        }
+        if self == other { Ordering::Equal } else { self.as_str().cmp(other.as_str()) }
     }
 }
 

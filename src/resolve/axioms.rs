@@ -51,7 +51,8 @@ pub fn constructor_axioms(program: &Program, formula: &Formula) -> Vec<Formula> 
             let result = measure.output.substitute_type_vars(&type_args);
             let consts: Vec<(Symbol, Sort)> =
                 measure.const_args.iter().map(|(n, s)| (*n, s.substitute_type_vars(&type_args))).collect();
-            let mut call_args: Vec<Formula> = consts.iter().map(|(n, s)| Formula::var(*n, s.clone())).collect();
+            let mut call_args: Vec<Formula> =
+                consts.iter().map(|(n, s)| Formula::var(*n, s.clone())).collect();
             call_args.push(term.clone());
             let mut instance = Formula::eq(Formula::pred(measure.name, result, call_args), body);
             for (n, s) in consts.into_iter().rev() {

@@ -66,28 +66,20 @@ impl Encoder {
         }
         match f.check_sorts().map_err(SmtError::IllSorted)? {
             Sort::Bool => self.boolean(f),
-            other => Err(SmtError::Encoding(format!(
-                "`{f}` has sort {other}, not Bool"
-            ))),
+            other => Err(SmtError::Encoding(format!("`{f}` has sort {other}, not Bool"))),
         }
     }
 
     fn boolean(&mut self, f: &Formula) -> Result<Bool, SmtError> {
-        self.term(f)?
-            .as_bool()
-            .ok_or_else(|| internal("expected a Boolean", f))
+        self.term(f)?.as_bool().ok_or_else(|| internal("expected a Boolean", f))
     }
 
     fn integer(&mut self, f: &Formula) -> Result<Int, SmtError> {
-        self.term(f)?
-            .as_int()
-            .ok_or_else(|| internal("expected an integer", f))
+        self.term(f)?.as_int().ok_or_else(|| internal("expected an integer", f))
     }
 
     fn set(&mut self, f: &Formula) -> Result<Set, SmtError> {
-        self.term(f)?
-            .as_set()
-            .ok_or_else(|| internal("expected a set", f))
+        self.term(f)?.as_set().ok_or_else(|| internal("expected a set", f))
     }
 
     fn term(&mut self, f: &Formula) -> Result<Dynamic, SmtError> {
@@ -120,9 +112,7 @@ impl Encoder {
     fn variable(&mut self, name: Symbol, sort: &Sort) -> Dynamic {
         let constant = Dynamic::new_const(format!("{name}:{sort}"), &z3_sort(sort));
         if !self.bound.contains(&name) {
-            self.vars
-                .entry(Variable::new(name, sort.clone()))
-                .or_insert_with(|| constant.clone());
+            self.vars.entry(Variable::new(name, sort.clone())).or_insert_with(|| constant.clone());
         }
         constant
     }
@@ -141,29 +131,17 @@ impl Encoder {
         let domain: Vec<z3::Sort> = arg_sorts.iter().map(z3_sort).collect();
         let domain_refs: Vec<&z3::Sort> = domain.iter().collect();
         let decl = z3::FuncDecl::new(decl_name, &domain_refs, &z3_sort(sort));
-        let encoded = args
-            .iter()
-            .map(|arg| self.term(arg))
-            .collect::<Result<Vec<_>, _>>()?;
+        let encoded = args.iter().map(|arg| self.term(arg)).collect::<Result<Vec<_>, _>>()?;
         let encoded_refs: Vec<&dyn Ast> = encoded.iter().map(|a| a as &dyn Ast).collect();
         let term = decl.apply(&encoded_refs);
         let is_ground = self.bound.iter().all(|var| !f.has_free_var(*var));
         if is_ground && !self.ground.iter().any(|g| g.formula == *f) {
-            self.ground.push(GroundTerm {
-                formula: f.clone(),
-                term: term.clone(),
-            });
+            self.ground.push(GroundTerm { formula: f.clone(), term: term.clone() });
         }
         Ok(term)
     }
 
-    fn binary(
-        &mut self,
-        f: &Formula,
-        op: BinOp,
-        l: &Formula,
-        r: &Formula,
-    ) -> Result<Dynamic, SmtError> {
+    fn binary(&mut self, f: &Formula, op: BinOp, l: &Formula, r: &Formula) -> Result<Dynamic, SmtError> {
         let boolean = |b: Bool| Dynamic::from_ast(&b);
         Ok(match op {
             BinOp::Times | BinOp::Plus | BinOp::Minus => {
@@ -177,9 +155,7 @@ impl Encoder {
             }
             BinOp::Eq | BinOp::Neq => {
                 let (a, b) = (self.term(l)?, self.term(r)?);
-                let eq = a
-                    .safe_eq(&b)
-                    .map_err(|_| internal("operands of different Z3 sorts", f))?;
+                let eq = a.safe_eq(&b).map_err(|_| internal("operands of different Z3 sorts", f))?;
                 boolean(if op == BinOp::Eq { eq } else { eq.not() })
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge if l.sort() == Sort::Bool => {
@@ -230,12 +206,7 @@ impl Encoder {
     fn quantifier(&mut self, f: &Formula) -> Result<Bool, SmtError> {
         let mut binders: Vec<(Symbol, Sort)> = Vec::new();
         let mut body = f;
-        while let Kind::All {
-            var,
-            sort,
-            body: inner,
-        } = body.kind()
-        {
+        while let Kind::All { var, sort, body: inner } = body.kind() {
             binders.push((*var, sort.clone()));
             body = inner;
         }

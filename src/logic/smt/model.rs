@@ -53,10 +53,7 @@ pub struct Model {
 impl Model {
     /// The value of the (first, in sort order) variable with this name.
     pub fn var(&self, name: &str) -> Option<&Value> {
-        self.vars
-            .iter()
-            .find(|(var, _)| var.name.as_str() == name)
-            .map(|(_, value)| value)
+        self.vars.iter().find(|(var, _)| var.name.as_str() == name).map(|(_, value)| value)
     }
 
     /// The value of a ground term of the query.
@@ -95,14 +92,8 @@ impl fmt::Display for Value {
 
 impl fmt::Display for Model {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let vars = self
-            .vars
-            .iter()
-            .map(|(var, value)| format!("{} = {value}", var.name));
-        let terms = self
-            .terms
-            .iter()
-            .map(|(term, value)| format!("{term} = {value}"));
+        let vars = self.vars.iter().map(|(var, value)| format!("{} = {value}", var.name));
+        let terms = self.terms.iter().map(|(term, value)| format!("{term} = {value}"));
         let all: Vec<String> = vars.chain(terms).collect();
         f.write_str(&all.join(", "))
     }
@@ -114,23 +105,14 @@ pub(super) fn read_model(model: &z3::Model, encoder: &Encoder) -> Model {
         .vars
         .iter()
         .map(|(var, term)| (Some(var), None, term, var.sort.clone()))
-        .chain(
-            encoder
-                .ground
-                .iter()
-                .map(|g| (None, Some(&g.formula), &g.term, g.formula.sort())),
-        )
+        .chain(encoder.ground.iter().map(|g| (None, Some(&g.formula), &g.term, g.formula.sort())))
         .collect();
 
     // First the scalar values, which also give the relevant elements of each sort.
     let mut relevant: BTreeMap<Sort, BTreeSet<i64>> = BTreeMap::new();
     let mut values: Vec<Option<Value>> = Vec::new();
     for (_, _, term, sort) in &entries {
-        let value = if sort.is_set() {
-            None
-        } else {
-            Some(scalar(model, term, sort))
-        };
+        let value = if sort.is_set() { None } else { Some(scalar(model, term, sort)) };
         if let Some(Value::Int(n) | Value::Element { id: n, .. }) = &value {
             relevant.entry(sort.clone()).or_default().insert(*n);
         }
@@ -154,34 +136,21 @@ pub(super) fn read_model(model: &z3::Model, encoder: &Encoder) -> Model {
 }
 
 fn opaque(model: &z3::Model, term: &Dynamic) -> Value {
-    Value::Opaque(
-        model
-            .eval(term, true)
-            .map_or_else(|| term.to_string(), |v| v.to_string()),
-    )
+    Value::Opaque(model.eval(term, true).map_or_else(|| term.to_string(), |v| v.to_string()))
 }
 
 fn scalar(model: &z3::Model, term: &Dynamic, sort: &Sort) -> Value {
     let evaluated = model.eval(term, true);
     match sort {
-        Sort::Bool => evaluated
-            .as_ref()
-            .and_then(Dynamic::as_bool)
-            .and_then(|b| b.as_bool())
-            .map(Value::Bool),
-        Sort::Int => evaluated
-            .as_ref()
-            .and_then(Dynamic::as_int)
-            .and_then(|i| i.as_i64())
-            .map(Value::Int),
+        Sort::Bool => {
+            evaluated.as_ref().and_then(Dynamic::as_bool).and_then(|b| b.as_bool()).map(Value::Bool)
+        }
+        Sort::Int => evaluated.as_ref().and_then(Dynamic::as_int).and_then(|i| i.as_i64()).map(Value::Int),
         Sort::Var(_) | Sort::Data(..) | Sort::Meta(_) => evaluated
             .as_ref()
             .and_then(Dynamic::as_int)
             .and_then(|i| i.as_i64())
-            .map(|id| Value::Element {
-                sort: sort.clone(),
-                id,
-            }),
+            .map(|id| Value::Element { sort: sort.clone(), id }),
         Sort::Set(_) => None,
     }
     .unwrap_or_else(|| opaque(model, term))
@@ -200,9 +169,7 @@ fn set_value(
         return opaque(model, term);
     };
     let member = |candidate: &Dynamic| -> Option<bool> {
-        model
-            .eval(&set.member(candidate), true)
-            .and_then(|b| b.as_bool())
+        model.eval(&set.member(candidate), true).and_then(|b| b.as_bool())
     };
     match elem {
         Sort::Bool => {
@@ -216,20 +183,14 @@ fn set_value(
                     None => return opaque(model, term),
                 }
             }
-            Value::Set(SetValue {
-                members,
-                others: false,
-            })
+            Value::Set(SetValue { members, others: false })
         }
         Sort::Int | Sort::Var(_) | Sort::Data(..) | Sort::Meta(_) => {
             let mut candidates = relevant.get(elem).cloned().unwrap_or_default();
             collect_numerals(&Dynamic::from_ast(&set), &mut candidates, 64);
             let as_value = |n: i64| match elem {
                 Sort::Int => Value::Int(n),
-                _ => Value::Element {
-                    sort: elem.clone(),
-                    id: n,
-                },
+                _ => Value::Element { sort: elem.clone(), id: n },
             };
             let mut members = BTreeSet::new();
             for n in &candidates {

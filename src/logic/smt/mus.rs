@@ -60,9 +60,8 @@ impl Tracked<'_> {
     /// The core of the last unsatisfiable check, as sorted soft indices.
     fn core(&self) -> Vec<usize> {
         let core = self.session.solver.get_unsat_core();
-        let mut indices: Vec<usize> = (0..self.lits.len())
-            .filter(|&i| core.iter().any(|c| *c == self.lits[i]))
-            .collect();
+        let mut indices: Vec<usize> =
+            (0..self.lits.len()).filter(|&i| core.iter().any(|c| *c == self.lits[i])).collect();
         indices.sort_unstable();
         indices
     }
@@ -73,12 +72,8 @@ impl Tracked<'_> {
         let mut minimal = true;
         let mut i = 0;
         while i < kept.len() {
-            let candidate: Vec<usize> = kept
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, &k)| k)
-                .collect();
+            let candidate: Vec<usize> =
+                kept.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, &k)| k).collect();
             match self.check(&candidate) {
                 Satisfiability::Unsat => {
                     // Necessary elements (the first `i`) are in every unsatisfiable
@@ -129,11 +124,7 @@ impl SmtSolver {
 
     /// Like [`SmtSolver::unsat_core`], with the core shrunk to a minimal unsatisfiable
     /// subset (minimal unless a shrinking check was undecided).
-    pub fn minimal_unsat_subset(
-        &self,
-        hard: &[Formula],
-        soft: &[Formula],
-    ) -> Result<CoreResult, SmtError> {
+    pub fn minimal_unsat_subset(&self, hard: &[Formula], soft: &[Formula]) -> Result<CoreResult, SmtError> {
         self.count_query();
         let tracked = self.tracked(hard, soft)?;
         let all: Vec<usize> = (0..soft.len()).collect();
@@ -154,24 +145,16 @@ impl SmtSolver {
         required: Option<usize>,
     ) -> Result<MusEnumeration, SmtError> {
         if let Some(index) = required.filter(|&i| i >= soft.len()) {
-            return Err(SmtError::Encoding(format!(
-                "required soft formula {index} of only {}",
-                soft.len()
-            )));
+            return Err(SmtError::Encoding(format!("required soft formula {index} of only {}", soft.len())));
         }
         self.count_query();
         let tracked = self.tracked(hard, soft)?;
         let map = Session::new(self);
-        let map_lits: Vec<Bool> = (0..soft.len())
-            .map(|i| Bool::new_const(format!("!map{i}")))
-            .collect();
+        let map_lits: Vec<Bool> = (0..soft.len()).map(|i| Bool::new_const(format!("!map{i}"))).collect();
         if let Some(index) = required {
             map.solver.assert(&map_lits[index]);
         }
-        let mut out = MusEnumeration {
-            muses: Vec::new(),
-            complete: true,
-        };
+        let mut out = MusEnumeration { muses: Vec::new(), complete: true };
         loop {
             match map.check(&[]) {
                 Satisfiability::Unsat => break,
@@ -187,20 +170,14 @@ impl SmtSolver {
             };
             // Literals the map model leaves open default to true: larger seeds first.
             let seed: Vec<usize> = (0..soft.len())
-                .filter(|&i| {
-                    seed_model
-                        .eval(&map_lits[i], false)
-                        .and_then(|b| b.as_bool())
-                        .unwrap_or(true)
-                })
+                .filter(|&i| seed_model.eval(&map_lits[i], false).and_then(|b| b.as_bool()).unwrap_or(true))
                 .collect();
             match tracked.check(&seed) {
                 Satisfiability::Unsat => {
                     let (mus, minimal) = tracked.shrink(tracked.core());
                     out.complete &= minimal;
                     // No superset of a MUS is worth exploring.
-                    map.solver
-                        .assert(any(mus.iter().map(|&i| map_lits[i].not())));
+                    map.solver.assert(any(mus.iter().map(|&i| map_lits[i].not())));
                     if required.is_none_or(|r| mus.contains(&r)) {
                         out.muses.push(mus);
                     }
@@ -233,9 +210,5 @@ impl SmtSolver {
 
 fn any(lits: impl Iterator<Item = Bool>) -> Bool {
     let lits: Vec<Bool> = lits.collect();
-    if lits.is_empty() {
-        Bool::from_bool(false)
-    } else {
-        Bool::or(&lits)
-    }
+    if lits.is_empty() { Bool::from_bool(false) } else { Bool::or(&lits) }
 }
