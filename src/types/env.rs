@@ -1,0 +1,273 @@
+//! The typing environment Γ, and its embedding into the logic.
+//!
+//! Γ is persistent (imbl maps and vectors): extending it for a branch or a case is O(log
+//! n) and leaves the parent untouched, which is what a backtracking search needs. Every
+//! map is ordered, so enumerating "the variables in scope" is deterministic.
+//!
+//! ```text
+//! insert :: x: a -> t: BST a -> {BST a | telems _v == telems t + [x]}
+//! ```
+//! checked under `\x . \t . match t with Node y l r -> ...` gives, in the `Node` case,
+//! `Γ = x: a, t: BST a, y: a, l: BST {a | _v < y}, r: BST {a | y < _v}` with the
+//! assumption `t == Node y l r`. Its embedding for a clause mentioning `l` includes
+//! `∀ e. e ∈ telems l ⇒ e < y` (an element property) and `size l >= 0` (a measure
+//! postcondition).
+
+use imbl::{OrdMap, OrdSet, Vector};
+
+use crate::logic::{Formula, Kind, Sort, Substitution, Symbol};
+use crate::resolve::Program;
+use crate::types::{BaseType, RType, Schema};
+
+/// A typing environment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Env {
+    /// Local variables with their types, and the order they were bound in.
+    vars: OrdMap<Symbol, RType>,
+    order: Vector<Symbol>,
+    /// Global symbols usable as program terms: components, constructors, the goal itself.
+    globals: OrdMap<Symbol, Schema>,
+    /// Type variables bound by the goal's schema; rigid in its body.
+    type_vars: OrdSet<Symbol>,
+    /// Predicate variables bound by the goal's schema, with their argument sorts.
+    preds: OrdMap<Symbol, Vec<Sort>>,
+    /// Path conditions and other facts that hold here.
+    assumptions: Vector<Formula>,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env::default()
+    }
+
+    /// Binds a local variable (shadowing any earlier one of the same name).
+    #[must_use]
+    pub fn bind(&self, name: Symbol, ty: RType) -> Env {
+        let mut env = self.clone();
+        env.vars.insert(name, ty);
+        env.order.retain(|n| *n != name);
+        env.order.push_back(name);
+        env
+    }
+
+    #[must_use]
+    pub fn with_global(&self, name: Symbol, schema: Schema) -> Env {
+        let mut env = self.clone();
+        env.globals.insert(name, schema);
+        env
+    }
+
+    #[must_use]
+    pub fn with_type_var(&self, name: Symbol) -> Env {
+        let mut env = self.clone();
+        env.type_vars.insert(name);
+        env
+    }
+
+    #[must_use]
+    pub fn with_pred(&self, name: Symbol, sorts: Vec<Sort>) -> Env {
+        let mut env = self.clone();
+        env.preds.insert(name, sorts);
+        env
+    }
+
+    /// Adds a fact that holds at this point (trivial facts are dropped).
+    #[must_use]
+    pub fn assume(&self, fact: Formula) -> Env {
+        if fact.is_true() {
+            return self.clone();
+        }
+        let mut env = self.clone();
+        env.assumptions.push_back(fact);
+        env
+    }
+
+    pub fn local(&self, name: Symbol) -> Option<&RType> {
+        self.vars.get(&name)
+    }
+
+    pub fn global(&self, name: Symbol) -> Option<&Schema> {
+        self.globals.get(&name)
+    }
+
+    /// Local variables in binding order.
+    pub fn locals(&self) -> impl Iterator<Item = (Symbol, &RType)> {
+        self.order.iter().filter_map(|n| self.vars.get(n).map(|t| (*n, t)))
+    }
+
+    pub fn globals(&self) -> impl Iterator<Item = (Symbol, &Schema)> {
+        self.globals.iter().map(|(n, s)| (*n, s))
+    }
+
+    pub fn type_vars(&self) -> impl Iterator<Item = Symbol> + '_ {
+        self.type_vars.iter().copied()
+    }
+
+    pub fn preds(&self) -> impl Iterator<Item = (Symbol, &Vec<Sort>)> {
+        self.preds.iter().map(|(n, s)| (*n, s))
+    }
+
+    pub fn assumptions(&self) -> impl Iterator<Item = &Formula> {
+        self.assumptions.iter()
+    }
+
+    /// The scalar local variables as logic variables, in binding order: what qualifiers
+    /// are instantiated over.
+    pub fn scalar_vars(&self) -> Vec<Formula> {
+        self.locals().filter_map(|(n, t)| t.sort().map(|s| Formula::var(n, s))).collect()
+    }
+
+    /// The logical content of Γ relevant to `formulas`: the assumptions, and for every
+    /// variable the formulas mention (closed transitively through the refinements added)
+    /// its refinement, the postconditions of the measures of its datatype, and, when
+    /// `element_properties` is set, the properties its datatype's type arguments give to
+    /// the elements of its set-valued measures.
+    ///
+    /// If a formula contains an unknown, every scalar variable counts as relevant: the
+    /// unknown may be valued with qualifiers over any of them.
+    pub fn embedding(&self, program: &Program, formulas: &[&Formula], element_properties: bool) -> Formula {
+        let mut facts: Vec<Formula> = self.assumptions.iter().cloned().collect();
+        let mut pending: Vec<Symbol> = Vec::new();
+        let mut relevant: OrdSet<Symbol> = OrdSet::new();
+        let note = |f: &Formula, pending: &mut Vec<Symbol>| {
+            if f.has_unknowns() {
+                pending.extend(self.order.iter().copied());
+            }
+            pending.extend(f.free_var_names());
+        };
+        for f in formulas.iter().copied().chain(self.assumptions.iter()) {
+            note(f, &mut pending);
+        }
+        while let Some(name) = pending.pop() {
+            if relevant.contains(&name) {
+                continue;
+            }
+            relevant.insert(name);
+            let Some(ty) = self.vars.get(&name) else { continue };
+            let Some(sort) = ty.sort() else { continue };
+            let me = Formula::var(name, sort.clone());
+            let mut added = vec![ty.refinement().substitute(&Substitution::single("_v", me.clone()))];
+            added.extend(measure_facts(program, &me, ty, element_properties));
+            for fact in added {
+                if fact.is_true() {
+                    continue;
+                }
+                note(&fact, &mut pending);
+                facts.push(fact);
+            }
+        }
+        Formula::conjunction(facts)
+    }
+}
+
+/// Facts about a datatype-typed variable `x` that its type implies through measures:
+/// `post_m[_v := m x]` for every measure `m` of its datatype, and element properties.
+fn measure_facts(program: &Program, x: &Formula, ty: &RType, element_properties: bool) -> Vec<Formula> {
+    let RType::Scalar { base: BaseType::Data { name, args, .. }, .. } = ty else { return Vec::new() };
+    let Some(datatype) = program.datatypes.get(name) else { return Vec::new() };
+    let Sort::Data(_, sort_args) = x.sort() else { return Vec::new() };
+    let type_args: std::collections::BTreeMap<Symbol, Sort> =
+        datatype.params.iter().copied().zip(sort_args.iter().cloned()).collect();
+    let mut facts = Vec::new();
+    for m in program.measures.values() {
+        if !matches!(&m.input, Sort::Data(d, _) if d == name) || !m.const_args.is_empty() {
+            continue;
+        }
+        let output = m.output.substitute_type_vars(&type_args);
+        let app = Formula::pred(m.name, output.clone(), vec![x.clone()]);
+        if !m.postcondition.is_true() {
+            let post = m.postcondition.substitute_type_vars(&type_args);
+            facts.push(post.substitute(&Substitution::single("_v", app.clone())));
+        }
+        if !element_properties {
+            continue;
+        }
+        // `m : D a1 .. an -> Set ai` with the i-th type argument refined by a concrete ψ
+        // gives `∀ e. e ∈ m x ⇒ ψ[_v := e]`.
+        let Sort::Set(elem) = &m.output else { continue };
+        let Sort::Var(param) = elem.as_ref() else { continue };
+        let Some(index) = datatype.params.iter().position(|p| p == param) else { continue };
+        let Some(arg) = args.get(index) else { continue };
+        let psi = arg.refinement();
+        if psi.is_true() || psi.has_unknowns() {
+            continue;
+        }
+        let Some(elem_sort) = arg.sort() else { continue };
+        let e = Symbol::from("_e");
+        let e_var = Formula::var(e, elem_sort.clone());
+        let body = Formula::implies(
+            Formula::member(e_var.clone(), app.clone()),
+            psi.substitute(&Substitution::single("_v", e_var)),
+        );
+        facts.push(Formula::all(e, elem_sort, body));
+    }
+    facts
+}
+
+/// Whether a formula is an unknown (a liquid variable) rather than a concrete fact.
+pub fn is_unknown(f: &Formula) -> bool {
+    matches!(f.kind(), Kind::Unknown { .. })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::resolve;
+    use crate::syntax::parse;
+
+    fn program(src: &str) -> Program {
+        let parsed = parse(src);
+        assert!(parsed.errors.is_empty(), "{:#?}", parsed.errors);
+        let resolved = resolve(&parsed.module);
+        assert!(resolved.errors.is_empty(), "{:#?}", resolved.errors);
+        resolved.program
+    }
+
+    const BST: &str = "data BST a where\n  Empty :: BST a\n  Node :: x: a -> l: BST {a | _v < x} -> r: BST {a | x < _v} -> BST a\n\
+        termination measure size :: BST a -> {Int | _v >= 0} where\n  Empty -> 0\n  Node x l r -> size l + size r + 1\n\
+        measure telems :: BST a -> Set a where\n  Empty -> []\n  Node x l r -> telems l + telems r + [x]\n";
+
+    #[test]
+    fn embedding_adds_refinements_postconditions_and_element_properties() {
+        let p = program(BST);
+        let a = Sort::var("a");
+        let y = Symbol::from("y");
+        let l = Symbol::from("l");
+        let bst_lt_y = RType::plain(BaseType::Data {
+            name: Symbol::from("BST"),
+            args: vec![RType::scalar(
+                BaseType::Var(Symbol::from("a")),
+                Formula::lt(Formula::value_var(a.clone()), Formula::var(y, a.clone())),
+            )],
+            preds: vec![],
+        });
+        let env = Env::new()
+            .bind(y, RType::plain(BaseType::Var(Symbol::from("a"))))
+            .bind(l, bst_lt_y)
+            .bind(Symbol::from("unrelated"), RType::scalar(BaseType::Int, Formula::ff()));
+        let goal = Formula::eq(
+            Formula::var(l, Sort::data("BST", [a.clone()])),
+            Formula::var(l, Sort::data("BST", [a])),
+        );
+        let embedded = env.embedding(&p, &[&goal], true).to_string();
+        assert!(embedded.contains("size l >= 0"), "{embedded}");
+        assert!(embedded.contains("_e in telems l ==> _e < y"), "{embedded}");
+        assert!(!embedded.contains("False"), "an irrelevant variable's refinement leaked in: {embedded}");
+        let without = env.embedding(&p, &[&goal], false).to_string();
+        assert!(!without.contains("telems"), "{without}");
+    }
+
+    #[test]
+    fn binding_is_persistent_and_ordered() {
+        let x = Symbol::from("x");
+        let y = Symbol::from("y");
+        let base = Env::new().bind(y, RType::plain(BaseType::Int));
+        let extended = base.bind(x, RType::plain(BaseType::Bool));
+        assert_eq!(base.locals().count(), 1);
+        let names: Vec<&str> = extended.locals().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["y", "x"]);
+        let rebound = extended.bind(y, RType::plain(BaseType::Bool));
+        let names: Vec<&str> = rebound.locals().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["x", "y"], "rebinding moves a name to the end");
+    }
+}
