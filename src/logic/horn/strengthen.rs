@@ -122,13 +122,16 @@ impl HornSolver {
             } else {
                 (assumptions.clone(), !rhs.clone())
             };
+            // `C ⇒ false` with nothing else in the premise: `true` can never be part of a
+            // MUS, so any inconsistent set of qualifiers is an answer.
+            let must_have = (!required.is_true()).then_some(0);
             let mut soft = vec![required];
             soft.extend(soft_quals.iter().map(|&i| offered[i].clone()));
-            let found = self.smt.all_minimal_unsat_subsets(&hard, &soft, Some(0))?;
+            let found = self.smt.all_minimal_unsat_subsets(&hard, &soft, must_have)?;
             let mut muses: Vec<Vec<usize>> = found
                 .muses
                 .into_iter()
-                .filter(|mus| mus.contains(&0))
+                .filter(|mus| must_have.is_none_or(|r| mus.contains(&r)))
                 .map(|mus| mus.into_iter().filter(|&i| i != 0).map(|i| soft_quals[i - 1]).collect())
                 .collect();
             muses.iter_mut().for_each(|mus: &mut Vec<usize>| mus.sort_unstable());
