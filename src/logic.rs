@@ -31,10 +31,11 @@
 //! Module map: `symbol` (interning), `sort` (sorts and unification), `formula` (the
 //! formula type and smart constructors), `subst` (substitution, free variables,
 //! unknowns), `sorting` (sorts of formulas), `display` (`.sq` printing), `qualifier`
-//! (qualifier spaces), `smt` (Z3).
+//! (qualifier spaces), `smt` (Z3), `horn` (the Horn-clause solver over liquid unknowns).
 
 mod display;
 pub mod formula;
+pub mod horn;
 pub mod qualifier;
 pub mod smt;
 pub mod sort;
@@ -43,6 +44,7 @@ mod subst;
 mod symbol;
 
 pub use formula::{BinOp, Formula, Kind, Substitution, UnOp, VALUE_VAR};
+pub use horn::{Clause, FailureKind, HornFailure, HornSolver, HornStats};
 pub use qualifier::QualifierSpace;
 pub use smt::{SmtConfig, SmtError, SmtSolver, SmtStats};
 pub use sort::{Sort, SortError, SortSubst, SortVar, SortVarSupply, unify};

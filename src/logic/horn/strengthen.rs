@@ -1,0 +1,235 @@
+//! One strengthening step of the greatest fixpoint: all optimal ways to add premise
+//! qualifiers so that one invalid clause becomes valid.
+//!
+//! For a clause `U1 σ1 ∧ .. ∧ Uk σk ∧ K ⇒ r` (conclusion unknowns already replaced by
+//! their valuations, `K` the other premise conjuncts with the solution applied):
+//! 1. the *offered* qualifiers are the qualifiers of each `Ui`'s space with `σi` applied,
+//!    minus those the current valuation already has;
+//! 2. the *fixed* premise `A` is `K`, the current valuations (with `σi`), and the axiom
+//!    instances of every formula involved;
+//! 3. MARCO enumerates the minimal unsatisfiable subsets of `{¬r} ∪ offered` under the
+//!    hard assumption `A` that contain `¬r`: each is a minimal `Q` with `A ∧ Q ⇒ r`
+//!    (a `Q` that contradicts `A` on its own is vacuous and is not returned). Offered
+//!    qualifiers that are, or whose negation is, a conjunct of `A` are left out first.
+//!    When `r` is `false` the premise itself is the required element and the hard part
+//!    is empty, so inconsistent premises are exactly what is looked for;
+//! 4. the `Q`s are pruned: one that implies another under `A` is dropped unless the
+//!    other implies it back and is larger (Synquid's "aggressive" pruning). Between
+//!    equivalent sets of the same size the one that is weaker *without* `A` wins (it
+//!    stays correct in more contexts), then the earlier one;
+//! 5. each surviving `Q` is split among the occurrences: each qualifier goes to an
+//!    occurrence whose substituted space contains it, mapped back to the unsubstituted
+//!    qualifier, such that no unknown exceeds its `max_count`. Every split is one diff.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::clause::ClauseInfo;
+use super::{Axioms, HornSolver, Solution};
+use crate::logic::{Formula, SmtError, Symbol};
+
+/// Qualifiers to add, per unknown (unsubstituted, as they appear in the space).
+pub(super) type Diff = BTreeMap<Symbol, BTreeSet<Formula>>;
+
+/// The result of [`HornSolver::strengthen`].
+pub(super) struct Strengthening {
+    pub diffs: Vec<Diff>,
+}
+
+impl HornSolver {
+    /// All optimal strengthenings of `sol` that make clause `info` valid (empty when
+    /// there is none: the candidate cannot be repaired for this clause).
+    pub(super) fn strengthen(
+        &mut self,
+        sol: &Solution,
+        info: &ClauseInfo,
+        axioms: Axioms<'_>,
+    ) -> Result<Strengthening, SmtError> {
+        self.stats.strengthenings += 1;
+        let occurrences: Vec<&(Symbol, _)> = info
+            .premise_unknowns
+            .iter()
+            .filter(|(u, _)| !self.fixed.contains_key(u) && self.spaces.contains_key(u))
+            .collect();
+        let mut known: Vec<Formula> = Vec::new();
+        for conjunct in &info.other_premise {
+            known.extend(self.apply_solution(sol, conjunct).conjuncts());
+        }
+        for (u, subst) in &info.premise_unknowns {
+            if !occurrences.iter().any(|(v, s)| v == u && s == subst) {
+                let occurrence = Formula::unknown_with(*u, subst.clone());
+                known.extend(self.apply_solution(sol, &occurrence).conjuncts());
+            }
+        }
+        let rhs = self.apply_solution(sol, &info.clause.conclusion);
+
+        // The qualifiers in use and on offer, with where each offered one comes from.
+        let mut used: Vec<Formula> = Vec::new();
+        let mut offered: Vec<Formula> = Vec::new();
+        let mut origins: Vec<Vec<(Symbol, Formula)>> = Vec::new();
+        for (u, subst) in &occurrences {
+            let current = sol.get(u);
+            for q in &self.spaces[u].qualifiers {
+                let instance = q.substitute(subst);
+                if current.is_some_and(|val| val.contains(q)) {
+                    continue;
+                }
+                let at = match offered.iter().position(|o| *o == instance) {
+                    Some(at) => at,
+                    None => {
+                        offered.push(instance);
+                        origins.push(Vec::new());
+                        offered.len() - 1
+                    }
+                };
+                if !origins[at].contains(&(*u, q.clone())) {
+                    origins[at].push((*u, q.clone()));
+                }
+            }
+        }
+        for (u, subst) in &occurrences {
+            if let Some(val) = sol.get(u) {
+                val.iter().for_each(|q| push_new(&mut used, q.substitute(subst)));
+            }
+        }
+
+        let mut assumptions: Vec<Formula> = Vec::new();
+        for f in known.iter().chain(used.iter()) {
+            push_new(&mut assumptions, f.clone());
+        }
+        let mut axiom_sources: Vec<&Formula> =
+            offered.iter().chain(used.iter()).chain(known.iter()).collect();
+        axiom_sources.push(&rhs);
+        for source in axiom_sources {
+            for fact in axioms(source) {
+                push_new(&mut assumptions, fact);
+            }
+        }
+        let soft_quals: Vec<usize> = (0..offered.len())
+            .filter(|&i| !assumptions.contains(&offered[i]) && !assumptions.contains(&!offered[i].clone()))
+            .collect();
+
+        let premise = Formula::conjunction(assumptions.iter().cloned());
+        let muses: Vec<Vec<usize>> = if soft_quals.is_empty() {
+            // Nothing to add: only the extra axioms could still make the clause valid.
+            if self.smt.is_valid(&Formula::implies(premise.clone(), rhs.clone()))? {
+                vec![Vec::new()]
+            } else {
+                Vec::new()
+            }
+        } else {
+            let (hard, required) = if rhs.is_false() {
+                (Vec::new(), premise.clone())
+            } else {
+                (assumptions.clone(), !rhs.clone())
+            };
+            // `C ⇒ false` with nothing else in the premise: `true` can never be part of a
+            // MUS, so any inconsistent set of qualifiers is an answer.
+            let must_have = (!required.is_true()).then_some(0);
+            let mut soft = vec![required];
+            soft.extend(soft_quals.iter().map(|&i| offered[i].clone()));
+            let found = self.smt.all_minimal_unsat_subsets(&hard, &soft, must_have)?;
+            let mut muses: Vec<Vec<usize>> = found
+                .muses
+                .into_iter()
+                .filter(|mus| must_have.is_none_or(|r| mus.contains(&r)))
+                .map(|mus| mus.into_iter().filter(|&i| i != 0).map(|i| soft_quals[i - 1]).collect())
+                .collect();
+            muses.iter_mut().for_each(|mus: &mut Vec<usize>| mus.sort_unstable());
+            // Discovery order is Z3's business; the result should not be.
+            muses.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+            muses.dedup();
+            muses
+        };
+
+        let context = if rhs.is_false() { Formula::tt() } else { premise };
+        let kept = self.prune_valuations(&context, &offered, muses)?;
+
+        let mut diffs: Vec<Diff> = Vec::new();
+        for mus in &kept {
+            self.split(sol, mus, &origins, &mut Diff::new(), &mut diffs);
+        }
+        Ok(Strengthening { diffs })
+    }
+
+    /// Drops every valuation that is subsumed by another surviving one (see the module
+    /// documentation for the order of tie-breaks).
+    fn prune_valuations(
+        &mut self,
+        context: &Formula,
+        offered: &[Formula],
+        vals: Vec<Vec<usize>>,
+    ) -> Result<Vec<Vec<usize>>, SmtError> {
+        if vals.len() <= 1 {
+            return Ok(vals);
+        }
+        let conj = |val: &[usize]| Formula::conjunction(val.iter().map(|&i| offered[i].clone()));
+        let mut removed = vec![false; vals.len()];
+        for i in 0..vals.len() {
+            for j in 0..vals.len() {
+                if i == j || removed[j] {
+                    continue;
+                }
+                let (x, y) = (conj(&vals[i]), conj(&vals[j]));
+                if !self.smt.implies(&[context.clone(), x.clone()], &y)? {
+                    continue;
+                }
+                let subsumed = if !self.smt.implies(&[context.clone(), y.clone()], &x)? {
+                    true
+                } else if vals[i].len() != vals[j].len() {
+                    vals[i].len() > vals[j].len()
+                } else {
+                    let x_stronger = self.smt.implies(std::slice::from_ref(&x), &y)?;
+                    let y_stronger = self.smt.implies(std::slice::from_ref(&y), &x)?;
+                    match (x_stronger, y_stronger) {
+                        (true, false) => true,
+                        (false, true) => false,
+                        _ => j < i,
+                    }
+                };
+                if subsumed {
+                    removed[i] = true;
+                    break;
+                }
+            }
+        }
+        Ok(vals.into_iter().zip(removed).filter(|(_, gone)| !gone).map(|(val, _)| val).collect())
+    }
+
+    /// All ways to give each qualifier of `rest` to one of its origins, within budgets.
+    fn split(
+        &self,
+        sol: &Solution,
+        rest: &[usize],
+        origins: &[Vec<(Symbol, Formula)>],
+        diff: &mut Diff,
+        out: &mut Vec<Diff>,
+    ) {
+        let Some((&first, rest)) = rest.split_first() else {
+            if !out.contains(diff) {
+                out.push(diff.clone());
+            }
+            return;
+        };
+        for (u, q) in &origins[first] {
+            let current = sol.get(u).map_or(0, |val| val.len());
+            let added = diff.get(u).map_or(0, BTreeSet::len);
+            if diff.get(u).is_some_and(|qs| qs.contains(q)) || current + added + 1 > self.spaces[u].max_count
+            {
+                continue;
+            }
+            diff.entry(*u).or_default().insert(q.clone());
+            self.split(sol, rest, origins, diff, out);
+            let qs = diff.get_mut(u).expect("inserted above");
+            qs.remove(q);
+            if qs.is_empty() {
+                diff.remove(u);
+            }
+        }
+    }
+}
+
+fn push_new(v: &mut Vec<Formula>, f: Formula) {
+    if !f.is_true() && !v.contains(&f) {
+        v.push(f);
+    }
+}
