@@ -83,11 +83,13 @@ pub enum Command {
     },
     /// Verify the functions that have bodies against their refinement types.
     ///
-    /// Today this parses and resolves the files (names, synonyms, sorts, measures) and
-    /// reports every error; verification itself is not implemented yet, so a file
-    /// without errors exits with 3 ("not verified"), never with 0.
+    /// Parses and resolves each file, then checks every goal whose body is a complete
+    /// program. Prints one line per goal; failures are reported with the term whose type
+    /// could not be proven, the required and found types, and a counterexample. Goals
+    /// with holes are listed as not checked (use `rsynth fill`). Exits with 0 when every
+    /// complete goal verifies, 1 when one does not, 2 on input errors.
     #[command(
-        after_help = "Example:\n  rsynth check examples/list-length.sq\n  rsynth check --resolved examples/sorted-insert.sq"
+        after_help = "Example:\n  rsynth check examples/list-length.sq\n  rsynth check --resolved --stats my.sq"
     )]
     Check {
         #[arg(required = true)]
@@ -96,6 +98,9 @@ pub enum Command {
         /// quantifiers explicit.
         #[arg(long)]
         resolved: bool,
+        /// Print time, SMT queries and cache hits per file.
+        #[arg(long)]
+        stats: bool,
     },
     /// Fill every `??` hole with a program that provably meets its type. (Not implemented yet.)
     #[command(after_help = "Example:\n  rsynth fill examples/list-replicate.sq --emit rust")]
@@ -132,7 +137,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Parse { files, tree } => parse_command(&mut out, &files, tree),
         Command::Fmt { file, write, check } => fmt_command(&mut out, &file, write, check),
-        Command::Check { files, resolved } => check_command(&mut out, &files, resolved),
+        Command::Check { files, resolved, stats } => check_command(&mut out, &files, resolved, stats),
         Command::Fill { .. } => not_implemented("fill", "synthesis (issue #5)"),
         Command::Repl { .. } => not_implemented("repl", "the REPL (issue #7)"),
         Command::Bench { .. } => not_implemented("bench", "synthesis (issue #5)"),
@@ -213,9 +218,9 @@ fn parse_command(out: &mut Output, files: &[PathBuf], tree: bool) -> u8 {
     status
 }
 
-fn check_command(out: &mut Output, files: &[PathBuf], print_resolved: bool) -> u8 {
+fn check_command(out: &mut Output, files: &[PathBuf], print_resolved: bool, stats: bool) -> u8 {
     let db = Database::default();
-    let mut status = EXIT_NOT_IMPLEMENTED;
+    let mut status = EXIT_OK;
     for path in files {
         let Some(file) = load(&db, out, path) else {
             status = EXIT_INPUT_ERROR;
@@ -233,10 +238,30 @@ fn check_command(out: &mut Output, files: &[PathBuf], print_resolved: bool) -> u
         if print_resolved {
             let _ = std::io::stdout().write_all(crate::resolve::describe(&resolved.program).as_bytes());
         }
-        eprintln!(
-            "{}: resolved; verification not run (the type checker is not implemented yet)",
-            file.path(&db)
-        );
+        let started = std::time::Instant::now();
+        let report = crate::verify::verify_program(&resolved.program);
+        let mut stdout = std::io::stdout().lock();
+        for goal in &report.goals {
+            let _ = writeln!(stdout, "{}: {} {}", file.path(&db), goal.name, goal.outcome.describe());
+        }
+        if !report.diagnostics.is_empty() {
+            out.report(file.path(&db), file.text(&db), &report.diagnostics);
+        }
+        if report.goals.iter().any(|g| g.outcome.is_failure()) && status == EXIT_OK {
+            status = EXIT_FAILED;
+        }
+        if stats {
+            let s = &report.smt;
+            let _ = writeln!(
+                stdout,
+                "{}: {:.3}s, {} SMT queries ({} cached), {:.3}s in Z3",
+                file.path(&db),
+                started.elapsed().as_secs_f64(),
+                s.queries,
+                s.cache_hits,
+                s.time_in_z3.as_secs_f64()
+            );
+        }
     }
     status
 }

@@ -27,3 +27,4 @@ pub mod resolve;
 pub mod source;
 pub mod syntax;
 pub mod types;
+pub mod verify;

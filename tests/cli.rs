@@ -127,11 +127,20 @@ fn unimplemented_commands_say_so_and_fail() {
 }
 
 #[test]
-fn check_resolves_but_never_claims_verification() {
+fn check_verifies_complete_goals_and_lists_goals_with_holes() {
     let (code, stdout, stderr) = rsynth(&["check", "--resolved", &project("examples/sorted-insert.sq")]);
-    assert_eq!(code, 3, "resolution alone is not verification: {stderr}");
-    assert!(stderr.contains("verification not run"), "{stderr}");
+    assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("goal insert :: forall a ."), "{stdout}");
+    assert!(stdout.contains("insert has holes: not checked"), "{stdout}");
+
+    let (code, stdout, stderr) = rsynth(&["check", &project("tests/corpus/check/pass/length.sq")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("length verified"), "{stdout}");
+
+    let (code, stdout, stderr) = rsynth(&["check", &project("tests/corpus/check/fail/max-swapped.sq")]);
+    assert_eq!(code, 1, "a verification failure exits with 1");
+    assert!(stdout.contains("max FAILED"), "{stdout}");
+    assert!(stderr.contains("counterexample"), "{stderr}");
 
     let bad = scratch("unknown.sq", b"f :: xs: Lst Int -> Int\n");
     let (code, _, stderr) = rsynth(&["check", &bad.display().to_string()]);

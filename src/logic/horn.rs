@@ -1,0 +1,534 @@
+//! The Horn-clause solver over liquid unknowns: Synquid's "MUSFix" (synthesis-algorithm.md
+//! (d)).
+//!
+//! Clauses are implications `premise ⇒ conclusion` whose formulas may contain unknowns
+//! (`U`, `C`, `P`, ...), each with a [`QualifierSpace`]. A *valuation* of an unknown is a
+//! set of its qualifiers, read as their conjunction; the empty set is `true`, the top of
+//! the lattice, where every unknown starts. The solver keeps a list of *candidates*
+//! (valuations of all unknowns, with the clauses known valid and invalid under them),
+//! best first, and computes a **greatest fixpoint**: it only ever *strengthens* unknowns
+//! that occur in premises, so the answer is the weakest valuation that makes every clause
+//! valid. For a premise unknown the optimal strengthenings are the minimal sets of extra
+//! qualifiers that make the clause valid, found as minimal unsatisfiable subsets by MARCO
+//! (`strengthen`). Several incomparable answers become several candidates.
+//!
+//! ```text
+//! C ∧ x >= 0 ⇒ x > 0        with C over {x > 0, x != 0, x < 0, x == 0}
+//! ```
+//! gives `C = x != 0`: `{x > 0}` and `{x != 0}` are both minimal and equivalent under the
+//! premise, and `x != 0` is weaker on its own; `{x < 0}` only contradicts the premise.
+//!
+//! The solver is incremental: [`HornSolver::add_clauses`] evaluates only the new clauses
+//! and continues the fixpoint from the current candidates; after a strengthening only the
+//! clauses it can affect are re-evaluated (valid ones where a strengthened unknown occurs
+//! positively, invalid ones where it occurs negatively). Every mutating operation works on
+//! a copy and commits only on success, so a failure leaves the solver as it was — which is
+//! what a backtracking search wants. `Clone` is cheap enough to snapshot before a choice.
+
+mod clause;
+mod strengthen;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use clause::{ClauseInfo, preprocess};
+
+use super::{Formula, QualifierSpace, SmtError, SmtSolver, Symbol};
+
+/// `premise ⇒ conclusion`; unknowns may occur on both sides. `label` identifies where the
+/// clause came from (the checker maps it back to a source span).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Clause {
+    pub premise: Formula,
+    pub conclusion: Formula,
+    pub label: u32,
+}
+
+impl Clause {
+    pub fn new(premise: Formula, conclusion: Formula, label: u32) -> Clause {
+        Clause { premise, conclusion, label }
+    }
+}
+
+/// Why an operation failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// No valuation of the unknowns makes the clauses valid.
+    Unsolvable,
+    /// `check_candidates`: a formula is not valid under any candidate.
+    Invalid,
+    /// `check_candidates` in consistency mode: a formula is unsatisfiable under every
+    /// candidate.
+    Inconsistent,
+    /// The query itself was malformed (an unknown never added, an ill-sorted formula): a
+    /// bug in the caller, not an answer.
+    Smt(SmtError),
+}
+
+/// The clause that no candidate could satisfy, and the exact formula found invalid (the
+/// clause under the last candidate's valuations, with the axioms in the premise), which
+/// is a counterexample query as it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HornFailure {
+    pub clause: Clause,
+    pub instantiated: Formula,
+    pub kind: FailureKind,
+}
+
+/// Counters of the solver's own work (the SMT layer keeps its own).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HornStats {
+    pub clause_checks: u64,
+    pub strengthenings: u64,
+    pub candidates_created: u64,
+    pub candidates_killed: u64,
+}
+
+/// Extra facts to assume for a formula (the measure instances of its constructor terms).
+type Axioms<'a> = &'a dyn Fn(&Formula) -> Vec<Formula>;
+
+/// A valuation of the non-fixed unknowns; an absent unknown is `true`.
+type Solution = BTreeMap<Symbol, BTreeSet<Formula>>;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Candidate {
+    solution: Solution,
+    valid: BTreeSet<usize>,
+    invalid: BTreeSet<usize>,
+}
+
+impl Candidate {
+    fn is_complete(&self) -> bool {
+        self.invalid.is_empty()
+    }
+}
+
+/// The solver state. See the module documentation.
+#[derive(Clone)]
+pub struct HornSolver {
+    smt: SmtSolver,
+    spaces: BTreeMap<Symbol, QualifierSpace>,
+    fixed: BTreeMap<Symbol, Formula>,
+    clauses: Vec<Arc<ClauseInfo>>,
+    candidates: Vec<Candidate>,
+    stats: HornStats,
+}
+
+impl HornSolver {
+    pub fn new(smt: SmtSolver) -> Self {
+        HornSolver {
+            smt,
+            spaces: BTreeMap::new(),
+            fixed: BTreeMap::new(),
+            clauses: Vec::new(),
+            candidates: vec![Candidate::default()],
+            stats: HornStats::default(),
+        }
+    }
+
+    /// A new unknown, at the top of the lattice in every candidate. Adding it again
+    /// replaces its space; qualifiers already chosen stay.
+    pub fn add_unknown(&mut self, name: Symbol, space: QualifierSpace) {
+        self.spaces.insert(name, space);
+    }
+
+    /// An unknown whose valuation is fixed in every candidate.
+    pub fn add_fixed_unknown(&mut self, name: Symbol, valuation: Formula) {
+        self.fixed.insert(name, valuation);
+    }
+
+    /// Changes a fixed unknown's valuation and re-checks every clause that mentions it.
+    pub fn set_fixed_unknown(
+        &mut self,
+        name: Symbol,
+        valuation: Formula,
+        axioms: &dyn Fn(&Formula) -> Vec<Formula>,
+    ) -> Result<(), HornFailure> {
+        let mut next = self.clone();
+        next.fixed.insert(name, valuation);
+        let affected: Vec<usize> =
+            (0..next.clauses.len()).filter(|&i| next.clauses[i].unknowns().contains(&name)).collect();
+        for ci in 0..next.candidates.len() {
+            for &i in &affected {
+                next.candidates[ci].valid.remove(&i);
+                next.candidates[ci].invalid.remove(&i);
+            }
+            next.evaluate_into(ci, &affected, axioms)?;
+        }
+        next.refine(axioms)?;
+        *self = next;
+        Ok(())
+    }
+
+    /// Adds clauses and refines the candidates. Err when no candidate survives.
+    pub fn add_clauses(
+        &mut self,
+        clauses: Vec<Clause>,
+        axioms: &dyn Fn(&Formula) -> Vec<Formula>,
+    ) -> Result<(), HornFailure> {
+        let mut next = self.clone();
+        let mut added = Vec::new();
+        for clause in &clauses {
+            for split in preprocess(clause) {
+                if next.clauses.iter().any(|c| c.clause == split) {
+                    continue;
+                }
+                next.clauses.push(Arc::new(ClauseInfo::new(split)));
+                added.push(next.clauses.len() - 1);
+            }
+        }
+        if added.is_empty() {
+            return Ok(());
+        }
+        for ci in 0..next.candidates.len() {
+            next.evaluate_into(ci, &added, axioms)?;
+        }
+        next.refine(axioms)?;
+        *self = next;
+        Ok(())
+    }
+
+    /// Keeps only the candidates under which every formula is valid (or, with
+    /// `consistency`, satisfiable). If no complete candidate survives, the fixpoint goes
+    /// on from the survivors, and its results are checked too.
+    pub fn check_candidates(
+        &mut self,
+        consistency: bool,
+        formulas: &[Formula],
+        axioms: &dyn Fn(&Formula) -> Vec<Formula>,
+    ) -> Result<(), HornFailure> {
+        let mut next = self.clone();
+        loop {
+            let mut first_failure: Option<HornFailure> = None;
+            let mut survivors = Vec::new();
+            for cand in std::mem::take(&mut next.candidates) {
+                match next.passes(&cand.solution, consistency, formulas, axioms) {
+                    Ok(None) => survivors.push(cand),
+                    Ok(Some(failure)) => {
+                        next.stats.candidates_killed += 1;
+                        first_failure.get_or_insert(failure);
+                    }
+                    Err(failure) => return Err(failure),
+                }
+            }
+            next.candidates = survivors;
+            if next.candidates.is_empty() {
+                return Err(first_failure.expect("a candidate was removed"));
+            }
+            if next.candidates.iter().any(Candidate::is_complete) {
+                next.complete_first();
+                *self = next;
+                return Ok(());
+            }
+            next.refine(axioms)?;
+        }
+    }
+
+    /// The current best valuation of an unknown, in the order of its space (`true` if it
+    /// is unconstrained).
+    pub fn valuation(&self, unknown: Symbol) -> Formula {
+        if let Some(fixed) = self.fixed.get(&unknown) {
+            return fixed.clone();
+        }
+        match self.candidates.first() {
+            Some(cand) => self.conjunction(unknown, cand.solution.get(&unknown)),
+            None => Formula::tt(),
+        }
+    }
+
+    /// Substitutes the best candidate's valuations for every unknown in `f`.
+    pub fn apply(&self, f: &Formula) -> Formula {
+        let empty = Solution::new();
+        let sol = self.candidates.first().map_or(&empty, |c| &c.solution);
+        self.apply_solution(sol, f)
+    }
+
+    pub fn candidates(&self) -> usize {
+        self.candidates.len()
+    }
+
+    /// Whether the best candidate satisfies every clause.
+    pub fn is_solved(&self) -> bool {
+        self.candidates.first().is_some_and(Candidate::is_complete)
+    }
+
+    /// Every candidate's non-trivial valuations (only the first is guaranteed complete).
+    pub fn candidate_valuations(&self) -> Vec<BTreeMap<Symbol, Formula>> {
+        self.candidates
+            .iter()
+            .map(|c| {
+                c.solution
+                    .iter()
+                    .filter(|(_, qs)| !qs.is_empty())
+                    .map(|(u, qs)| (*u, self.conjunction(*u, Some(qs))))
+                    .collect()
+            })
+            .collect()
+    }
+
+    pub fn space(&self, unknown: Symbol) -> Option<&QualifierSpace> {
+        self.spaces.get(&unknown)
+    }
+
+    pub fn clause_count(&self) -> usize {
+        self.clauses.len()
+    }
+
+    pub fn smt(&self) -> &SmtSolver {
+        &self.smt
+    }
+
+    pub fn stats(&self) -> HornStats {
+        self.stats
+    }
+
+    // -----------------------------------------------------------------------------------
+
+    /// The conjunction of a valuation, in the order of the unknown's space.
+    fn conjunction(&self, unknown: Symbol, qs: Option<&BTreeSet<Formula>>) -> Formula {
+        let Some(qs) = qs.filter(|qs| !qs.is_empty()) else { return Formula::tt() };
+        match self.spaces.get(&unknown) {
+            Some(space) => Formula::conjunction(space.qualifiers.iter().filter(|q| qs.contains(*q)).cloned()),
+            None => Formula::conjunction(qs.iter().cloned()),
+        }
+    }
+
+    /// Replaces unknowns by their valuations under `sol` (fixed ones by their values);
+    /// unknowns the solver does not know are left in place, for the SMT layer to reject.
+    fn apply_solution(&self, sol: &Solution, f: &Formula) -> Formula {
+        f.substitute_unknowns(&|u| {
+            if let Some(fixed) = self.fixed.get(&u) {
+                return Some(fixed.clone());
+            }
+            self.spaces.contains_key(&u).then(|| self.conjunction(u, sol.get(&u)))
+        })
+    }
+
+    /// The clause under a solution, with the axioms of both sides in the premise.
+    fn instantiate(&self, sol: &Solution, info: &ClauseInfo, axioms: Axioms<'_>) -> Formula {
+        let premise = self.apply_solution(sol, &info.clause.premise);
+        let conclusion = self.apply_solution(sol, &info.clause.conclusion);
+        let mut facts = vec![premise.clone()];
+        for fact in axioms(&premise).into_iter().chain(axioms(&conclusion)) {
+            if !facts.contains(&fact) {
+                facts.push(fact);
+            }
+        }
+        Formula::implies(Formula::conjunction(facts), conclusion)
+    }
+
+    /// Evaluates clauses `indices` for candidate `ci`, sorting them into valid/invalid.
+    fn evaluate_into(&mut self, ci: usize, indices: &[usize], axioms: Axioms<'_>) -> Result<(), HornFailure> {
+        for &i in indices {
+            let info = Arc::clone(&self.clauses[i]);
+            let formula = self.instantiate(&self.candidates[ci].solution, &info, axioms);
+            self.stats.clause_checks += 1;
+            match self.smt.is_valid(&formula) {
+                Ok(true) => {
+                    self.candidates[ci].valid.insert(i);
+                }
+                Ok(false) => {
+                    self.candidates[ci].invalid.insert(i);
+                }
+                Err(e) => {
+                    return Err(HornFailure {
+                        clause: info.clause.clone(),
+                        instantiated: formula,
+                        kind: FailureKind::Smt(e),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the first complete candidate to the front, keeping the others in order.
+    fn complete_first(&mut self) {
+        if let Some(at) = self.candidates.iter().position(Candidate::is_complete)
+            && at > 0
+        {
+            let cand = self.candidates.remove(at);
+            self.candidates.insert(0, cand);
+        }
+    }
+
+    /// The greatest fixpoint: strengthen candidates until one satisfies every clause.
+    fn refine(&mut self, axioms: Axioms<'_>) -> Result<(), HornFailure> {
+        let mut last_failure: Option<HornFailure> = None;
+        loop {
+            if self.candidates.iter().any(Candidate::is_complete) {
+                self.complete_first();
+                return Ok(());
+            }
+            let Some(ci) = self.pick_candidate() else {
+                return Err(last_failure.unwrap_or_else(|| HornFailure {
+                    clause: Clause::new(Formula::tt(), Formula::ff(), u32::MAX),
+                    instantiated: Formula::ff(),
+                    kind: FailureKind::Unsolvable,
+                }));
+            };
+            let clause_index = self.pick_clause(ci);
+            let info = Arc::clone(&self.clauses[clause_index]);
+            let cand = self.candidates.remove(ci);
+            let strengthening = self.strengthen(&cand.solution, &info, axioms).map_err(|e| HornFailure {
+                clause: info.clause.clone(),
+                instantiated: self.instantiate(&cand.solution, &info, axioms),
+                kind: FailureKind::Smt(e),
+            })?;
+            if strengthening.diffs.is_empty() {
+                self.stats.candidates_killed += 1;
+                last_failure = Some(HornFailure {
+                    clause: info.clause.clone(),
+                    instantiated: self.instantiate(&cand.solution, &info, axioms),
+                    kind: FailureKind::Unsolvable,
+                });
+                continue;
+            }
+            // A single repair also applies to other candidates that agree on the clause's
+            // unknowns and have the same clause invalid.
+            if let [diff] = strengthening.diffs.as_slice() {
+                let unknowns = info.unknowns();
+                for other in 0..self.candidates.len() {
+                    let agrees = self.candidates[other].invalid.contains(&clause_index)
+                        && unknowns
+                            .iter()
+                            .all(|u| self.candidates[other].solution.get(u) == cand.solution.get(u));
+                    if agrees {
+                        let old = self.candidates[other].clone();
+                        let updated = self.strengthened(&old, diff, clause_index, axioms)?;
+                        self.candidates[other] = updated;
+                    }
+                }
+            }
+            let mut fresh = Vec::new();
+            for diff in &strengthening.diffs {
+                let new = self.strengthened(&cand, diff, clause_index, axioms)?;
+                let duplicate = self
+                    .candidates
+                    .iter()
+                    .chain(fresh.iter())
+                    .any(|c: &Candidate| c.solution == new.solution);
+                if !duplicate {
+                    self.stats.candidates_created += 1;
+                    fresh.push(new);
+                }
+            }
+            let at = ci.min(self.candidates.len());
+            for (k, new) in fresh.into_iter().enumerate() {
+                self.candidates.insert(at + k, new);
+            }
+        }
+    }
+
+    /// A candidate with `diff` added, and the clauses it may affect re-evaluated.
+    fn strengthened(
+        &mut self,
+        cand: &Candidate,
+        diff: &strengthen::Diff,
+        repaired: usize,
+        axioms: Axioms<'_>,
+    ) -> Result<Candidate, HornFailure> {
+        let mut new = cand.clone();
+        for (u, qs) in diff {
+            new.solution.entry(*u).or_default().extend(qs.iter().cloned());
+        }
+        let changed: BTreeSet<Symbol> = diff.keys().copied().collect();
+        // The repaired clause is valid by construction (its strengthening was found as
+        // exactly what makes it valid), unless the diff also touched an unknown in its
+        // conclusion.
+        let mut recheck: Vec<usize> = Vec::new();
+        if self.clauses[repaired].pos.iter().any(|u| changed.contains(u)) {
+            recheck.push(repaired);
+        } else {
+            new.invalid.remove(&repaired);
+            new.valid.insert(repaired);
+        }
+        for &i in &cand.valid {
+            if self.clauses[i].pos.iter().any(|u| changed.contains(u)) {
+                recheck.push(i);
+            }
+        }
+        for &i in &cand.invalid {
+            if i != repaired && self.clauses[i].neg.iter().any(|u| changed.contains(u)) {
+                recheck.push(i);
+            }
+        }
+        recheck.sort_unstable();
+        recheck.dedup();
+        for i in &recheck {
+            new.valid.remove(i);
+            new.invalid.remove(i);
+        }
+        self.candidates.push(new);
+        let at = self.candidates.len() - 1;
+        let result = self.evaluate_into(at, &recheck, axioms);
+        let new = self.candidates.pop().expect("pushed above");
+        result.map(|()| new)
+    }
+
+    /// The candidate to strengthen: most unknowns with a non-trivial valuation, then the
+    /// fewest qualifiers, then the earliest.
+    fn pick_candidate(&self) -> Option<usize> {
+        let key = |c: &Candidate| {
+            let nonempty = c.solution.values().filter(|qs| !qs.is_empty()).count();
+            let total: usize = c.solution.values().map(BTreeSet::len).sum();
+            (std::cmp::Reverse(nonempty), total)
+        };
+        (0..self.candidates.len()).min_by_key(|&i| (key(&self.candidates[i]), i))
+    }
+
+    /// The invalid clause to repair: the one whose premise unknowns have the smallest
+    /// remaining qualifier budget, then the earliest.
+    fn pick_clause(&self, ci: usize) -> usize {
+        let cand = &self.candidates[ci];
+        let budget = |i: usize| -> usize {
+            self.clauses[i]
+                .premise_unknowns
+                .iter()
+                .filter(|(u, _)| !self.fixed.contains_key(u))
+                .filter_map(|(u, _)| {
+                    let space = self.spaces.get(u)?;
+                    let used = cand.solution.get(u).map_or(0, BTreeSet::len);
+                    Some(space.max_count.min(space.len()).saturating_sub(used))
+                })
+                .sum()
+        };
+        *cand
+            .invalid
+            .iter()
+            .min_by_key(|&&i| (budget(i), i))
+            .expect("an incomplete candidate has an invalid clause")
+    }
+
+    /// Checks the formulas under a solution: `None` if all pass, else the first failure.
+    fn passes(
+        &self,
+        sol: &Solution,
+        consistency: bool,
+        formulas: &[Formula],
+        axioms: Axioms<'_>,
+    ) -> Result<Option<HornFailure>, HornFailure> {
+        for (i, f) in formulas.iter().enumerate() {
+            let applied = self.apply_solution(sol, f);
+            let facts = Formula::conjunction(axioms(&applied));
+            let label = u32::try_from(i).unwrap_or(u32::MAX);
+            let clause = Clause::new(Formula::tt(), f.clone(), label);
+            let answer = if consistency {
+                self.smt.is_sat(&Formula::and(facts, applied.clone()))
+            } else {
+                self.smt.is_valid(&Formula::implies(facts, applied.clone()))
+            };
+            match answer {
+                Ok(true) => {}
+                Ok(false) => {
+                    let kind = if consistency { FailureKind::Inconsistent } else { FailureKind::Invalid };
+                    return Ok(Some(HornFailure { clause, instantiated: applied, kind }));
+                }
+                Err(e) => {
+                    return Err(HornFailure { clause, instantiated: applied, kind: FailureKind::Smt(e) });
+                }
+            }
+        }
+        Ok(None)
+    }
+}

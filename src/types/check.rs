@@ -1,0 +1,545 @@
+//! Bidirectional refinement type checking of goal bodies.
+//!
+//! I-terms (lambdas, `if`, `match`, `let`, `error`, holes) are *checked* against the type
+//! pushed down from the goal; E-terms (variables, applications, operators, literals) have
+//! their type *inferred* and are then compared by subtyping. Every comparison is solved
+//! immediately (see `subtype`), so the checker can run on partial programs: a hole `??`
+//! is accepted and recorded with the type it must have, which is how the synthesizer
+//! asks "is this prefix still completable?".
+//!
+//! A goal's own name is in scope in its body at its **termination-restricted** type: the
+//! first argument that is an `Int` or a datatype with a `termination measure` must
+//! decrease (`0 <= m(_v) < m(x)`), and the type is generalized over the goal's type
+//! variables (polymorphic recursion).
+
+use std::ops::Range;
+
+use crate::logic::{Formula, SmtSolver, Sort, Substitution, Symbol};
+use crate::resolve::{GoalDef, Program};
+use crate::syntax::ast::{self, BinOp, Term, TermKind, UnOp};
+use crate::types::qualifiers::QualifierGenerators;
+use crate::types::subtype::{SubtypeError, TypingState, map_formulas, rename_var};
+use crate::types::{BaseType, Env, RType, Schema};
+
+/// A hole met while checking, with the type it must have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hole {
+    pub span: Range<usize>,
+    pub env: Env,
+    pub ty: RType,
+}
+
+/// Why a goal does not check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeError {
+    Subtype(SubtypeError),
+    /// A construct the checker does not handle yet.
+    Unsupported {
+        span: Range<usize>,
+        what: String,
+    },
+    /// Something is applied that is not a function, or a case names the wrong datatype.
+    Misuse {
+        span: Range<usize>,
+        message: String,
+    },
+}
+
+impl From<SubtypeError> for TypeError {
+    fn from(e: SubtypeError) -> Self {
+        TypeError::Subtype(e)
+    }
+}
+
+/// The outcome of checking one goal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub holes: Vec<Hole>,
+}
+
+/// Checks a goal's body against its specification.
+pub fn check_goal(program: &Program, goal: &GoalDef, smt: &SmtSolver) -> Result<Checked, TypeError> {
+    let generators = QualifierGenerators::for_goal(program, goal);
+    let mut checker = Checker {
+        state: TypingState::new(program, generators, smt.clone()),
+        goal,
+        holes: Vec::new(),
+        metric: None,
+    };
+    let mut env = Env::new();
+    for component in program.components_for(goal) {
+        env = env.with_global(component.name, component.schema.clone());
+    }
+    for a in &goal.schema.type_vars {
+        env = env.with_type_var(*a);
+    }
+    for p in &goal.schema.pred_params {
+        env = env.with_pred(p.name, p.args.clone());
+    }
+    let ty = rename_to_binders(&goal.schema.ty, &goal.body);
+    if let Some((recursive, metric)) = recursive_type(program, &ty, &mut checker.state) {
+        checker.metric = Some(metric);
+        let schema = Schema {
+            type_vars: goal.schema.type_vars.clone(),
+            pred_params: goal.schema.pred_params.clone(),
+            ty: recursive,
+        };
+        env = env.with_global(goal.name, schema);
+    }
+    checker.check(&env, &goal.body, &ty)?;
+    Ok(Checked { holes: checker.holes })
+}
+
+struct Checker<'p, 'g> {
+    state: TypingState<'p>,
+    goal: &'g GoalDef,
+    holes: Vec<Hole>,
+    /// The termination metric recursive calls must decrease, as written (`len xs`).
+    metric: Option<String>,
+}
+
+impl Checker<'_, '_> {
+    fn span(&self, t: &Term) -> Range<usize> {
+        t.span.absolute(self.goal.offset)
+    }
+
+    /// Checks an I-term against a type.
+    fn check(&mut self, env: &Env, t: &Term, ty: &RType) -> Result<(), TypeError> {
+        let ty = self.state.resolve(ty);
+        match (&t.kind, &ty) {
+            (TermKind::Lambda { param, body }, RType::Function { param: x, arg, result }) => {
+                let y = Symbol::from(param.text.as_str());
+                let env = env.bind(y, (**arg).clone());
+                let result = match arg.sort() {
+                    Some(sort) if *x != y => rename_var(result, *x, &Formula::var(y, sort)),
+                    _ => (**result).clone(),
+                };
+                self.check(&env, body, &result)
+            }
+            (TermKind::Lambda { .. }, _) => Err(TypeError::Misuse {
+                span: self.span(t),
+                message: format!("a function is not a value of type `{ty}`"),
+            }),
+            (TermKind::If { cond, then_branch, else_branch }, _) => {
+                let (env, cond_ty) = self.infer(env, cond)?;
+                let bool_ty = RType::plain(BaseType::Bool);
+                self.state.subtype(&env, &cond_ty, &bool_ty, self.span(cond))?;
+                let psi = self.state.resolve(&cond_ty).refinement();
+                let holds = |b: bool| branch_fact(&psi, b);
+                self.check(&env.assume(holds(true)), then_branch, &ty)?;
+                self.check(&env.assume(holds(false)), else_branch, &ty)
+            }
+            (TermKind::Match { scrutinee, cases }, _) => self.check_match(env, scrutinee, cases, &ty),
+            (TermKind::Let { binder, value, body }, _) => {
+                if matches!(value.kind, TermKind::Lambda { .. }) {
+                    return Err(TypeError::Unsupported {
+                        span: self.span(value),
+                        what: "a `let` bound to a function (an auxiliary function)".into(),
+                    });
+                }
+                let (env, value_ty) = self.infer(env, value)?;
+                let env = env.bind(Symbol::from(binder.text.as_str()), value_ty);
+                self.check(&env, body, &ty)
+            }
+            (TermKind::Error, _) => {
+                // Unreachable: the environment must be inconsistent.
+                let label = self.state.origin(crate::types::subtype::Origin {
+                    span: self.span(t),
+                    found: "error".into(),
+                    required: "an unreachable branch".into(),
+                    env: env.clone(),
+                    note: Some(
+                        "`error` marks a branch that can never run: the facts here must be contradictory"
+                            .into(),
+                    ),
+                });
+                let clause = self.state.clause(env, &Formula::tt(), &Formula::ff(), label);
+                Ok(self.state.solve(vec![clause])?)
+            }
+            (TermKind::Hole, _) => {
+                self.holes.push(Hole { span: self.span(t), env: env.clone(), ty: ty.clone() });
+                Ok(())
+            }
+            (TermKind::Annot { term, .. }, _) => Err(TypeError::Unsupported {
+                span: self.span(t),
+                what: format!("type annotations (`{}`)", crate::syntax::pretty::print_term(term)),
+            }),
+            _ => {
+                let (env, found) = self.infer(env, t)?;
+                Ok(self.state.subtype(&env, &found, &ty, self.span(t))?)
+            }
+        }
+    }
+
+    fn check_match(
+        &mut self,
+        env: &Env,
+        scrutinee: &Term,
+        cases: &[ast::Case],
+        ty: &RType,
+    ) -> Result<(), TypeError> {
+        let (env, scrutinee_ty) = self.infer(env, scrutinee)?;
+        let scrutinee_ty = self.state.resolve(&scrutinee_ty);
+        let RType::Scalar { base: BaseType::Data { name, args, preds }, .. } = &scrutinee_ty else {
+            return Err(TypeError::Misuse {
+                span: self.span(scrutinee),
+                message: format!("cannot match on a value of type `{scrutinee_ty}`"),
+            });
+        };
+        let sort = scrutinee_ty.sort().unwrap_or(Sort::Int);
+        // The scrutinee as a logic term: itself if it is a variable, else a ghost.
+        let (env, value) = match &scrutinee.kind {
+            TermKind::Var(x) => (env, Formula::var(Symbol::from(x.text.as_str()), sort.clone())),
+            _ => {
+                let ghost = self.state.fresh("g");
+                (env.bind(ghost, scrutinee_ty.clone()), Formula::var(ghost, sort.clone()))
+            }
+        };
+        let program = self.state.program;
+        for case in cases {
+            let ctor = Symbol::from(case.constructor.text.as_str());
+            let Some(def) = program.constructors.get(&ctor) else {
+                return Err(TypeError::Misuse {
+                    span: case.span.absolute(self.goal.offset),
+                    message: format!("unknown constructor `{ctor}`"),
+                });
+            };
+            if def.datatype != *name {
+                return Err(TypeError::Misuse {
+                    span: case.constructor.span.absolute(self.goal.offset),
+                    message: format!(
+                        "`{ctor}` is a constructor of `{}`, but the scrutinee has type `{scrutinee_ty}`",
+                        def.datatype
+                    ),
+                });
+            }
+            // The constructor's type at the scrutinee's type and predicate arguments.
+            let types = def.schema.type_vars.iter().copied().zip(args.iter().cloned()).collect();
+            let mut ctor_ty = def.schema.ty.substitute_type_vars(&types);
+            if !def.schema.pred_params.is_empty() {
+                let pmap = def.schema.pred_params.iter().map(|p| p.name).zip(preds.iter().cloned()).collect();
+                ctor_ty = map_formulas(&ctor_ty, &|f| f.substitute_predicates(&pmap));
+            }
+            let mut case_env = env.clone();
+            let mut t = ctor_ty;
+            for binder in &case.binders {
+                let RType::Function { param, arg, result } = t else {
+                    return Err(TypeError::Misuse {
+                        span: case.span.absolute(self.goal.offset),
+                        message: format!("too many binders for `{ctor}`"),
+                    });
+                };
+                let b = Symbol::from(binder.text.as_str());
+                let bound = if binder.is_blank() { self.state.fresh("_") } else { b };
+                case_env = case_env.bind(bound, (*arg).clone());
+                t = match arg.sort() {
+                    Some(s) => rename_var(&result, param, &Formula::var(bound, s)),
+                    None => *result,
+                };
+            }
+            let equation = t.refinement().substitute(&Substitution::single("_v", value.clone()));
+            self.check(&case_env.assume(equation), &case.body, ty)?;
+        }
+        Ok(())
+    }
+
+    /// Infers the type of an E-term. Arguments that are not variables are named by
+    /// ghosts bound in the returned environment, so that types can mention them.
+    fn infer(&mut self, env: &Env, t: &Term) -> Result<(Env, RType), TypeError> {
+        match &t.kind {
+            TermKind::Var(x) => {
+                let name = Symbol::from(x.text.as_str());
+                if let Some(ty) = env.local(name) {
+                    let ty = self.state.resolve(ty);
+                    return Ok((
+                        env.clone(),
+                        match ty.sort() {
+                            Some(sort) => singleton(&ty, Formula::var(name, sort)),
+                            None => ty,
+                        },
+                    ));
+                }
+                match env.global(name).cloned() {
+                    Some(schema) => Ok((env.clone(), self.state.instantiate(env, &schema))),
+                    None => Err(TypeError::Misuse {
+                        span: self.span(t),
+                        message: format!("`{name}` is not in scope here"),
+                    }),
+                }
+            }
+            TermKind::Ctor(c) => {
+                let name = Symbol::from(c.text.as_str());
+                match self.state.program.constructors.get(&name) {
+                    Some(def) => {
+                        let schema = def.schema.clone();
+                        Ok((env.clone(), self.state.instantiate(env, &schema)))
+                    }
+                    None => Err(TypeError::Misuse {
+                        span: self.span(t),
+                        message: format!("unknown constructor `{name}`"),
+                    }),
+                }
+            }
+            TermKind::Int(n) => {
+                let n = i64::try_from(*n).unwrap_or(i64::MAX);
+                Ok((
+                    env.clone(),
+                    RType::scalar(BaseType::Int, Formula::eq(Formula::value_var(Sort::Int), Formula::int(n))),
+                ))
+            }
+            TermKind::Bool(b) => {
+                let v = Formula::value_var(Sort::Bool);
+                let refinement = if *b { v } else { !v };
+                Ok((env.clone(), RType::scalar(BaseType::Bool, refinement)))
+            }
+            TermKind::App { head, args } => {
+                let (mut env, mut f) = self.infer(env, head)?;
+                for arg in args {
+                    (env, f) = self.apply(&env, f, arg, t)?;
+                }
+                Ok((env, f))
+            }
+            TermKind::Unary(op, a) => {
+                let ty = builtin_unary(*op);
+                self.apply(env, ty, a, t)
+            }
+            TermKind::Binary(op, a, b) => {
+                let schema = builtin_binary(*op);
+                let f = self.state.instantiate(env, &schema);
+                let (env, f) = self.apply(env, f, a, t)?;
+                self.apply(&env, f, b, t)
+            }
+            TermKind::Hole => {
+                Err(TypeError::Unsupported { span: self.span(t), what: "a hole in argument position".into() })
+            }
+            TermKind::List(_) => {
+                Err(TypeError::Unsupported { span: self.span(t), what: "list literals".into() })
+            }
+            TermKind::Lambda { .. }
+            | TermKind::Let { .. }
+            | TermKind::If { .. }
+            | TermKind::Match { .. }
+            | TermKind::Error
+            | TermKind::Annot { .. } => Err(TypeError::Unsupported {
+                span: self.span(t),
+                what: "a lambda, `let`, `if`, `match` or `error` in argument position".into(),
+            }),
+        }
+    }
+
+    /// Applies a function of type `f` to `arg`: checks the argument against the formal,
+    /// then substitutes it (or a ghost naming it) into the result.
+    fn apply(&mut self, env: &Env, f: RType, arg: &Term, whole: &Term) -> Result<(Env, RType), TypeError> {
+        let f = self.state.resolve(&f);
+        let RType::Function { param, arg: formal, result } = f else {
+            return Err(TypeError::Misuse {
+                span: self.span(whole),
+                message: format!("a value of type `{f}` is applied to too many arguments"),
+            });
+        };
+        if formal.is_function() {
+            self.check(env, arg, &formal)?;
+            return Ok((env.clone(), *result));
+        }
+        let (env, actual) = self.infer(env, arg)?;
+        let recursive = matches!(&head_name(whole), Some(n) if *n == self.goal.name.as_str());
+        self.state.note = recursive.then(|| {
+            format!(
+                "this is an argument of the recursive call to `{}`, which must decrease the termination \
+                 metric `{}` (of its first argument that is an `Int` or a datatype with a `termination measure`)",
+                self.goal.name,
+                self.metric.as_deref().unwrap_or("?")
+            )
+        });
+        let checked = self.state.subtype(&env, &actual, &formal, self.span(arg));
+        self.state.note = None;
+        checked?;
+        let formal = self.state.resolve(&formal);
+        let sort = formal.sort().unwrap_or(Sort::Int);
+        let (env, value) = match &arg.kind {
+            TermKind::Var(x) if env.local(Symbol::from(x.text.as_str())).is_some() => {
+                (env, Formula::var(Symbol::from(x.text.as_str()), sort))
+            }
+            TermKind::Int(n) => (env, Formula::int(i64::try_from(*n).unwrap_or(i64::MAX))),
+            TermKind::Bool(b) => (env, Formula::bool(*b)),
+            _ => {
+                let ghost = self.state.fresh("g");
+                (env.bind(ghost, self.state.resolve(&actual)), Formula::var(ghost, sort))
+            }
+        };
+        Ok((env, rename_var(&result, param, &value)))
+    }
+}
+
+/// What the condition's refinement `ψ` says when the condition is `b`: `ψ[_v := b]`,
+/// read directly as `φ` or `!φ` when `ψ` is `_v <==> φ` or `_v == φ`.
+fn branch_fact(psi: &Formula, b: bool) -> Formula {
+    use crate::logic::{BinOp as L, Kind};
+    if let Kind::Binary(L::Iff | L::Eq, l, r) = psi.kind()
+        && matches!(l.kind(), Kind::Var { name, .. } if name.as_str() == "_v")
+        && !r.free_var_names().iter().any(|n| n.as_str() == "_v")
+    {
+        return if b { r.clone() } else { !r.clone() };
+    }
+    psi.substitute(&Substitution::single("_v", Formula::bool(b)))
+}
+
+/// The name at the head of an application, if it is a variable.
+fn head_name(t: &Term) -> Option<&str> {
+    match &t.kind {
+        TermKind::App { head, .. } => head_name(head),
+        TermKind::Var(n) => Some(n.text.as_str()),
+        _ => None,
+    }
+}
+
+/// `{B | _v == x}` for a scalar, keeping the base with its refined type arguments.
+fn singleton(ty: &RType, x: Formula) -> RType {
+    match ty {
+        RType::Scalar { base, .. } => {
+            RType::scalar(base.clone(), Formula::eq(Formula::value_var(base.sort()), x))
+        }
+        f => f.clone(),
+    }
+}
+
+/// Renames the formal parameters of a goal's type to its lambda binders, so that the
+/// body's variables and the type's refinements speak of the same names.
+fn rename_to_binders(ty: &RType, body: &Term) -> RType {
+    match (ty, &body.kind) {
+        (RType::Function { param, arg, result }, TermKind::Lambda { param: binder, body }) => {
+            let y = Symbol::from(binder.text.as_str());
+            let result = match arg.sort() {
+                Some(sort) if *param != y => rename_var(result, *param, &Formula::var(y, sort)),
+                _ => (**result).clone(),
+            };
+            RType::Function { param: y, arg: arg.clone(), result: Box::new(rename_to_binders(&result, body)) }
+        }
+        _ => ty.clone(),
+    }
+}
+
+/// The type at which a goal may call itself: its own type with fresh parameter names,
+/// where the first recursible argument must decrease. `None` without such an argument.
+fn recursive_type(program: &Program, ty: &RType, state: &mut TypingState<'_>) -> Option<(RType, String)> {
+    let mut params = Vec::new();
+    let mut t = ty;
+    while let RType::Function { param, arg, result } = t {
+        params.push((*param, (**arg).clone()));
+        t = result;
+    }
+    let index = params.iter().position(|(_, a)| metric(program, a, &Formula::tt()).is_some())?;
+    let mut renamed = Vec::new();
+    for (param, _) in &params {
+        renamed.push(state.fresh(param.as_str()));
+    }
+    // Rebuild the type with fresh names, adding the decrease to the chosen argument.
+    fn rebuild(
+        program: &Program,
+        ty: &RType,
+        params: &[(Symbol, RType)],
+        renamed: &[Symbol],
+        index: usize,
+        i: usize,
+    ) -> RType {
+        match ty {
+            RType::Function { param, arg, result } => {
+                let mut arg = (**arg).clone();
+                if i == index
+                    && let Some(sort) = arg.sort()
+                {
+                    let outer = Formula::var(params[i].0, sort.clone());
+                    let (of_v, of_x) = metric(program, &arg, &Formula::value_var(sort.clone()))
+                        .zip(metric(program, &arg, &outer))
+                        .expect("the chosen argument is recursible");
+                    let decrease =
+                        Formula::and(Formula::le(Formula::int(0), of_v.clone()), Formula::lt(of_v, of_x));
+                    arg = arg.strengthen(decrease);
+                }
+                let fresh = renamed[i];
+                let result = match arg.sort() {
+                    Some(sort) => rename_var(result, *param, &Formula::var(fresh, sort)),
+                    None => (**result).clone(),
+                };
+                RType::Function {
+                    param: fresh,
+                    arg: Box::new(arg),
+                    result: Box::new(rebuild(program, &result, params, renamed, index, i + 1)),
+                }
+            }
+            scalar => scalar.clone(),
+        }
+    }
+    let (param, arg) = &params[index];
+    let metric = arg.sort().and_then(|sort| metric(program, arg, &Formula::var(*param, sort)))?;
+    Some((rebuild(program, ty, &params, &renamed, index, 0), metric.to_string()))
+}
+
+/// The termination metric of a value `x` of type `ty`: `x` itself for `Int`, `m x` for a
+/// datatype with a termination measure `m`.
+fn metric(program: &Program, ty: &RType, x: &Formula) -> Option<Formula> {
+    match ty {
+        RType::Scalar { base: BaseType::Int, .. } => Some(x.clone()),
+        RType::Scalar { base: BaseType::Data { name, .. }, .. } => {
+            let m = program.datatypes.get(name)?.termination?;
+            Some(Formula::pred(m, Sort::Int, vec![x.clone()]))
+        }
+        _ => None,
+    }
+}
+
+fn builtin_unary(op: UnOp) -> RType {
+    let (base, result) = match op {
+        UnOp::Not => {
+            let x = Formula::var("x", Sort::Bool);
+            (BaseType::Bool, Formula::iff(Formula::value_var(Sort::Bool), !x))
+        }
+        UnOp::Neg => {
+            let x = Formula::var("x", Sort::Int);
+            (BaseType::Int, Formula::eq(Formula::value_var(Sort::Int), -x))
+        }
+    };
+    RType::Function {
+        param: Symbol::from("x"),
+        arg: Box::new(RType::plain(base.clone())),
+        result: Box::new(RType::scalar(base, result)),
+    }
+}
+
+/// The built-in operators as polymorphic symbols: `x: a -> y: a -> {Bool | _v == (x == y)}`.
+fn builtin_binary(op: BinOp) -> Schema {
+    use crate::logic::BinOp as L;
+    let a = Symbol::from("a");
+    let (arg, result_base, logic_op, polymorphic) = match op {
+        BinOp::Plus => (BaseType::Int, BaseType::Int, L::Plus, false),
+        BinOp::Minus => (BaseType::Int, BaseType::Int, L::Minus, false),
+        BinOp::Times => (BaseType::Int, BaseType::Int, L::Times, false),
+        BinOp::Eq => (BaseType::Var(a), BaseType::Bool, L::Eq, true),
+        BinOp::Neq => (BaseType::Var(a), BaseType::Bool, L::Neq, true),
+        BinOp::Lt => (BaseType::Var(a), BaseType::Bool, L::Lt, true),
+        BinOp::Le => (BaseType::Var(a), BaseType::Bool, L::Le, true),
+        BinOp::Gt => (BaseType::Var(a), BaseType::Bool, L::Gt, true),
+        BinOp::Ge => (BaseType::Var(a), BaseType::Bool, L::Ge, true),
+        BinOp::And => (BaseType::Bool, BaseType::Bool, L::And, false),
+        BinOp::Or => (BaseType::Bool, BaseType::Bool, L::Or, false),
+        BinOp::Implies => (BaseType::Bool, BaseType::Bool, L::Implies, false),
+        BinOp::Iff | BinOp::In => (BaseType::Bool, BaseType::Bool, L::Iff, false),
+    };
+    let sort = arg.sort();
+    let x = Formula::var("x", sort.clone());
+    let y = Formula::var("y", sort);
+    let value = Formula::value_var(result_base.sort());
+    let body = Formula::binary(logic_op, x, y);
+    let refinement =
+        if result_base == BaseType::Bool { Formula::iff(value, body) } else { Formula::eq(value, body) };
+    let ty = RType::Function {
+        param: Symbol::from("x"),
+        arg: Box::new(RType::plain(arg.clone())),
+        result: Box::new(RType::Function {
+            param: Symbol::from("y"),
+            arg: Box::new(RType::plain(arg)),
+            result: Box::new(RType::scalar(result_base, refinement)),
+        }),
+    };
+    Schema { type_vars: if polymorphic { vec![a] } else { Vec::new() }, pred_params: Vec::new(), ty }
+}

@@ -1,0 +1,88 @@
+//! Type errors as diagnostics: where, what was required, what was found, the facts in
+//! scope, and a counterexample read from the solver.
+
+use crate::diagnostics::Diagnostic;
+use crate::logic::smt::{ModelResult, Value};
+use crate::logic::{Formula, SmtSolver};
+use crate::types::check::TypeError;
+use crate::types::subtype::SubtypeError;
+
+/// Facts and counterexample lines are capped so a report stays readable.
+const MAX_FACTS: usize = 8;
+
+impl TypeError {
+    /// Renders the error; `smt` is asked for a counterexample to the failed clause.
+    pub fn into_diagnostic(self, smt: &SmtSolver) -> Diagnostic {
+        match self {
+            TypeError::Subtype(SubtypeError::Shape { found, required, span }) => {
+                Diagnostic::error("type-mismatch", format!("expected a value of type `{required}`"))
+                    .with_primary(span, format!("this has type `{found}`"))
+                    .with_note(format!("required: {required}\n   found: {found}"))
+            }
+            TypeError::Subtype(SubtypeError::Unprovable { origin, clause }) => {
+                let mut d = Diagnostic::error(
+                    "refinement-failure",
+                    format!("cannot prove that this term has type `{}`", origin.required),
+                )
+                .with_primary(origin.span.clone(), format!("its type is `{}`", origin.found))
+                .with_note(format!("required: {}\n   found: {}", origin.required, origin.found));
+                let facts: Vec<String> =
+                    origin.env.assumptions().take(MAX_FACTS).map(|f| f.to_string()).collect();
+                if !facts.is_empty() {
+                    d = d.with_note(format!("facts in scope: {}", facts.join(", ")));
+                }
+                if let Some(cex) = counterexample(smt, &clause) {
+                    d = d.with_note(format!("counterexample: {cex}"));
+                }
+                match &origin.note {
+                    Some(note) if note.contains("recursive call") => {
+                        d.code = "termination";
+                        d.message = "cannot prove that this recursive call terminates".into();
+                        d.with_note(note.clone())
+                            .with_hint("pass an argument that is smaller in the termination metric")
+                    }
+                    Some(note) => d
+                        .with_note(note.clone())
+                        .with_hint("the refinement above does not follow from what is known at this point"),
+                    None => {
+                        d.with_hint("the refinement above does not follow from what is known at this point")
+                    }
+                }
+            }
+            TypeError::Unsupported { span, what } => {
+                Diagnostic::error("unsupported", format!("the checker does not support {what} yet"))
+                    .with_primary(span, "not supported yet")
+            }
+            TypeError::Misuse { span, message } => {
+                Diagnostic::error("type-error", message).with_primary(span, "here")
+            }
+        }
+    }
+}
+
+/// A model of the negated clause, rendered with the user's names only (internal names
+/// end with `'`), e.g. `when n = 0, len _v = 1`.
+fn counterexample(smt: &SmtSolver, clause: &Formula) -> Option<String> {
+    let ModelResult::Sat(model) = smt.counterexample(clause).ok()? else { return None };
+    // Elements of abstract sorts print as numbered tokens, which say nothing to a
+    // reader; integers, Booleans, sets and measure values do.
+    let shown = |value: &Value| !matches!(value, Value::Element { .. } | Value::Opaque(_));
+    let mut parts: Vec<String> = model
+        .vars
+        .iter()
+        .filter(|(v, value)| !v.name.as_str().ends_with('\'') && shown(value))
+        .map(|(v, value)| format!("{} = {value}", v.name))
+        .collect();
+    parts.extend(
+        model
+            .terms
+            .iter()
+            .filter(|(t, value)| {
+                !t.free_var_names().iter().any(|n| n.as_str().ends_with('\'')) && shown(value)
+            })
+            .map(|(t, value)| format!("{t} = {value}")),
+    );
+    parts.dedup();
+    parts.truncate(MAX_FACTS * 2);
+    (!parts.is_empty()).then(|| format!("when {}", parts.join(", ")))
+}

@@ -1,0 +1,454 @@
+//! Subtyping, type-variable instantiation, and the Horn clauses they produce.
+//!
+//! [`TypingState`] is the mutable part of checking a goal: which free type variables
+//! (`A0`, `A1`, ... from instantiating polymorphic symbols) are bound to which types,
+//! the liquid unknowns created so far, and the Horn solver holding their candidate
+//! valuations. Checking a subtyping `Γ ⊢ T1 <: T2`:
+//!
+//! * decomposes function types (arguments contravariant, results covariant under the
+//!   argument) and datatypes (type arguments covariant; predicate arguments compared as
+//!   implications, reversed for contravariant parameters);
+//! * binds a free type variable on first contact with a shape: `A0 := fresh(T)`, the shape
+//!   of `T` with a fresh unknown for every refinement, whose qualifiers come from the
+//!   goal's [`QualifierGenerators`] over the variables in scope;
+//! * turns each scalar comparison `{B | φ} <: {B | ψ}` into the clause
+//!   `embedding(Γ) ∧ φ ⇒ ψ` and hands it to the Horn solver at once, so a failure is
+//!   reported at the term that caused it.
+//!
+//! The state is `Clone`: the synthesizer snapshots it before a choice and restores it
+//! to backtrack.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::logic::horn::{Clause, HornFailure, HornSolver};
+use crate::logic::{Formula, QualifierSpace, SmtSolver, Sort, Substitution, Symbol, pred_param};
+use crate::resolve::Program;
+use crate::resolve::axioms::constructor_axioms;
+use crate::types::qualifiers::QualifierGenerators;
+use crate::types::{BaseType, Env, PredSig, RType, Schema};
+
+/// Where a clause came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// Absolute byte range of the term being checked.
+    pub span: Range<usize>,
+    /// The type the term has, and the type it was required to have.
+    pub found: String,
+    pub required: String,
+    /// The environment the clause was checked in.
+    pub env: Env,
+    /// What the check was for, when that needs saying (a recursive call's decrease).
+    pub note: Option<String>,
+}
+
+/// Why a subtyping check failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubtypeError {
+    /// The shapes differ (`Int` against `List a`, a function against a scalar).
+    Shape { found: String, required: String, span: Range<usize> },
+    /// No valuation of the unknowns makes the clauses valid.
+    Unprovable { origin: Box<Origin>, clause: Formula },
+}
+
+#[derive(Clone)]
+pub struct TypingState<'p> {
+    pub program: &'p Program,
+    pub generators: QualifierGenerators,
+    pub horn: HornSolver,
+    pub smt: SmtSolver,
+    /// Free type variables bound so far.
+    assignment: BTreeMap<Symbol, RType>,
+    /// Every free type variable ever created (bound or not).
+    free: Vec<Symbol>,
+    counter: u32,
+    origins: Vec<Origin>,
+    /// A note attached to the origins created while it is set.
+    pub note: Option<String>,
+}
+
+impl<'p> TypingState<'p> {
+    pub fn new(program: &'p Program, generators: QualifierGenerators, smt: SmtSolver) -> Self {
+        TypingState {
+            program,
+            generators,
+            horn: HornSolver::new(smt.clone()),
+            smt,
+            assignment: BTreeMap::new(),
+            free: Vec::new(),
+            counter: 0,
+            origins: Vec::new(),
+            note: None,
+        }
+    }
+
+    /// A fresh name with the given prefix (`A3`, `U7`, `x12`): the prefixes are not
+    /// valid user identifiers in their upper-case forms, and lower-case ones are numbered
+    /// apart from anything a user writes by the `'` suffix.
+    pub fn fresh(&mut self, prefix: &str) -> Symbol {
+        self.counter += 1;
+        Symbol::from(format!("{prefix}{}'", self.counter).as_str())
+    }
+
+    fn is_free(&self, name: Symbol) -> bool {
+        self.free.contains(&name)
+    }
+
+    /// Applies the current type-variable assignment, repeatedly, to a type.
+    pub fn resolve(&self, ty: &RType) -> RType {
+        let mut t = ty.clone();
+        for _ in 0..64 {
+            let next = t.substitute_type_vars(&self.assignment);
+            if next == t {
+                return t;
+            }
+            t = next;
+        }
+        t
+    }
+
+    /// Instantiates a schema: fresh free type variables (refined by `bottom` when the
+    /// symbol is a constant such as `Nil`, so that it fits any element type), fresh
+    /// unknowns for predicate parameters, fresh argument names.
+    pub fn instantiate(&mut self, env: &Env, schema: &Schema) -> RType {
+        let nullary = !schema.ty.is_function();
+        let mut types = BTreeMap::new();
+        for a in &schema.type_vars {
+            let var = self.fresh("A");
+            self.free.push(var);
+            let refinement = if nullary { Formula::ff() } else { Formula::tt() };
+            types.insert(*a, RType::scalar(BaseType::Var(var), refinement));
+        }
+        let mut ty = schema.ty.substitute_type_vars(&types);
+        if !schema.pred_params.is_empty() {
+            let mut preds = BTreeMap::new();
+            for p in &schema.pred_params {
+                let sorts: Vec<Sort> = p.args.iter().map(|s| self.instantiate_sort(s, &types)).collect();
+                let value = if nullary { Formula::ff() } else { self.fresh_predicate(env, &sorts) };
+                preds.insert(p.name, value);
+            }
+            ty = map_formulas(&ty, &|f| f.substitute_predicates(&preds));
+        }
+        self.rename_params(&ty)
+    }
+
+    fn instantiate_sort(&self, sort: &Sort, types: &BTreeMap<Symbol, RType>) -> Sort {
+        let map: BTreeMap<Symbol, Sort> =
+            types.iter().filter_map(|(a, t)| t.sort().map(|s| (*a, s))).collect();
+        sort.substitute_type_vars(&map)
+    }
+
+    /// A fresh unknown standing for a predicate over `_0 .. _k`.
+    fn fresh_predicate(&mut self, env: &Env, sorts: &[Sort]) -> Formula {
+        let name = self.fresh("P");
+        let params: Vec<Formula> =
+            sorts.iter().enumerate().map(|(i, s)| Formula::var(pred_param(i), s.clone())).collect();
+        let space = self.predicate_space(env, &params);
+        self.horn.add_unknown(name, space);
+        Formula::unknown(name)
+    }
+
+    /// Qualifiers for a predicate unknown: type templates with `_v` read as the last
+    /// parameter and the other free variables ranging over the earlier parameters and
+    /// the scalars in scope, keeping those that mention every parameter.
+    fn predicate_space(&self, env: &Env, params: &[Formula]) -> QualifierSpace {
+        let Some((last, rest)) = params.split_last() else {
+            return self.generators.condition_space(env);
+        };
+        let scoped = rest.iter().fold(env.clone(), |e, p| match p.kind() {
+            crate::logic::Kind::Var { name, sort } => e.bind(*name, RType::plain(base_of_sort(sort))),
+            _ => e,
+        });
+        let space = self.generators.type_space(&scoped, last);
+        let needed: Vec<Symbol> = params.iter().filter_map(|p| p.var_name()).collect();
+        QualifierSpace::new(
+            space.qualifiers.into_iter().filter(|q| needed.iter().all(|n| q.free_var_names().contains(n))),
+        )
+    }
+
+    /// Renames the parameters of a function type to fresh names.
+    fn rename_params(&mut self, ty: &RType) -> RType {
+        match ty {
+            RType::Function { param, arg, result } => {
+                let fresh = self.fresh(param.as_str().trim_end_matches('\''));
+                let result = match arg.sort() {
+                    Some(sort) => rename_var(result, *param, &Formula::var(fresh, sort)),
+                    None => (**result).clone(),
+                };
+                RType::Function {
+                    param: fresh,
+                    arg: arg.clone(),
+                    result: Box::new(self.rename_params(&result)),
+                }
+            }
+            scalar => scalar.clone(),
+        }
+    }
+
+    /// The shape of `ty` with a fresh unknown for every refinement (and predicate
+    /// argument); free type variables in it are kept.
+    fn fresh_shape(&mut self, env: &Env, ty: &RType) -> RType {
+        match ty {
+            RType::Function { param, arg, result } => RType::Function {
+                param: *param,
+                arg: Box::new(self.fresh_shape(env, arg)),
+                result: Box::new(self.fresh_shape(env, result)),
+            },
+            RType::Scalar { base, .. } => {
+                let base = match base {
+                    BaseType::Data { name, args, preds } => {
+                        let args = args.iter().map(|a| self.fresh_shape(env, a)).collect();
+                        let sorts: Vec<Vec<Sort>> = preds.iter().map(pred_sorts).collect();
+                        let preds = sorts.iter().map(|s| self.fresh_predicate(env, s)).collect();
+                        BaseType::Data { name: *name, args, preds }
+                    }
+                    other => other.clone(),
+                };
+                let refinement = self.fresh_refinement(env, &base.sort());
+                RType::Scalar { base, refinement }
+            }
+        }
+    }
+
+    /// A fresh unknown refining a value of `sort` in `env`.
+    pub fn fresh_refinement(&mut self, env: &Env, sort: &Sort) -> Formula {
+        let name = self.fresh("U");
+        let space = self.generators.type_space(env, &Formula::value_var(sort.clone()));
+        self.horn.add_unknown(name, space);
+        Formula::unknown(name)
+    }
+
+    /// Checks `env ⊢ sub <: required`.
+    pub fn subtype(
+        &mut self,
+        env: &Env,
+        sub: &RType,
+        required: &RType,
+        span: Range<usize>,
+    ) -> Result<(), SubtypeError> {
+        let mut clauses = Vec::new();
+        self.decompose(env, sub, required, &span, &mut clauses)?;
+        self.solve(clauses)
+    }
+
+    /// Hands clauses to the Horn solver; on failure, explains the clause that failed.
+    pub fn solve(&mut self, clauses: Vec<Clause>) -> Result<(), SubtypeError> {
+        if clauses.is_empty() {
+            return Ok(());
+        }
+        let program = self.program;
+        let axioms = |f: &Formula| constructor_axioms(program, f);
+        self.horn.add_clauses(clauses, &axioms).map_err(|failure| self.explain(failure))
+    }
+
+    fn explain(&self, failure: HornFailure) -> SubtypeError {
+        let origin = self.origins.get(failure.clause.label as usize).cloned().unwrap_or(Origin {
+            span: 0..0,
+            found: String::new(),
+            required: String::new(),
+            env: Env::new(),
+            note: None,
+        });
+        SubtypeError::Unprovable { origin: Box::new(origin), clause: failure.instantiated }
+    }
+
+    /// Records an origin and returns its label.
+    pub fn origin(&mut self, mut origin: Origin) -> u32 {
+        if origin.note.is_none() {
+            origin.note.clone_from(&self.note);
+        }
+        self.origins.push(origin);
+        u32::try_from(self.origins.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// Adds a clause `embedding(env) ∧ premise ⇒ conclusion`. Sorts mentioning free type
+    /// variables that are bound by now are updated, so that `len xs` at `List A3` and at
+    /// `List a` (with `A3 := a`) are the same function for the solver.
+    pub fn clause(&self, env: &Env, premise: &Formula, conclusion: &Formula, label: u32) -> Clause {
+        let embedding = env.embedding(self.program, &[premise, conclusion], true);
+        let sorts = self.sort_assignment();
+        let fix = |f: Formula| if sorts.is_empty() { f } else { f.substitute_type_vars(&sorts) };
+        Clause {
+            premise: fix(Formula::and(embedding, premise.clone())),
+            conclusion: fix(conclusion.clone()),
+            label,
+        }
+    }
+
+    /// The sorts of the bound free type variables, fully resolved.
+    fn sort_assignment(&self) -> BTreeMap<Symbol, Sort> {
+        self.assignment
+            .keys()
+            .filter_map(|a| self.resolve(&RType::plain(BaseType::Var(*a))).sort().map(|s| (*a, s)))
+            .collect()
+    }
+
+    fn decompose(
+        &mut self,
+        env: &Env,
+        sub: &RType,
+        required: &RType,
+        span: &Range<usize>,
+        clauses: &mut Vec<Clause>,
+    ) -> Result<(), SubtypeError> {
+        let sub = self.resolve(sub);
+        let required = self.resolve(required);
+        match (&sub, &required) {
+            (
+                RType::Function { param: x, arg: a1, result: r1 },
+                RType::Function { param: y, arg: a2, result: r2 },
+            ) => {
+                self.decompose(env, a2, a1, span, clauses)?;
+                let env = env.bind(*y, (**a2).clone());
+                let r1 = match a2.sort() {
+                    Some(sort) => rename_var(r1, *x, &Formula::var(*y, sort)),
+                    None => (**r1).clone(),
+                };
+                self.decompose(&env, &r1, r2, span, clauses)
+            }
+            (RType::Scalar { base: b1, .. }, RType::Scalar { base: b2, .. }) => {
+                // A free type variable takes the shape of the other side.
+                if let BaseType::Var(a) = b1
+                    && self.is_free(*a)
+                    && !matches!(b2, BaseType::Var(b) if self.is_free(*b))
+                {
+                    let shape = self.fresh_shape(env, &RType::plain(b2.clone()));
+                    self.assignment.insert(*a, shape);
+                    return self.decompose(env, &sub, &required, span, clauses);
+                }
+                if let BaseType::Var(b) = b2
+                    && self.is_free(*b)
+                    && !matches!(b1, BaseType::Var(a) if self.is_free(*a))
+                {
+                    let shape = self.fresh_shape(env, &RType::plain(b1.clone()));
+                    self.assignment.insert(*b, shape);
+                    return self.decompose(env, &sub, &required, span, clauses);
+                }
+                match (b1, b2) {
+                    (BaseType::Int, BaseType::Int) | (BaseType::Bool, BaseType::Bool) => {}
+                    (BaseType::Var(a), BaseType::Var(b)) if a == b => {}
+                    (BaseType::Var(a), BaseType::Var(b)) if self.is_free(*a) && self.is_free(*b) => {
+                        // Two unbound variables: unify them (the first becomes the second).
+                        self.assignment.insert(*a, RType::plain(BaseType::Var(*b)));
+                        return self.decompose(env, &sub, &required, span, clauses);
+                    }
+                    (
+                        BaseType::Data { name: d1, args: args1, preds: preds1 },
+                        BaseType::Data { name: d2, args: args2, preds: preds2 },
+                    ) if d1 == d2 && args1.len() == args2.len() && preds1.len() == preds2.len() => {
+                        for (x, y) in args1.iter().zip(args2) {
+                            self.decompose(env, x, y, span, clauses)?;
+                        }
+                        let variances: Vec<bool> = self
+                            .program
+                            .datatypes
+                            .get(d1)
+                            .map(|dt| dt.pred_params.iter().map(|p| p.contravariant).collect())
+                            .unwrap_or_default();
+                        for (i, (p, q)) in preds1.iter().zip(preds2).enumerate() {
+                            let (from, to) =
+                                if variances.get(i).copied().unwrap_or(false) { (q, p) } else { (p, q) };
+                            if to.is_true() || from == to {
+                                continue;
+                            }
+                            let label = self.origin(Origin {
+                                span: span.clone(),
+                                found: sub.to_string(),
+                                required: required.to_string(),
+                                env: env.clone(),
+                                note: None,
+                            });
+                            clauses.push(self.clause(env, from, to, label));
+                        }
+                    }
+                    _ => {
+                        return Err(SubtypeError::Shape {
+                            found: sub.to_string(),
+                            required: required.to_string(),
+                            span: span.clone(),
+                        });
+                    }
+                }
+                // Decomposing the type arguments may have bound free type variables;
+                // read the refinements again so that they (and their sorts) reflect that.
+                let (sub, required) = (self.resolve(&sub), self.resolve(&required));
+                let (phi, psi) = (&sub.refinement(), &required.refinement());
+                if psi.is_true() || phi.is_false() || phi == psi {
+                    return Ok(());
+                }
+                let label = self.origin(Origin {
+                    span: span.clone(),
+                    found: sub.to_string(),
+                    required: required.to_string(),
+                    env: env.clone(),
+                    note: None,
+                });
+                clauses.push(self.clause(env, phi, psi, label));
+                Ok(())
+            }
+            _ => Err(SubtypeError::Shape {
+                found: sub.to_string(),
+                required: required.to_string(),
+                span: span.clone(),
+            }),
+        }
+    }
+}
+
+/// The sorts of the parameters `_0 .. _k` of a predicate argument.
+fn pred_sorts(phi: &Formula) -> Vec<Sort> {
+    let mut params: Vec<(usize, Sort)> = phi
+        .free_vars()
+        .into_iter()
+        .filter_map(|v| v.name.as_str().strip_prefix('_')?.parse::<usize>().ok().map(|i| (i, v.sort)))
+        .collect();
+    params.sort_by_key(|(i, _)| *i);
+    params.dedup_by_key(|(i, _)| *i);
+    params.into_iter().map(|(_, s)| s).collect()
+}
+
+fn base_of_sort(sort: &Sort) -> BaseType {
+    match sort {
+        Sort::Bool => BaseType::Bool,
+        Sort::Var(a) => BaseType::Var(*a),
+        Sort::Data(name, args) => BaseType::Data {
+            name: *name,
+            args: args.iter().map(|s| RType::plain(base_of_sort(s))).collect(),
+            preds: vec![],
+        },
+        _ => BaseType::Int,
+    }
+}
+
+/// Applies `f` to every formula in a type (refinements and predicate arguments).
+pub fn map_formulas(ty: &RType, f: &dyn Fn(&Formula) -> Formula) -> RType {
+    match ty {
+        RType::Function { param, arg, result } => RType::Function {
+            param: *param,
+            arg: Box::new(map_formulas(arg, f)),
+            result: Box::new(map_formulas(result, f)),
+        },
+        RType::Scalar { base, refinement } => {
+            let base = match base {
+                BaseType::Data { name, args, preds } => BaseType::Data {
+                    name: *name,
+                    args: args.iter().map(|a| map_formulas(a, f)).collect(),
+                    preds: preds.iter().map(f).collect(),
+                },
+                other => other.clone(),
+            };
+            RType::Scalar { base, refinement: f(refinement) }
+        }
+    }
+}
+
+/// Substitutes `value` for the variable `name` throughout a type.
+pub fn rename_var(ty: &RType, name: Symbol, value: &Formula) -> RType {
+    let subst = Substitution::single(name, value.clone());
+    map_formulas(ty, &|f| f.substitute(&subst))
+}
+
+/// The signature of a predicate parameter, as used for instantiation.
+pub fn pred_sig_sorts(sig: &PredSig) -> &[Sort] {
+    &sig.args
+}

@@ -1,0 +1,89 @@
+//! Verification of a resolved program: every goal with a complete body is checked
+//! against its specification; goals with holes are left to the synthesizer.
+
+use crate::diagnostics::Diagnostic;
+use crate::logic::{SmtConfig, SmtSolver, SmtStats, Symbol};
+use crate::resolve::Program;
+use crate::syntax::ast::{Term, TermKind};
+use crate::types::check::check_goal;
+
+/// What happened to one goal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Verified,
+    Failed,
+    /// The body has holes: nothing to verify until they are filled.
+    HasHoles,
+}
+
+impl Outcome {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Outcome::Verified => "verified",
+            Outcome::Failed => "FAILED",
+            Outcome::HasHoles => "has holes: not checked (use `rsynth fill`)",
+        }
+    }
+
+    pub fn is_failure(&self) -> bool {
+        *self == Outcome::Failed
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoalReport {
+    pub name: Symbol,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub goals: Vec<GoalReport>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub smt: SmtStats,
+}
+
+/// Checks every complete goal of the program, in file order.
+pub fn verify_program(program: &Program) -> Report {
+    let smt = SmtSolver::new(SmtConfig::default());
+    let mut report = Report::default();
+    for goal in &program.goals {
+        let outcome = if has_holes(&goal.body) {
+            Outcome::HasHoles
+        } else {
+            match check_goal(program, goal, &smt) {
+                Ok(_) => Outcome::Verified,
+                Err(error) => {
+                    report.diagnostics.push(error.into_diagnostic(&smt));
+                    Outcome::Failed
+                }
+            }
+        };
+        report.goals.push(GoalReport { name: goal.name, outcome });
+    }
+    report.smt = smt.stats();
+    report
+}
+
+/// Whether a term contains a `??` hole.
+pub fn has_holes(t: &Term) -> bool {
+    match &t.kind {
+        TermKind::Hole => true,
+        TermKind::Var(_) | TermKind::Ctor(_) | TermKind::Int(_) | TermKind::Bool(_) | TermKind::Error => {
+            false
+        }
+        TermKind::App { head, args } => has_holes(head) || args.iter().any(has_holes),
+        TermKind::Unary(_, a) => has_holes(a),
+        TermKind::Binary(_, a, b) => has_holes(a) || has_holes(b),
+        TermKind::Lambda { body, .. } => has_holes(body),
+        TermKind::Let { value, body, .. } => has_holes(value) || has_holes(body),
+        TermKind::If { cond, then_branch, else_branch } => {
+            has_holes(cond) || has_holes(then_branch) || has_holes(else_branch)
+        }
+        TermKind::Match { scrutinee, cases } => {
+            has_holes(scrutinee) || cases.iter().any(|c| has_holes(&c.body))
+        }
+        TermKind::Annot { term, .. } => has_holes(term),
+        TermKind::List(items) => items.iter().any(has_holes),
+    }
+}
