@@ -65,6 +65,7 @@ pub fn check_goal(program: &Program, goal: &GoalDef, smt: &SmtSolver) -> Result<
         goal,
         holes: Vec::new(),
         metric: None,
+        lambdas: Vec::new(),
     };
     let mut env = Env::new();
     for component in program.components_for(goal) {
@@ -96,11 +97,32 @@ struct Checker<'p, 'g> {
     holes: Vec<Hole>,
     /// The termination metric recursive calls must decrease, as written (`len xs`).
     metric: Option<String>,
+    /// Auxiliary functions bound by `let`, innermost last.
+    lambdas: Vec<(Symbol, Term)>,
 }
 
 impl Checker<'_, '_> {
     fn span(&self, t: &Term) -> Range<usize> {
         t.span.absolute(self.goal.offset)
+    }
+
+    /// Checks an auxiliary function (a lambda bound by `let`) against the type of the
+    /// argument position it is used in. Inside its body it may call itself, at that type
+    /// restricted by the same termination rule as goals.
+    fn check_auxiliary(
+        &mut self,
+        env: &Env,
+        name: Symbol,
+        lambda: &Term,
+        ty: &RType,
+    ) -> Result<(), TypeError> {
+        let ty = rename_to_binders(&self.state.resolve(ty), lambda);
+        let program = self.state.program;
+        let env = match recursive_type(program, &ty, &mut self.state) {
+            Some((recursive, _)) => env.bind(name, recursive),
+            None => env.clone(),
+        };
+        self.check(&env, lambda, &ty)
     }
 
     /// Checks an I-term against a type.
@@ -132,10 +154,12 @@ impl Checker<'_, '_> {
             (TermKind::Match { scrutinee, cases }, _) => self.check_match(env, scrutinee, cases, &ty),
             (TermKind::Let { binder, value, body }, _) => {
                 if matches!(value.kind, TermKind::Lambda { .. }) {
-                    return Err(TypeError::Unsupported {
-                        span: self.span(value),
-                        what: "a `let` bound to a function (an auxiliary function)".into(),
-                    });
+                    // An auxiliary function: checked where it is used, at the type the use
+                    // requires (uses may only be higher-order arguments, as in Synquid).
+                    self.lambdas.push((Symbol::from(binder.text.as_str()), (**value).clone()));
+                    let checked = self.check(env, body, &ty);
+                    self.lambdas.pop();
+                    return checked;
                 }
                 let (env, value_ty) = self.infer(env, value)?;
                 let env = env.bind(Symbol::from(binder.text.as_str()), value_ty);
@@ -153,7 +177,15 @@ impl Checker<'_, '_> {
                             .into(),
                     ),
                 });
-                let clause = self.state.clause(env, &Formula::tt(), &Formula::ff(), label);
+                // Every variable is relevant to an unreachable point: the contradiction may
+                // lie in any of their refinements. `x == x` (the raw node, which the smart
+                // constructors would fold away) makes each one relevant.
+                let everything = Formula::conjunction(
+                    env.scalar_vars()
+                        .into_iter()
+                        .map(|x| Formula::binary(crate::logic::BinOp::Eq, x.clone(), x)),
+                );
+                let clause = self.state.clause(env, &everything, &Formula::ff(), label);
                 Ok(self.state.solve(vec![clause])?)
             }
             (TermKind::Hole, _) => {
@@ -213,29 +245,51 @@ impl Checker<'_, '_> {
                     ),
                 });
             }
-            // The constructor's type at the scrutinee's type and predicate arguments.
+            // Name the constructor's parameters after the case binders first, and only
+            // then substitute the scrutinee's type arguments: those may mention variables
+            // that share a name with a constructor parameter (a goal argument `x` and
+            // `Cons :: x: a -> ...`), which must not be captured.
+            let mut binders = Vec::new();
+            let mut renamed = def.schema.ty.clone();
+            {
+                let mut t = &def.schema.ty;
+                let mut params = Vec::new();
+                while let RType::Function { param, arg, result } = t {
+                    params.push((*param, arg.sort()));
+                    t = result;
+                }
+                if params.len() != case.binders.len() {
+                    return Err(TypeError::Misuse {
+                        span: case.span.absolute(self.goal.offset),
+                        message: format!(
+                            "constructor `{ctor}` has {} arguments, but the case binds {}",
+                            params.len(),
+                            case.binders.len()
+                        ),
+                    });
+                }
+                for ((param, sort), binder) in params.iter().zip(&case.binders) {
+                    let bound = if binder.is_blank() {
+                        self.state.fresh("_")
+                    } else {
+                        Symbol::from(binder.text.as_str())
+                    };
+                    binders.push(bound);
+                    renamed = rename_param(&renamed, *param, bound, sort.clone());
+                }
+            }
             let types = def.schema.type_vars.iter().copied().zip(args.iter().cloned()).collect();
-            let mut ctor_ty = def.schema.ty.substitute_type_vars(&types);
+            let mut ctor_ty = renamed.substitute_type_vars(&types);
             if !def.schema.pred_params.is_empty() {
                 let pmap = def.schema.pred_params.iter().map(|p| p.name).zip(preds.iter().cloned()).collect();
                 ctor_ty = map_formulas(&ctor_ty, &|f| f.substitute_predicates(&pmap));
             }
             let mut case_env = env.clone();
             let mut t = ctor_ty;
-            for binder in &case.binders {
-                let RType::Function { param, arg, result } = t else {
-                    return Err(TypeError::Misuse {
-                        span: case.span.absolute(self.goal.offset),
-                        message: format!("too many binders for `{ctor}`"),
-                    });
-                };
-                let b = Symbol::from(binder.text.as_str());
-                let bound = if binder.is_blank() { self.state.fresh("_") } else { b };
-                case_env = case_env.bind(bound, (*arg).clone());
-                t = match arg.sort() {
-                    Some(s) => rename_var(&result, param, &Formula::var(bound, s)),
-                    None => *result,
-                };
+            for bound in &binders {
+                let RType::Function { arg, result, .. } = t else { break };
+                case_env = case_env.bind(*bound, (*arg).clone());
+                t = *result;
             }
             let equation = t.refinement().substitute(&Substitution::single("_v", value.clone()));
             self.check(&case_env.assume(equation), &case.body, ty)?;
@@ -338,7 +392,17 @@ impl Checker<'_, '_> {
             });
         };
         if formal.is_function() {
-            self.check(env, arg, &formal)?;
+            let lambda = match &arg.kind {
+                TermKind::Var(x) => {
+                    let name = Symbol::from(x.text.as_str());
+                    self.lambdas.iter().rev().find(|(n, _)| *n == name).cloned()
+                }
+                _ => None,
+            };
+            match lambda {
+                Some((name, term)) => self.check_auxiliary(env, name, &term, &formal)?,
+                None => self.check(env, arg, &formal)?,
+            }
             return Ok((env.clone(), *result));
         }
         let (env, actual) = self.infer(env, arg)?;
@@ -382,6 +446,26 @@ fn branch_fact(psi: &Formula, b: bool) -> Formula {
         return if b { r.clone() } else { !r.clone() };
     }
     psi.substitute(&Substitution::single("_v", Formula::bool(b)))
+}
+
+/// Renames the parameter `from` of a function type (the first one with that name) to
+/// `to`, in the parameter position and in the types after it.
+fn rename_param(ty: &RType, from: Symbol, to: Symbol, sort: Option<Sort>) -> RType {
+    match ty {
+        RType::Function { param, arg, result } if *param == from => {
+            let result = match sort {
+                Some(s) => rename_var(result, from, &Formula::var(to, s)),
+                None => (**result).clone(),
+            };
+            RType::Function { param: to, arg: arg.clone(), result: Box::new(result) }
+        }
+        RType::Function { param, arg, result } => RType::Function {
+            param: *param,
+            arg: arg.clone(),
+            result: Box::new(rename_param(result, from, to, sort)),
+        },
+        scalar => scalar.clone(),
+    }
 }
 
 /// The name at the head of an application, if it is a variable.

@@ -36,6 +36,7 @@ impl QualifierGenerators {
         refinements(&goal.schema.ty, true, &mut spec);
         for phi in &spec {
             gens.type_templates.extend(atoms(phi));
+            gens.type_templates.extend(phi.conjuncts().into_iter().filter(is_negation));
         }
         for q in &program.qualifiers {
             if mentions_value(q) {
@@ -58,6 +59,15 @@ impl QualifierGenerators {
                 && let Some(c) = constant_value(refinement)
             {
                 gens.constants.push(c);
+            }
+        }
+        // Constructors are symbols of every goal's environment: their argument
+        // refinements (`l: BST {a | _v < x}`) are templates too.
+        for ctor in program.constructors.values() {
+            let mut args = Vec::new();
+            refinements(&ctor.schema.ty, false, &mut args);
+            for phi in &args {
+                gens.type_templates.extend(atoms(phi));
             }
         }
         // Goal arguments of the form `{Bool | _v == φ}` offer φ as a condition too.
@@ -130,7 +140,13 @@ fn refinements(ty: &RType, all: bool, out: &mut Vec<Formula>) {
                     refinements(a, all, out);
                 }
                 if all {
-                    out.extend(preds.iter().map(last_param_as_value));
+                    // Predicate arguments are kept whole as well as split into atoms: a
+                    // negation such as `!(_0 in elems _1)` is itself the qualifier needed.
+                    for p in preds {
+                        let p = last_param_as_value(p);
+                        out.extend(p.conjuncts());
+                        out.push(p);
+                    }
                 }
             }
         }
@@ -151,6 +167,10 @@ fn last_param_as_value(phi: &Formula) -> Formula {
         return phi.clone();
     };
     phi.substitute(&Substitution::single(*last, Formula::value_var(sort.clone())))
+}
+
+fn is_negation(f: &Formula) -> bool {
+    matches!(f.kind(), Kind::Unary(crate::logic::UnOp::Not, _))
 }
 
 fn mentions_value(f: &Formula) -> bool {
