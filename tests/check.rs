@@ -46,16 +46,10 @@ fn broken_programs_are_rejected_with_a_located_error() {
 const NOT_YET_VERIFIED: &[&str] = &[
     "AddressBook-Make.sq",
     "AddressBook-Merge.sq",
-    "IncList-Merge.sq",
-    "List-Compress.sq",
     "List-Fold-Append.sq",
     "List-Fold-Length.sq",
     "List-Fold-Sort.sq",
     "List-Ith.sq",
-    "List-Nub.sq",
-    "StrictIncList-Intersect.sq",
-    "UniqueList-Delete.sq",
-    "UniqueList-Insert.sq",
     "UniqueList-Range.sq",
 ];
 

@@ -504,7 +504,15 @@ fn rename_to_binders(ty: &RType, body: &Term) -> RType {
 }
 
 /// The type at which a goal may call itself: its own type with fresh parameter names,
-/// where the first recursible argument must decrease. `None` without such an argument.
+/// where the arguments that have a termination metric (an `Int`, or a datatype with a
+/// `termination measure`) must decrease **lexicographically**, in declaration order: some
+/// metric decreases (staying non-negative) while all metrics before it are unchanged.
+/// The condition is put on the last such argument, whose type may mention the earlier
+/// ones. `None` without such an argument. Also returns the metric, as written.
+///
+/// Lexicographic order accepts every call that Synquid's default (the first metric
+/// decreases) accepts, and also calls such as `merge xs (tail ys)`, for which Synquid
+/// needs a flag.
 fn recursive_type(program: &Program, ty: &RType, state: &mut TypingState<'_>) -> Option<(RType, String)> {
     let mut params = Vec::new();
     let mut t = ty;
@@ -512,51 +520,86 @@ fn recursive_type(program: &Program, ty: &RType, state: &mut TypingState<'_>) ->
         params.push((*param, (**arg).clone()));
         t = result;
     }
-    let index = params.iter().position(|(_, a)| metric(program, a, &Formula::tt()).is_some())?;
-    let mut renamed = Vec::new();
-    for (param, _) in &params {
-        renamed.push(state.fresh(param.as_str()));
-    }
-    // Rebuild the type with fresh names, adding the decrease to the chosen argument.
-    fn rebuild(
-        program: &Program,
-        ty: &RType,
-        params: &[(Symbol, RType)],
-        renamed: &[Symbol],
-        index: usize,
-        i: usize,
-    ) -> RType {
-        match ty {
-            RType::Function { param, arg, result } => {
-                let mut arg = (**arg).clone();
-                if i == index
-                    && let Some(sort) = arg.sort()
-                {
-                    let outer = Formula::var(params[i].0, sort.clone());
-                    let (of_v, of_x) = metric(program, &arg, &Formula::value_var(sort.clone()))
-                        .zip(metric(program, &arg, &outer))
-                        .expect("the chosen argument is recursible");
-                    let decrease =
-                        Formula::and(Formula::le(Formula::int(0), of_v.clone()), Formula::lt(of_v, of_x));
-                    arg = arg.strengthen(decrease);
-                }
-                let fresh = renamed[i];
-                let result = match arg.sort() {
-                    Some(sort) => rename_var(result, *param, &Formula::var(fresh, sort)),
-                    None => (**result).clone(),
-                };
-                RType::Function {
-                    param: fresh,
-                    arg: Box::new(arg),
-                    result: Box::new(rebuild(program, &result, params, renamed, index, i + 1)),
-                }
-            }
-            scalar => scalar.clone(),
+    let recursible: Vec<usize> = (0..params.len())
+        .filter(|&i| {
+            params[i]
+                .1
+                .sort()
+                .is_some_and(|s| metric(program, &params[i].1, &Formula::var(params[i].0, s)).is_some())
+        })
+        .collect();
+    let last = *recursible.last()?;
+    let renamed: Vec<Symbol> = params.iter().map(|(p, _)| state.fresh(p.as_str())).collect();
+    // The metric of argument i, applied to its old value and to its new one (the fresh
+    // parameter, or `_v` for the last recursible argument).
+    let metric_of = |i: usize, x: Formula| metric(program, &params[i].1, &x).expect("recursible");
+    let old = |i: usize| metric_of(i, Formula::var(params[i].0, params[i].1.sort().expect("scalar")));
+    let new = |i: usize| {
+        let sort = params[i].1.sort().expect("scalar");
+        if i == last {
+            metric_of(i, Formula::value_var(sort))
+        } else {
+            metric_of(i, Formula::var(renamed[i], sort))
         }
+    };
+    let mut disjuncts = Vec::new();
+    for (k, &i) in recursible.iter().enumerate() {
+        let mut conj: Vec<Formula> = recursible[..k].iter().map(|&j| Formula::eq(new(j), old(j))).collect();
+        conj.push(Formula::le(Formula::int(0), new(i)));
+        conj.push(Formula::lt(new(i), old(i)));
+        disjuncts.push(Formula::conjunction(conj));
     }
-    let (param, arg) = &params[index];
-    let metric = arg.sort().and_then(|sort| metric(program, arg, &Formula::var(*param, sort)))?;
-    Some((rebuild(program, ty, &params, &renamed, index, 0), metric.to_string()))
+    let decrease = Formula::disjunction(disjuncts);
+    // First give every parameter its fresh name (in the types after it); then the
+    // original names, which the decrease mentions, can only mean the goal's own
+    // arguments.
+    let mut result = ty.clone();
+    for (i, (param, arg)) in params.iter().enumerate() {
+        result = rename_param_everywhere(&result, *param, renamed[i], arg.sort());
+    }
+    let result = strengthen_arg(&result, last, &decrease);
+    let written: Vec<String> = recursible.iter().map(|&i| old(i).to_string()).collect();
+    let description = if written.len() == 1 {
+        written[0].clone()
+    } else {
+        format!("({}) lexicographically", written.join(", "))
+    };
+    Some((result, description))
+}
+
+/// Renames the parameter `from` to `to` in a function type, substituting the new name in
+/// the refinements after it when the parameter is a scalar.
+fn rename_param_everywhere(ty: &RType, from: Symbol, to: Symbol, sort: Option<Sort>) -> RType {
+    match ty {
+        RType::Function { param, arg, result } if *param == from => {
+            let result = match sort {
+                Some(sort) => rename_var(result, from, &Formula::var(to, sort)),
+                None => (**result).clone(),
+            };
+            RType::Function { param: to, arg: arg.clone(), result: Box::new(result) }
+        }
+        RType::Function { param, arg, result } => RType::Function {
+            param: *param,
+            arg: arg.clone(),
+            result: Box::new(rename_param_everywhere(result, from, to, sort)),
+        },
+        scalar => scalar.clone(),
+    }
+}
+
+/// Conjoins `extra` to the refinement of the `index`-th argument of a function type.
+fn strengthen_arg(ty: &RType, index: usize, extra: &Formula) -> RType {
+    match ty {
+        RType::Function { param, arg, result } => {
+            let (arg, result) = if index == 0 {
+                ((**arg).clone().strengthen(extra.clone()), (**result).clone())
+            } else {
+                ((**arg).clone(), strengthen_arg(result, index - 1, extra))
+            };
+            RType::Function { param: *param, arg: Box::new(arg), result: Box::new(result) }
+        }
+        scalar => scalar.clone(),
+    }
 }
 
 /// The termination metric of a value `x` of type `ty`: `x` itself for `Int`, `m x` for a

@@ -65,6 +65,8 @@ pub struct TypingState<'p> {
     origins: Vec<Origin>,
     /// A note attached to the origins created while it is set.
     pub note: Option<String>,
+    /// Every liquid unknown created, so that their spaces can follow type bindings.
+    unknowns: Vec<Symbol>,
 }
 
 impl<'p> TypingState<'p> {
@@ -79,6 +81,7 @@ impl<'p> TypingState<'p> {
             counter: 0,
             origins: Vec::new(),
             note: None,
+            unknowns: Vec::new(),
         }
     }
 
@@ -145,6 +148,7 @@ impl<'p> TypingState<'p> {
             sorts.iter().enumerate().map(|(i, s)| Formula::var(pred_param(i), s.clone())).collect();
         let space = self.predicate_space(env, &params);
         self.horn.add_unknown(name, space);
+        self.unknowns.push(name);
         Formula::unknown(name)
     }
 
@@ -215,7 +219,26 @@ impl<'p> TypingState<'p> {
         let name = self.fresh("U");
         let space = self.generators.type_space(env, &Formula::value_var(sort.clone()));
         self.horn.add_unknown(name, space);
+        self.unknowns.push(name);
         Formula::unknown(name)
+    }
+
+    /// Binds a free type variable. Qualifier spaces built while it was free mention its
+    /// sort; they are rewritten to the bound sort so that their qualifiers speak of the
+    /// same variables as the clauses.
+    fn bind(&mut self, var: Symbol, ty: RType) {
+        self.assignment.insert(var, ty);
+        let sorts = self.sort_assignment();
+        for u in self.unknowns.clone() {
+            let Some(space) = self.horn.space(u) else { continue };
+            let qualifiers: Vec<Formula> =
+                space.qualifiers.iter().map(|q| q.substitute_type_vars(&sorts)).collect();
+            if qualifiers == space.qualifiers {
+                continue;
+            }
+            let refreshed = QualifierSpace::with_max_count(qualifiers, space.max_count);
+            self.horn.add_unknown(u, refreshed);
+        }
     }
 
     /// Checks `env ⊢ sub <: required`.
@@ -313,7 +336,7 @@ impl<'p> TypingState<'p> {
                     && !matches!(b2, BaseType::Var(b) if self.is_free(*b))
                 {
                     let shape = self.fresh_shape(env, &RType::plain(b2.clone()));
-                    self.assignment.insert(*a, shape);
+                    self.bind(*a, shape);
                     return self.decompose(env, &sub, &required, span, clauses);
                 }
                 if let BaseType::Var(b) = b2
@@ -321,7 +344,7 @@ impl<'p> TypingState<'p> {
                     && !matches!(b1, BaseType::Var(a) if self.is_free(*a))
                 {
                     let shape = self.fresh_shape(env, &RType::plain(b1.clone()));
-                    self.assignment.insert(*b, shape);
+                    self.bind(*b, shape);
                     return self.decompose(env, &sub, &required, span, clauses);
                 }
                 match (b1, b2) {
@@ -329,7 +352,7 @@ impl<'p> TypingState<'p> {
                     (BaseType::Var(a), BaseType::Var(b)) if a == b => {}
                     (BaseType::Var(a), BaseType::Var(b)) if self.is_free(*a) && self.is_free(*b) => {
                         // Two unbound variables: unify them (the first becomes the second).
-                        self.assignment.insert(*a, RType::plain(BaseType::Var(*b)));
+                        self.bind(*a, RType::plain(BaseType::Var(*b)));
                         return self.decompose(env, &sub, &required, span, clauses);
                     }
                     (
