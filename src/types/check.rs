@@ -58,7 +58,64 @@ pub struct Checked {
 }
 
 /// Checks a goal's body against its specification.
+///
+/// Function-typed arguments (`foldr f0 seed xs`) are first checked in place, left to
+/// right. If that fails, the goal is checked once more with them checked after the rest
+/// of their application, when the later arguments have fixed the type variables of
+/// their types (`sort`'s fold needs that to match on its accumulator). The first error
+/// is the one reported.
 pub fn check_goal(program: &Program, goal: &GoalDef, smt: &SmtSolver) -> Result<Checked, TypeError> {
+    match check_goal_with(program, goal, smt, false) {
+        Ok(checked) => Ok(checked),
+        Err(first) if mentions_function_argument(&goal.body) => {
+            check_goal_with(program, goal, smt, true).map_err(|_| first)
+        }
+        Err(first) => Err(first),
+    }
+}
+
+/// Whether some application in the term has a lambda or a `let`-bound function as an
+/// argument (only then does the order of checking function arguments matter).
+fn mentions_function_argument(t: &Term) -> bool {
+    match &t.kind {
+        TermKind::Let { value, body, .. } => {
+            matches!(value.kind, TermKind::Lambda { .. })
+                || mentions_function_argument(value)
+                || mentions_function_argument(body)
+        }
+        TermKind::App { head, args } => {
+            args.iter().any(|a| matches!(a.kind, TermKind::Lambda { .. }))
+                || mentions_function_argument(head)
+                || args.iter().any(mentions_function_argument)
+        }
+        TermKind::Lambda { body, .. } => mentions_function_argument(body),
+        TermKind::If { cond, then_branch, else_branch } => {
+            mentions_function_argument(cond)
+                || mentions_function_argument(then_branch)
+                || mentions_function_argument(else_branch)
+        }
+        TermKind::Match { scrutinee, cases } => {
+            mentions_function_argument(scrutinee) || cases.iter().any(|c| mentions_function_argument(&c.body))
+        }
+        TermKind::Unary(_, a) => mentions_function_argument(a),
+        TermKind::Binary(_, a, b) => mentions_function_argument(a) || mentions_function_argument(b),
+        TermKind::Annot { term, .. } => mentions_function_argument(term),
+        TermKind::List(items) => items.iter().any(mentions_function_argument),
+        TermKind::Var(_)
+        | TermKind::Ctor(_)
+        | TermKind::Int(_)
+        | TermKind::Bool(_)
+        | TermKind::Hole
+        | TermKind::Error => false,
+    }
+}
+
+fn check_goal_with(
+    program: &Program,
+    goal: &GoalDef,
+    smt: &SmtSolver,
+    defer: bool,
+) -> Result<Checked, TypeError> {
     let generators = QualifierGenerators::for_goal(program, goal);
     let mut checker = Checker {
         state: TypingState::new(program, generators, smt.clone()),
@@ -66,6 +123,7 @@ pub fn check_goal(program: &Program, goal: &GoalDef, smt: &SmtSolver) -> Result<
         holes: Vec::new(),
         metric: None,
         lambdas: Vec::new(),
+        defer,
     };
     let mut env = Env::new();
     for component in program.components_for(goal) {
@@ -99,11 +157,29 @@ struct Checker<'p, 'g> {
     metric: Option<String>,
     /// Auxiliary functions bound by `let`, innermost last.
     lambdas: Vec<(Symbol, Term)>,
+    /// Whether function-typed arguments are checked after the rest of their application.
+    defer: bool,
 }
 
 impl Checker<'_, '_> {
     fn span(&self, t: &Term) -> Range<usize> {
         t.span.absolute(self.goal.offset)
+    }
+
+    /// Checks an argument in a function-typed position: a lambda, an auxiliary function
+    /// bound by `let`, or a variable of function type.
+    fn check_function_argument(&mut self, env: &Env, arg: &Term, formal: &RType) -> Result<(), TypeError> {
+        let lambda = match &arg.kind {
+            TermKind::Var(x) => {
+                let name = Symbol::from(x.text.as_str());
+                self.lambdas.iter().rev().find(|(n, _)| *n == name).cloned()
+            }
+            _ => None,
+        };
+        match lambda {
+            Some((name, term)) => self.check_auxiliary(env, name, &term, formal),
+            None => self.check(env, arg, formal),
+        }
     }
 
     /// Checks an auxiliary function (a lambda bound by `let`) against the type of the
@@ -348,20 +424,28 @@ impl Checker<'_, '_> {
             }
             TermKind::App { head, args } => {
                 let (mut env, mut f) = self.infer(env, head)?;
+                let mut deferred = Vec::new();
                 for arg in args {
-                    (env, f) = self.apply(&env, f, arg, t)?;
+                    (env, f) = self.apply(&env, f, arg, t, &mut deferred)?;
+                }
+                // Function arguments are checked once the whole application is known, so
+                // that the later arguments have fixed the type variables in their types
+                // (`foldr f0 Nil xs` instantiates `f0`'s type only through `Nil` and `xs`).
+                for (arg_env, arg, formal) in deferred {
+                    let formal = self.state.resolve(&formal);
+                    self.check_function_argument(&arg_env, &arg, &formal)?;
                 }
                 Ok((env, f))
             }
             TermKind::Unary(op, a) => {
                 let ty = builtin_unary(*op);
-                self.apply(env, ty, a, t)
+                self.apply(env, ty, a, t, &mut Vec::new())
             }
             TermKind::Binary(op, a, b) => {
                 let schema = builtin_binary(*op);
                 let f = self.state.instantiate(env, &schema);
-                let (env, f) = self.apply(env, f, a, t)?;
-                self.apply(&env, f, b, t)
+                let (env, f) = self.apply(env, f, a, t, &mut Vec::new())?;
+                self.apply(&env, f, b, t, &mut Vec::new())
             }
             TermKind::Hole => {
                 Err(TypeError::Unsupported { span: self.span(t), what: "a hole in argument position".into() })
@@ -383,7 +467,14 @@ impl Checker<'_, '_> {
 
     /// Applies a function of type `f` to `arg`: checks the argument against the formal,
     /// then substitutes it (or a ghost naming it) into the result.
-    fn apply(&mut self, env: &Env, f: RType, arg: &Term, whole: &Term) -> Result<(Env, RType), TypeError> {
+    fn apply(
+        &mut self,
+        env: &Env,
+        f: RType,
+        arg: &Term,
+        whole: &Term,
+        deferred: &mut Vec<(Env, Term, RType)>,
+    ) -> Result<(Env, RType), TypeError> {
         let f = self.state.resolve(&f);
         let RType::Function { param, arg: formal, result } = f else {
             return Err(TypeError::Misuse {
@@ -392,16 +483,10 @@ impl Checker<'_, '_> {
             });
         };
         if formal.is_function() {
-            let lambda = match &arg.kind {
-                TermKind::Var(x) => {
-                    let name = Symbol::from(x.text.as_str());
-                    self.lambdas.iter().rev().find(|(n, _)| *n == name).cloned()
-                }
-                _ => None,
-            };
-            match lambda {
-                Some((name, term)) => self.check_auxiliary(env, name, &term, &formal)?,
-                None => self.check(env, arg, &formal)?,
+            if self.defer {
+                deferred.push((env.clone(), arg.clone(), *formal));
+            } else {
+                self.check_function_argument(env, arg, &formal)?;
             }
             return Ok((env.clone(), *result));
         }

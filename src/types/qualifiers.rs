@@ -35,8 +35,7 @@ impl QualifierGenerators {
         let mut spec = Vec::new();
         refinements(&goal.schema.ty, true, &mut spec);
         for phi in &spec {
-            gens.type_templates.extend(atoms(phi));
-            gens.type_templates.extend(phi.conjuncts().into_iter().filter(is_negation));
+            gens.type_templates.extend(templates_of(phi));
         }
         for q in &program.qualifiers {
             if mentions_value(q) {
@@ -50,7 +49,7 @@ impl QualifierGenerators {
             let mut args = Vec::new();
             refinements(&component.schema.ty, false, &mut args);
             for phi in &args {
-                gens.type_templates.extend(atoms(phi));
+                gens.type_templates.extend(templates_of(phi));
             }
             if let Some(phi) = boolean_body(component.schema.ty.result()) {
                 gens.condition_templates.push(phi);
@@ -67,7 +66,7 @@ impl QualifierGenerators {
             let mut args = Vec::new();
             refinements(&ctor.schema.ty, false, &mut args);
             for phi in &args {
-                gens.type_templates.extend(atoms(phi));
+                gens.type_templates.extend(templates_of(phi));
             }
         }
         // Goal arguments of the form `{Bool | _v == φ}` offer φ as a condition too.
@@ -167,6 +166,14 @@ fn last_param_as_value(phi: &Formula) -> Formula {
         return phi.clone();
     };
     phi.substitute(&Substitution::single(*last, Formula::value_var(sort.clone())))
+}
+
+/// The templates a refinement offers: its atoms, and its negated conjuncts whole
+/// (`!isPriv _v` is itself the qualifier a valuation may need, not just `isPriv _v`).
+fn templates_of(phi: &Formula) -> Vec<Formula> {
+    let mut out = atoms(phi);
+    out.extend(phi.conjuncts().into_iter().filter(is_negation));
+    out
 }
 
 fn is_negation(f: &Formula) -> bool {

@@ -15,8 +15,9 @@
 //!    is empty, so inconsistent premises are exactly what is looked for;
 //! 4. the `Q`s are pruned: one that implies another under `A` is dropped unless the
 //!    other implies it back and is larger (Synquid's "aggressive" pruning). Between
-//!    equivalent sets of the same size the one that is weaker *without* `A` wins (it
-//!    stays correct in more contexts), then the earlier one;
+//!    equivalent sets of the same size, one that is strictly stronger *without* `A` is
+//!    dropped (the other stays correct in more contexts) and of two fully equivalent
+//!    ones the later is dropped; incomparable ones both stay;
 //! 5. each surviving `Q` is split among the occurrences: each qualifier goes to an
 //!    occurrence whose substituted space contains it, mapped back to the unsubstituted
 //!    qualifier, such that no unknown exceeds its `max_count`. Every split is one diff.
@@ -180,10 +181,14 @@ impl HornSolver {
                 } else {
                     let x_stronger = self.smt.implies(std::slice::from_ref(&x), &y)?;
                     let y_stronger = self.smt.implies(std::slice::from_ref(&y), &x)?;
+                    // Equal size and equivalent under the premise: drop one only if it is
+                    // also no more general without the premise. Incomparable ones (such as
+                    // `_1 == len _0` and `_1 == len xs` where `_0` is `xs`) both stay: a
+                    // later clause may need either.
                     match (x_stronger, y_stronger) {
                         (true, false) => true,
-                        (false, true) => false,
-                        _ => j < i,
+                        (false, true) | (false, false) => false,
+                        (true, true) => j < i,
                     }
                 };
                 if subsumed {
