@@ -239,7 +239,7 @@ fn check_command(out: &mut Output, files: &[PathBuf], print_resolved: bool, stat
             let _ = std::io::stdout().write_all(crate::resolve::describe(&resolved.program).as_bytes());
         }
         let started = std::time::Instant::now();
-        let report = crate::verify::verify_program(&resolved.program);
+        let report = db::verify_file(&db, file);
         let mut stdout = std::io::stdout().lock();
         for goal in &report.goals {
             let _ = writeln!(stdout, "{}: {} {}", file.path(&db), goal.name, goal.outcome.describe());

@@ -6,12 +6,20 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::resolve::Resolved;
+use crate::diagnostics::Diagnostic;
+use crate::logic::{SmtConfig, SmtSolver};
+use crate::resolve::{Program, Resolved};
+use crate::syntax::ast::{Span, Term, TermKind};
 use crate::syntax::{self, Parsed};
+use crate::verify::Outcome;
 
-/// The database trait every query takes. Later phases add their queries here.
+/// The database trait every query takes.
 #[salsa::db]
-pub trait Db: salsa::Database {}
+pub trait Db: salsa::Database {
+    /// The SMT solver handle queries use. Its cache and statistics are shared by all
+    /// queries of the database; answers never depend on them.
+    fn smt(&self) -> &SmtSolver;
+}
 
 /// One `.sq` file: its path (for messages) and its text.
 #[salsa::input(debug)]
@@ -36,17 +44,84 @@ pub fn resolve_file(db: &dyn Db, file: SourceFile) -> Resolved {
     crate::resolve::resolve(&parse(db, file).module)
 }
 
+/// What every goal check depends on: the resolved program without goal bodies and
+/// without positions. Editing one goal's body, or moving declarations around, leaves it
+/// equal, so salsa reuses the checks of the other goals.
+#[salsa::tracked(returns(ref))]
+pub fn program_skeleton(db: &dyn Db, file: SourceFile) -> Program {
+    let mut program = resolve_file(db, file).program.clone();
+    for goal in &mut program.goals {
+        goal.body = Term { kind: TermKind::Hole, span: Span::default() };
+        goal.offset = 0;
+    }
+    program
+}
+
+/// A goal's name, interned so that it can key per-goal queries.
+#[salsa::interned(debug)]
+pub struct GoalName<'db> {
+    #[returns(ref)]
+    pub text: String,
+}
+
+/// A goal's body, with spans relative to its declaration (so it is unchanged when the
+/// declaration merely moves).
+#[salsa::tracked(returns(ref))]
+pub fn goal_body<'db>(db: &'db dyn Db, file: SourceFile, name: GoalName<'db>) -> Option<Term> {
+    let text = name.text(db);
+    resolve_file(db, file).program.goals.iter().find(|g| g.name.as_str() == text).map(|g| g.body.clone())
+}
+
+/// The result of checking one goal. Diagnostic spans are relative to the goal's
+/// declaration; [`verify_file`] makes them absolute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoalCheck {
+    pub outcome: Outcome,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks one goal. Depends only on the program skeleton and this goal's body.
+#[salsa::tracked(returns(ref))]
+pub fn check_goal<'db>(db: &'db dyn Db, file: SourceFile, name: GoalName<'db>) -> GoalCheck {
+    let skeleton = program_skeleton(db, file);
+    let text = name.text(db);
+    let Some(mut goal) = skeleton.goals.iter().find(|g| g.name.as_str() == text).cloned() else {
+        return GoalCheck { outcome: Outcome::Failed, diagnostics: Vec::new() };
+    };
+    let Some(body) = goal_body(db, file, name).clone() else {
+        return GoalCheck { outcome: Outcome::Failed, diagnostics: Vec::new() };
+    };
+    goal.body = body;
+    crate::verify::verify_goal(skeleton, &goal, db.smt())
+}
+
+/// Verifies every goal of a file through the per-goal queries: one line of outcome per
+/// goal, and diagnostics with absolute spans.
+pub fn verify_file(db: &dyn Db, file: SourceFile) -> crate::verify::Report {
+    let resolved = resolve_file(db, file);
+    let mut report = crate::verify::Report::default();
+    for goal in &resolved.program.goals {
+        let name = GoalName::new(db, goal.name.as_str().to_owned());
+        let checked = check_goal(db, file, name);
+        report.goals.push(crate::verify::GoalReport { name: goal.name, outcome: checked.outcome.clone() });
+        report.diagnostics.extend(checked.diagnostics.iter().map(|d| d.shifted(goal.offset as usize)));
+    }
+    report.smt = db.smt().stats();
+    report
+}
+
 /// The concrete database.
 #[salsa::db]
 #[derive(Clone)]
 pub struct Database {
     storage: salsa::Storage<Self>,
     log: Option<Arc<Mutex<Vec<String>>>>,
+    smt: SmtSolver,
 }
 
 impl Default for Database {
     fn default() -> Self {
-        Database { storage: salsa::Storage::new(None), log: None }
+        Database { storage: salsa::Storage::new(None), log: None, smt: SmtSolver::new(SmtConfig::default()) }
     }
 }
 
@@ -62,7 +137,7 @@ impl Database {
                 entries.push(format!("{database_key:?}"));
             }
         })));
-        Database { storage, log: Some(log) }
+        Database { storage, log: Some(log), smt: SmtSolver::new(SmtConfig::default()) }
     }
 
     /// The queries executed since the last call (empty without a log).
@@ -83,7 +158,11 @@ impl Database {
 impl salsa::Database for Database {}
 
 #[salsa::db]
-impl Db for Database {}
+impl Db for Database {
+    fn smt(&self) -> &SmtSolver {
+        &self.smt
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -70,6 +70,16 @@ impl Diagnostic {
         self
     }
 
+    /// The same diagnostic with every label moved `delta` bytes right (relative spans of
+    /// a declaration made absolute).
+    pub fn shifted(&self, delta: usize) -> Diagnostic {
+        let mut d = self.clone();
+        for label in &mut d.labels {
+            label.span = label.span.start + delta..label.span.end + delta;
+        }
+        d
+    }
+
     /// The span of the primary label, if there is one.
     pub fn primary_span(&self) -> Option<Range<usize>> {
         self.labels.iter().find(|l| l.primary).map(|l| l.span.clone())

@@ -1,9 +1,10 @@
 //! Verification of a resolved program: every goal with a complete body is checked
 //! against its specification; goals with holes are left to the synthesizer.
 
+use crate::db::GoalCheck;
 use crate::diagnostics::Diagnostic;
 use crate::logic::{SmtConfig, SmtSolver, SmtStats, Symbol};
-use crate::resolve::Program;
+use crate::resolve::{GoalDef, Program};
 use crate::syntax::ast::{Term, TermKind};
 use crate::types::check::check_goal;
 
@@ -43,26 +44,29 @@ pub struct Report {
     pub smt: SmtStats,
 }
 
-/// Checks every complete goal of the program, in file order.
+/// Checks every complete goal of the program, in file order, without the database
+/// (for tests and tools that hold a `Program` directly).
 pub fn verify_program(program: &Program) -> Report {
     let smt = SmtSolver::new(SmtConfig::default());
     let mut report = Report::default();
     for goal in &program.goals {
-        let outcome = if has_holes(&goal.body) {
-            Outcome::HasHoles
-        } else {
-            match check_goal(program, goal, &smt) {
-                Ok(_) => Outcome::Verified,
-                Err(error) => {
-                    report.diagnostics.push(error.into_diagnostic(&smt));
-                    Outcome::Failed
-                }
-            }
-        };
-        report.goals.push(GoalReport { name: goal.name, outcome });
+        let checked = verify_goal(program, goal, &smt);
+        report.goals.push(GoalReport { name: goal.name, outcome: checked.outcome });
+        report.diagnostics.extend(checked.diagnostics);
     }
     report.smt = smt.stats();
     report
+}
+
+/// Checks one goal: verified, failed (with its diagnostic), or left alone if it has holes.
+pub fn verify_goal(program: &Program, goal: &GoalDef, smt: &SmtSolver) -> GoalCheck {
+    if has_holes(&goal.body) {
+        return GoalCheck { outcome: Outcome::HasHoles, diagnostics: Vec::new() };
+    }
+    match check_goal(program, goal, smt) {
+        Ok(_) => GoalCheck { outcome: Outcome::Verified, diagnostics: Vec::new() },
+        Err(error) => GoalCheck { outcome: Outcome::Failed, diagnostics: vec![error.into_diagnostic(smt)] },
+    }
 }
 
 /// Whether a term contains a `??` hole.
