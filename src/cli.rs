@@ -247,7 +247,12 @@ fn check_command(out: &mut Output, files: &[PathBuf], print_resolved: bool, stat
         if !report.diagnostics.is_empty() {
             out.report(file.path(&db), file.text(&db), &report.diagnostics);
         }
-        if report.goals.iter().any(|g| g.outcome.is_failure()) && status == EXIT_OK {
+        if report.measure_failures > 0 {
+            let _ =
+                writeln!(stdout, "{}: {} measure case(s) FAILED", file.path(&db), report.measure_failures);
+        }
+        let failed = report.measure_failures > 0 || report.goals.iter().any(|g| g.outcome.is_failure());
+        if failed && status == EXIT_OK {
             status = EXIT_FAILED;
         }
         if stats {

@@ -95,11 +95,27 @@ pub fn check_goal<'db>(db: &'db dyn Db, file: SourceFile, name: GoalName<'db>) -
     crate::verify::verify_goal(skeleton, &goal, db.smt())
 }
 
+/// Checks the measures' postconditions; depends only on the program skeleton. Returns
+/// the declaration index and a diagnostic with spans relative to it, per failed case.
+#[salsa::tracked(returns(ref))]
+pub fn check_measures(db: &dyn Db, file: SourceFile) -> Vec<(usize, Diagnostic)> {
+    crate::types::measures::check_measures(program_skeleton(db, file), db.smt())
+        .into_iter()
+        .map(|f| (f.decl, f.diagnostic))
+        .collect()
+}
+
 /// Verifies every goal of a file through the per-goal queries: one line of outcome per
 /// goal, and diagnostics with absolute spans.
 pub fn verify_file(db: &dyn Db, file: SourceFile) -> crate::verify::Report {
     let resolved = resolve_file(db, file);
     let mut report = crate::verify::Report::default();
+    let decls = &parse(db, file).module.decls;
+    for failure in check_measures(db, file) {
+        let offset = decls.get(failure.0).map_or(0, |d| d.offset as usize);
+        report.measure_failures += 1;
+        report.diagnostics.push(failure.1.shifted(offset));
+    }
     for goal in &resolved.program.goals {
         let name = GoalName::new(db, goal.name.as_str().to_owned());
         let checked = check_goal(db, file, name);

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod env;
 pub mod error;
+pub mod measures;
 pub mod qualifiers;
 pub mod subtype;
 pub mod ty;

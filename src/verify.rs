@@ -40,6 +40,8 @@ pub struct GoalReport {
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub goals: Vec<GoalReport>,
+    /// Measure cases that do not establish their measure's postcondition.
+    pub measure_failures: usize,
     pub diagnostics: Vec<Diagnostic>,
     pub smt: SmtStats,
 }
@@ -49,6 +51,10 @@ pub struct Report {
 pub fn verify_program(program: &Program) -> Report {
     let smt = SmtSolver::new(SmtConfig::default());
     let mut report = Report::default();
+    for failure in crate::types::measures::check_measures(program, &smt) {
+        report.measure_failures += 1;
+        report.diagnostics.push(failure.diagnostic);
+    }
     for goal in &program.goals {
         let checked = verify_goal(program, goal, &smt);
         report.goals.push(GoalReport { name: goal.name, outcome: checked.outcome });

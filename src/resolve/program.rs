@@ -67,6 +67,8 @@ pub struct MeasureDef {
     pub postcondition: Formula,
     /// One case per constructor, in declaration order of the measure.
     pub cases: Vec<MeasureCaseDef>,
+    /// Index of the declaration in the file (case spans are relative to it).
+    pub decl: usize,
 }
 
 /// `C x1 .. xn -> body`: the measure of `C x1 .. xn` is `body`.
@@ -75,6 +77,8 @@ pub struct MeasureCaseDef {
     pub constructor: Symbol,
     pub binders: Vec<Symbol>,
     pub body: Formula,
+    /// The case's span, relative to the measure's declaration.
+    pub span: ast::Span,
 }
 
 /// An uninterpreted logic function (`predicate p :: s1 -> S`).

@@ -120,7 +120,7 @@ impl Resolver {
                 self.program.synonyms.insert(sym(&d.name), SynonymDef { name: sym(&d.name), params, body });
             }
             DeclKind::Data(d) => self.declare_datatype(d, offset),
-            DeclKind::Measure(d) => self.declare_measure(d, offset),
+            DeclKind::Measure(d) => self.declare_measure(d, offset, index),
             DeclKind::Predicate(sig) => {
                 if !self.define_name(Namespace::Logic, &sig.name, offset) {
                     return;
@@ -237,7 +237,7 @@ impl Resolver {
         }
     }
 
-    fn declare_measure(&mut self, d: &ast::MeasureDecl, offset: u32) {
+    fn declare_measure(&mut self, d: &ast::MeasureDecl, offset: u32, decl: usize) {
         if !self.define_name(Namespace::Logic, &d.name, offset) {
             return;
         }
@@ -323,6 +323,7 @@ impl Resolver {
                 output,
                 postcondition: Formula::tt(),
                 cases: Vec::new(),
+                decl,
             },
         );
     }
@@ -531,7 +532,7 @@ impl Resolver {
                 binders.push(b);
             }
             let body = self.resolve_formula(&case.body, &case_scope, &def.output, offset);
-            cases.push(MeasureCaseDef { constructor: ctor, binders, body });
+            cases.push(MeasureCaseDef { constructor: ctor, binders, body, span: case.span });
         }
         if let Some(dt) = &datatype {
             let missing: Vec<&str> =

@@ -62,7 +62,7 @@ impl TypeError {
 
 /// A model of the negated clause, rendered with the user's names only (internal names
 /// end with `'`), e.g. `when n = 0, len _v = 1`.
-fn counterexample(smt: &SmtSolver, clause: &Formula) -> Option<String> {
+pub(crate) fn counterexample(smt: &SmtSolver, clause: &Formula) -> Option<String> {
     let ModelResult::Sat(model) = smt.counterexample(clause).ok()? else { return None };
     // Elements of abstract sorts print as numbered tokens, which say nothing to a
     // reader; integers, Booleans, sets and measure values do.
