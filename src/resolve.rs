@@ -17,6 +17,7 @@ mod types;
 
 pub use print::describe;
 pub use program::*;
+pub use resolver::resolve_annotation;
 
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::Module;

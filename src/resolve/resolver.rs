@@ -585,7 +585,7 @@ impl Resolver {
     }
 
     /// Reports names in a goal body that are bound nowhere: not a binder around them, not
-    /// a visible component, not a constructor. Also resolves annotation types.
+    /// a visible component, not a constructor.
     fn check_term_names(&mut self, body: &ast::Term, goal: &ast::Name, offset: u32) {
         let goal_sym = sym(goal);
         let mut visible: BTreeSet<Symbol> = self.program.components.iter().map(|c| c.name).collect();
@@ -697,11 +697,9 @@ impl Resolver {
                     bound.truncate(bound.len() - n);
                 }
             }
-            TermKind::Annot { term, ty } => {
-                self.walk_term(term, visible, bound, offset);
-                let mut scope = TypeScope::default();
-                let _ = self.resolve_type(ty, &mut scope, offset);
-            }
+            // The annotation's type is resolved by the checker, which knows the sorts of
+            // the variables in scope there.
+            TermKind::Annot { term, .. } => self.walk_term(term, visible, bound, offset),
             TermKind::List(items) => {
                 for i in items {
                     self.walk_term(i, visible, bound, offset);
@@ -786,4 +784,59 @@ fn free_formula_vars<'a>(f: &'a ast::Formula, out: &mut Vec<&'a ast::Name>) {
             free_formula_vars(b, out);
         }
     }
+}
+
+/// Resolves a type annotation written inside a goal body (`(?? :: x: Int -> {Int | ..})`)
+/// against a resolved program, with `vars` (the scalar variables in scope there) usable
+/// in its refinements. Spans in errors are relative to the goal's declaration.
+pub fn resolve_annotation(
+    program: &Program,
+    ty: &ast::Type,
+    vars: &[(Symbol, Sort)],
+) -> Result<RType, Vec<ResolveError>> {
+    let mut globals = LogicGlobals::default();
+    for m in program.measures.values() {
+        let type_params = match &m.input {
+            Sort::Data(d, _) => program.datatypes.get(d).map(|dt| dt.params.clone()).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let mut args: Vec<Sort> = m.const_args.iter().map(|(_, s)| s.clone()).collect();
+        args.push(m.input.clone());
+        globals.measures.insert(m.name, FunctionSig { type_params, args, result: m.output.clone() });
+    }
+    for p in program.predicates.values() {
+        let type_params: BTreeSet<Symbol> =
+            p.args.iter().chain(std::iter::once(&p.result)).flat_map(|s| s.type_vars()).collect();
+        globals.predicates.insert(
+            p.name,
+            FunctionSig {
+                type_params: type_params.into_iter().collect(),
+                args: p.args.clone(),
+                result: p.result.clone(),
+            },
+        );
+    }
+    for c in program.constructors.values() {
+        let params = program.datatypes.get(&c.datatype).map(|dt| dt.params.clone()).unwrap_or_default();
+        let result = Sort::data(c.datatype, params.iter().map(|p| Sort::Var(*p)));
+        globals
+            .constructors
+            .insert(c.name, FunctionSig { type_params: params, args: c.arg_sorts.clone(), result });
+    }
+    for i in program.inlines.values() {
+        globals.inlines.insert(i.name, (i.params.clone(), i.body.clone()));
+    }
+    let mut r = Resolver {
+        program: program.clone(),
+        globals,
+        errors: Vec::new(),
+        declared_types_later: BTreeSet::new(),
+        defined: BTreeMap::new(),
+    };
+    let mut scope = TypeScope::default();
+    for (name, sort) in vars {
+        scope.vars.insert(*name, sort.clone());
+    }
+    let resolved = r.resolve_type(ty, &mut scope, 0);
+    if r.errors.is_empty() { Ok(resolved) } else { Err(r.errors) }
 }

@@ -43,6 +43,8 @@ pub enum TypeError {
         span: Range<usize>,
         message: String,
     },
+    /// A type annotation in the body does not resolve (its diagnostic, if any).
+    Annotation(Option<crate::diagnostics::Diagnostic>),
 }
 
 impl From<SubtypeError> for TypeError {
@@ -268,10 +270,17 @@ impl Checker<'_, '_> {
                 self.holes.push(Hole { span: self.span(t), env: env.clone(), ty: ty.clone() });
                 Ok(())
             }
-            (TermKind::Annot { term, .. }, _) => Err(TypeError::Unsupported {
-                span: self.span(t),
-                what: format!("type annotations (`{}`)", crate::syntax::pretty::print_term(term)),
-            }),
+            (TermKind::Annot { term, ty: annotation }, _) => {
+                let vars: Vec<(Symbol, Sort)> =
+                    env.locals().filter_map(|(n, t)| t.sort().map(|s| (n, s))).collect();
+                let declared = crate::resolve::resolve_annotation(self.state.program, annotation, &vars)
+                    .map_err(|errors| {
+                        let first = errors.into_iter().next().map(|e| e.into_diagnostic());
+                        TypeError::Annotation(first.map(|d| d.shifted(self.goal.offset as usize)))
+                    })?;
+                self.check(env, term, &declared)?;
+                Ok(self.state.subtype(env, &declared, &ty, self.span(t))?)
+            }
             _ => {
                 let (env, found) = self.infer(env, t)?;
                 Ok(self.state.subtype(&env, &found, &ty, self.span(t))?)

@@ -56,6 +56,10 @@ impl TypeError {
             TypeError::Misuse { span, message } => {
                 Diagnostic::error("type-error", message).with_primary(span, "here")
             }
+            TypeError::Annotation(Some(d)) => d,
+            TypeError::Annotation(None) => {
+                Diagnostic::error("type-error", "a type annotation does not resolve")
+            }
         }
     }
 }
@@ -63,7 +67,11 @@ impl TypeError {
 /// A model of the negated clause, rendered with the user's names only (internal names
 /// end with `'`), e.g. `when n = 0, len _v = 1`.
 pub(crate) fn counterexample(smt: &SmtSolver, clause: &Formula) -> Option<String> {
-    let ModelResult::Sat(model) = smt.counterexample(clause).ok()? else { return None };
+    // Z3's choice of model depends on the history of its context, and contexts are per
+    // thread. A fresh thread gives a fresh context, so the same failure always shows the
+    // same counterexample, whichever queries ran before it.
+    let answer = std::thread::scope(|scope| scope.spawn(|| smt.counterexample(clause)).join());
+    let ModelResult::Sat(model) = answer.ok()?.ok()? else { return None };
     // Elements of abstract sorts print as numbered tokens, which say nothing to a
     // reader; integers, Booleans, sets and measure values do.
     let shown = |value: &Value| !matches!(value, Value::Element { .. } | Value::Opaque(_));
