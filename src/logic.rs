@@ -46,7 +46,7 @@ mod symbol;
 pub use formula::{BinOp, Formula, Kind, Substitution, UnOp, VALUE_VAR};
 pub use horn::{Clause, FailureKind, HornFailure, HornSolver, HornStats};
 pub use qualifier::QualifierSpace;
-pub use smt::{SmtConfig, SmtError, SmtSolver, SmtStats};
+pub use smt::{ConstructorDecl, DatatypeDecl, DatatypeEncoding, SmtConfig, SmtError, SmtSolver, SmtStats};
 pub use sort::{Sort, SortError, SortSubst, SortVar, SortVarSupply, unify};
 pub use sorting::SortCheckError;
 pub use subst::{Variable, pred_param};

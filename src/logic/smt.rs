@@ -17,11 +17,19 @@
 //! [`Satisfiability::Unknown`]) and the Boolean shortcuts answer on the safe side:
 //! "not valid" and "satisfiable". Statistics count timeouts separately.
 //!
+//! **Datatypes.** A handle knows the program's datatypes ([`DatatypeDecl`]) and how to
+//! encode them ([`DatatypeEncoding`]), set with [`SmtSolver::with_datatypes`] and
+//! [`SmtSolver::with_datatype_encoding`]. Under the algebraic encoding, monomorphic
+//! datatypes with constructors are Z3 datatypes, so constructors are injective and
+//! distinct; everything else is uninterpreted, as in Synquid (module `datatypes`).
+//!
 //! **Cache.** Validity and satisfiability answers are memoised by formula (validity of
-//! `φ` is stored as unsatisfiability of `!φ`, so both directions share entries). An
-//! `unknown` answer is stored with the timeout that produced it and is reused only by
-//! queries whose timeout is no longer. Models and cores are not cached.
+//! `φ` is stored as unsatisfiability of `!φ`, so both directions share entries) and by
+//! the datatype encoding in force, since that can change answers. An `unknown` answer is
+//! stored with the timeout that produced it and is reused only by queries whose timeout
+//! is no longer. Models and cores are not cached.
 
+mod datatypes;
 mod encode;
 mod model;
 mod mus;
@@ -35,6 +43,8 @@ use rustc_hash::FxHashMap;
 use z3::ast::Bool;
 
 use super::{Formula, SortCheckError, Symbol};
+use datatypes::Theory;
+pub use datatypes::{ConstructorDecl, DatatypeDecl, DatatypeEncoding};
 use encode::Encoder;
 pub use model::{Model, SetValue, Value};
 pub use mus::{CoreResult, MusEnumeration};
@@ -165,9 +175,13 @@ struct CachedAnswer {
     timeout: Option<Duration>,
 }
 
+/// A cache key: the formula and, when the encoding is not the uninterpreted one, the
+/// datatype theory (under the uninterpreted encoding, the declarations do not matter).
+type CacheKey = (Formula, Option<Arc<Theory>>);
+
 #[derive(Default)]
 struct Shared {
-    cache: Mutex<FxHashMap<Formula, CachedAnswer>>,
+    cache: Mutex<FxHashMap<CacheKey, CachedAnswer>>,
     counters: Counters,
 }
 
@@ -175,6 +189,7 @@ struct Shared {
 #[derive(Clone)]
 pub struct SmtSolver {
     config: SmtConfig,
+    theory: Arc<Theory>,
     shared: Arc<Shared>,
 }
 
@@ -186,22 +201,53 @@ impl Default for SmtSolver {
 
 impl fmt::Debug for SmtSolver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmtSolver").field("config", &self.config).field("stats", &self.stats()).finish()
+        f.debug_struct("SmtSolver")
+            .field("config", &self.config)
+            .field("encoding", &self.theory.encoding)
+            .field("datatypes", &self.theory.decls.len())
+            .field("stats", &self.stats())
+            .finish()
     }
 }
 
 impl SmtSolver {
+    /// A solver with no datatype declarations and the default [`DatatypeEncoding`].
     pub fn new(config: SmtConfig) -> SmtSolver {
-        SmtSolver { config, shared: Arc::default() }
+        let theory = Arc::new(Theory::new(DatatypeEncoding::default(), Arc::from([])));
+        SmtSolver { config, theory, shared: Arc::default() }
     }
 
     pub fn config(&self) -> &SmtConfig {
         &self.config
     }
 
+    /// The datatypes this handle knows.
+    pub fn datatypes(&self) -> &Arc<[DatatypeDecl]> {
+        &self.theory.decls
+    }
+
+    /// How this handle encodes datatype sorts.
+    pub fn datatype_encoding(&self) -> DatatypeEncoding {
+        self.theory.encoding
+    }
+
     /// A handle with another timeout that shares this one's cache and statistics.
     pub fn with_timeout(&self, timeout: Option<Duration>) -> SmtSolver {
-        SmtSolver { config: SmtConfig { timeout, ..self.config.clone() }, shared: Arc::clone(&self.shared) }
+        SmtSolver { config: SmtConfig { timeout, ..self.config.clone() }, ..self.clone() }
+    }
+
+    /// A handle that knows these datatypes (replacing any it knew) and shares this one's
+    /// cache and statistics; cached answers are keyed by the datatypes where they matter.
+    pub fn with_datatypes(&self, datatypes: impl Into<Arc<[DatatypeDecl]>>) -> SmtSolver {
+        let theory = Arc::new(Theory::new(self.theory.encoding, datatypes.into()));
+        SmtSolver { theory, ..self.clone() }
+    }
+
+    /// A handle with another datatype encoding that shares this one's cache and
+    /// statistics.
+    pub fn with_datatype_encoding(&self, encoding: DatatypeEncoding) -> SmtSolver {
+        let theory = Arc::new(Theory::new(encoding, Arc::clone(&self.theory.decls)));
+        SmtSolver { theory, ..self.clone() }
     }
 
     /// The statistics so far (of this handle and all its clones).
@@ -291,7 +337,7 @@ impl SmtSolver {
         self.shared.counters.queries.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn lock_cache(&self) -> std::sync::MutexGuard<'_, FxHashMap<Formula, CachedAnswer>> {
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, FxHashMap<CacheKey, CachedAnswer>> {
         // The cache holds plain answers; a panic elsewhere cannot leave it inconsistent.
         self.shared.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -300,7 +346,7 @@ impl SmtSolver {
         if !self.config.cache {
             return None;
         }
-        let entry = self.lock_cache().get(f).cloned()?;
+        let entry = self.lock_cache().get(&self.cache_key(f)).cloned()?;
         let usable = match entry.answer {
             Satisfiability::Unknown(_) => match (entry.timeout, self.config.timeout) {
                 (_, None) => entry.timeout.is_none(),
@@ -320,8 +366,12 @@ impl SmtSolver {
     fn store(&self, f: &Formula, answer: &Satisfiability) {
         if self.config.cache {
             let entry = CachedAnswer { answer: answer.clone(), timeout: self.config.timeout };
-            self.lock_cache().insert(f.clone(), entry);
+            self.lock_cache().insert(self.cache_key(f), entry);
         }
+    }
+
+    fn cache_key(&self, f: &Formula) -> CacheKey {
+        (f.clone(), self.theory.algebraic.then(|| Arc::clone(&self.theory)))
     }
 }
 
@@ -347,7 +397,7 @@ impl<'a> Session<'a> {
         // core, as Synquid's push/pop queries were. Without it, Z3 4.8.12 may hand a
         // nonlinear query to a tactic that ignores the timeout and runs for minutes.
         solver.push();
-        Session { owner, solver, encoder: Encoder::default() }
+        Session { owner, solver, encoder: Encoder::new(datatypes::table_for(&owner.theory)) }
     }
 
     /// One Z3 check under the given assumption literals, counted and timed.

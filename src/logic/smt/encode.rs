@@ -3,8 +3,12 @@
 //! The encoding follows Synquid's (synthesis-algorithm.md (g)):
 //! * `Bool` and `Int` are Z3's; sets are Z3 sets over the encoded element sort;
 //! * type-variable sorts are `Int`, so `<` on elements of an abstract type is integer
-//!   order, a total order for free; datatype sorts and unsolved sort variables are `Int`
-//!   as well, so constructors are uninterpreted (neither injective nor distinct);
+//!   order, a total order for free; unsolved sort variables are `Int` as well;
+//! * datatype sorts depend on the [`DatatypeEncoding`](super::DatatypeEncoding): the
+//!   algebraic datatypes of the query's [`AdtTable`] are Z3 datatypes, and a `Cons`
+//!   formula of such a sort is a Z3 constructor application (injective, distinct); every
+//!   other datatype sort is `Int` and its constructors are uninterpreted functions
+//!   (neither injective nor distinct);
 //! * a variable is a Z3 constant named by its name *and* sort, so one name used at two
 //!   sorts gives two constants;
 //! * measures, predicates and constructors are uninterpreted functions named by name,
@@ -20,11 +24,13 @@
 //! reports problems as [`SmtError`] values.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use z3::Pattern;
 use z3::ast::{self, Ast, Bool, Dynamic, Int, Set};
 
 use super::SmtError;
+use super::datatypes::AdtTable;
 use crate::logic::formula::{BinOp, Formula, Kind, UnOp};
 use crate::logic::{Sort, Symbol, Variable};
 
@@ -35,8 +41,9 @@ pub(super) struct GroundTerm {
 }
 
 /// Encodes the formulas of one query and remembers their free constants.
-#[derive(Default)]
 pub(super) struct Encoder {
+    /// The algebraic datatypes of the query's theory.
+    pub adts: Rc<AdtTable>,
     /// Free variables met so far, with their Z3 constants.
     pub vars: BTreeMap<Variable, Dynamic>,
     /// Ground applications (no bound variable inside), in first-seen order.
@@ -45,20 +52,15 @@ pub(super) struct Encoder {
     bound: Vec<Symbol>,
 }
 
-/// The Z3 sort that encodes a logic sort.
-pub(super) fn z3_sort(sort: &Sort) -> z3::Sort {
-    match sort {
-        Sort::Bool => z3::Sort::bool(),
-        Sort::Int | Sort::Var(_) | Sort::Data(..) | Sort::Meta(_) => z3::Sort::int(),
-        Sort::Set(elem) => z3::Sort::set(&z3_sort(elem)),
-    }
-}
-
 fn internal(what: &str, at: &Formula) -> SmtError {
     SmtError::Encoding(format!("{what} in `{at}`"))
 }
 
 impl Encoder {
+    pub fn new(adts: Rc<AdtTable>) -> Encoder {
+        Encoder { adts, vars: BTreeMap::new(), ground: Vec::new(), bound: Vec::new() }
+    }
+
     /// Checks and encodes a Boolean formula.
     pub fn encode_bool(&mut self, f: &Formula) -> Result<Bool, SmtError> {
         if let Some(name) = f.unknowns().into_iter().next() {
@@ -97,10 +99,17 @@ impl Encoder {
                 c.ite(&t, &e)
             }
             Kind::Pred { name, sort, args } => self.application("fn", *name, sort, args, f)?,
-            Kind::Cons { name, sort, args } => self.application("ctor", *name, sort, args, f)?,
+            Kind::Cons { name, sort, args } => {
+                let adts = Rc::clone(&self.adts);
+                match adts.constructor(sort, *name, args) {
+                    // Not recorded for models: the value follows from the arguments.
+                    Some(constructor) => self.apply(constructor, args, f, false)?,
+                    None => self.application("ctor", *name, sort, args, f)?,
+                }
+            }
             Kind::All { .. } => Dynamic::from_ast(&self.quantifier(f)?),
             Kind::SetLit { elem, elems } => {
-                let mut set = Set::empty(&z3_sort(elem));
+                let mut set = Set::empty(&self.adts.z3_sort(elem));
                 for e in elems {
                     set = set.add(&self.term(e)?);
                 }
@@ -110,7 +119,7 @@ impl Encoder {
     }
 
     fn variable(&mut self, name: Symbol, sort: &Sort) -> Dynamic {
-        let constant = Dynamic::new_const(format!("{name}:{sort}"), &z3_sort(sort));
+        let constant = Dynamic::new_const(format!("{name}:{sort}"), &self.adts.z3_sort(sort));
         if !self.bound.contains(&name) {
             self.vars.entry(Variable::new(name, sort.clone())).or_insert_with(|| constant.clone());
         }
@@ -128,13 +137,25 @@ impl Encoder {
         let arg_sorts: Vec<Sort> = args.iter().map(Formula::sort).collect();
         let signature: Vec<String> = arg_sorts.iter().map(|s| format!("({s})")).collect();
         let decl_name = format!("{kind}:{name}:{}->({sort})", signature.join(""));
-        let domain: Vec<z3::Sort> = arg_sorts.iter().map(z3_sort).collect();
+        let domain: Vec<z3::Sort> = arg_sorts.iter().map(|s| self.adts.z3_sort(s)).collect();
         let domain_refs: Vec<&z3::Sort> = domain.iter().collect();
-        let decl = z3::FuncDecl::new(decl_name, &domain_refs, &z3_sort(sort));
+        let decl = z3::FuncDecl::new(decl_name, &domain_refs, &self.adts.z3_sort(sort));
+        self.apply(&decl, args, f, true)
+    }
+
+    /// Applies a function declaration to the encoded arguments; with `record`, a ground
+    /// application is remembered for model rendering.
+    fn apply(
+        &mut self,
+        decl: &z3::FuncDecl,
+        args: &[Formula],
+        f: &Formula,
+        record: bool,
+    ) -> Result<Dynamic, SmtError> {
         let encoded = args.iter().map(|arg| self.term(arg)).collect::<Result<Vec<_>, _>>()?;
         let encoded_refs: Vec<&dyn Ast> = encoded.iter().map(|a| a as &dyn Ast).collect();
         let term = decl.apply(&encoded_refs);
-        let is_ground = self.bound.iter().all(|var| !f.has_free_var(*var));
+        let is_ground = record && self.bound.iter().all(|var| !f.has_free_var(*var));
         if is_ground && !self.ground.iter().any(|g| g.formula == *f) {
             self.ground.push(GroundTerm { formula: f.clone(), term: term.clone() });
         }
@@ -212,7 +233,7 @@ impl Encoder {
         }
         let constants: Vec<Dynamic> = binders
             .iter()
-            .map(|(var, sort)| Dynamic::new_const(format!("{var}:{sort}"), &z3_sort(sort)))
+            .map(|(var, sort)| Dynamic::new_const(format!("{var}:{sort}"), &self.adts.z3_sort(sort)))
             .collect();
         let depth = self.bound.len();
         self.bound.extend(binders.iter().map(|(var, _)| *var));
