@@ -381,3 +381,35 @@ fn default_encoding_is_documented() {
     assert_eq!(DatatypeEncoding::default(), Algebraic);
     assert_eq!(SmtSolver::default().datatype_encoding(), DatatypeEncoding::default());
 }
+
+#[test]
+fn two_theories_with_the_same_datatype_name_in_one_thread() {
+    // Two programs that both declare a datatype `T`, checked on one thread (so in one Z3
+    // context): each handle must see its own `T`.
+    let t = data("T");
+    let first = SmtSolver::default()
+        .with_datatypes(vec![DatatypeDecl::new("T", []).constructor("A", []).constructor("B", [])]);
+    let second = SmtSolver::default().with_datatypes(vec![
+        DatatypeDecl::new("T", []).constructor("A", [Sort::Int]).constructor("B", [t.clone()]),
+    ]);
+    let (a1, b1) = (cons("A", &t, vec![]), cons("B", &t, vec![]));
+    let x = int("x");
+    let a2 = cons("A", &t, vec![x.clone()]);
+    let b2 = cons("B", &t, vec![a2.clone()]);
+    let v = Formula::var("v", t.clone());
+    for _ in 0..2 {
+        first.clear_cache();
+        second.clear_cache();
+        assert_eq!(first.check_valid(&Formula::neq(a1.clone(), b1.clone())), Ok(Validity::Valid));
+        let either = Formula::or(Formula::eq(v.clone(), a1.clone()), Formula::eq(v.clone(), b1.clone()));
+        assert_eq!(first.check_valid(&either), Ok(Validity::Valid));
+        assert_eq!(second.check_valid(&Formula::neq(a2.clone(), b2.clone())), Ok(Validity::Valid));
+        // In the second program `T` has infinitely many values.
+        let three = Formula::or(either.clone(), Formula::eq(v.clone(), a2.clone()));
+        assert_eq!(second.check_valid(&three), Ok(Validity::Invalid));
+        let ModelResult::Sat(model) = second.model(&Formula::eq(v.clone(), b2.clone())).unwrap() else {
+            panic!("satisfiable")
+        };
+        assert!(model.var("v").is_some_and(|value| value.to_string().starts_with("B (A ")), "{model}");
+    }
+}

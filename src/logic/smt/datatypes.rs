@@ -217,7 +217,12 @@ impl AdtTable {
 
     /// Declares one component in one `Z3_mk_datatypes` call.
     fn declare(&mut self, group: &[Symbol], candidates: &BTreeMap<Symbol, &DatatypeDecl>) {
-        let z3_name = |name: Symbol| name.as_str().to_owned();
+        // Z3 4.8.12 keeps datatype definitions by name per context, and declaring a
+        // second datatype of the same name (another program's `T`, on the same thread)
+        // corrupts the first: it crashed with SIGBUS. So every declaration gets a name of
+        // its own.
+        let serial = NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let z3_name = |name: Symbol| format!("{name}!{serial}");
         let builders: Vec<DatatypeBuilder> = group
             .iter()
             .map(|name| {
@@ -358,6 +363,9 @@ fn components(deps: &BTreeMap<Symbol, BTreeSet<Symbol>>) -> Vec<Vec<Symbol>> {
     }
     tarjan.out
 }
+
+/// Numbers the datatype declarations of the process, to make Z3 names unique.
+static NEXT_SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// How many theories each thread keeps declared (a run uses one; tests use a few).
 const TABLES_PER_THREAD: usize = 8;
