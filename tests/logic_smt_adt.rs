@@ -413,3 +413,35 @@ fn two_theories_with_the_same_datatype_name_in_one_thread() {
         assert!(model.var("v").is_some_and(|value| value.to_string().starts_with("B (A ")), "{model}");
     }
 }
+
+#[test]
+fn models_on_fresh_threads_are_reproducible() {
+    // The checker computes counterexamples on a fresh thread (a fresh Z3 context) so that
+    // they do not depend on earlier queries; the datatype declarations must not break that.
+    let ast = data("AST");
+    let e = Formula::var("e", ast.clone());
+    let n = int("n");
+    let f = Formula::and(
+        Formula::neq(e.clone(), cons("ValNode", &ast, vec![n.clone()])),
+        Formula::gt(n, Formula::int(2)),
+    );
+    let model_on_fresh_thread = |noise: bool| {
+        let f = f.clone();
+        std::thread::spawn(move || {
+            if noise {
+                // Other theories declared first on this thread.
+                let other = SmtSolver::default()
+                    .with_datatypes(vec![DatatypeDecl::new("AST", []).constructor("X", [])]);
+                let _ = other.check_valid(&Formula::var("b", Sort::Bool));
+            }
+            let ModelResult::Sat(model) = solver(Algebraic).model(&f).unwrap() else { panic!("satisfiable") };
+            model
+        })
+        .join()
+        .unwrap()
+    };
+    let first = model_on_fresh_thread(false);
+    assert_eq!(first, model_on_fresh_thread(false));
+    assert!(matches!(first.var("e"), Some(Value::Data { .. })), "{first}");
+    let _ = model_on_fresh_thread(true);
+}

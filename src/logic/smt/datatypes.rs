@@ -220,8 +220,9 @@ impl AdtTable {
         // Z3 4.8.12 keeps datatype definitions by name per context, and declaring a
         // second datatype of the same name (another program's `T`, on the same thread)
         // corrupts the first: it crashed with SIGBUS. So every declaration gets a name of
-        // its own.
-        let serial = NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // its own. The counter is per thread, like the context, so that a fresh thread
+        // names (and so solves) the same way whatever other threads did.
+        let serial = NEXT_SERIAL.with(|next| next.replace(next.get() + 1));
         let z3_name = |name: Symbol| format!("{name}!{serial}");
         let builders: Vec<DatatypeBuilder> = group
             .iter()
@@ -364,13 +365,12 @@ fn components(deps: &BTreeMap<Symbol, BTreeSet<Symbol>>) -> Vec<Vec<Symbol>> {
     tarjan.out
 }
 
-/// Numbers the datatype declarations of the process, to make Z3 names unique.
-static NEXT_SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
 /// How many theories each thread keeps declared (a run uses one; tests use a few).
 const TABLES_PER_THREAD: usize = 8;
 
 thread_local! {
+    /// Numbers this thread's datatype declarations, to make their Z3 names unique.
+    static NEXT_SERIAL: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     static TABLES: RefCell<Vec<(Arc<Theory>, Rc<AdtTable>)>> = const { RefCell::new(Vec::new()) };
 }
 
