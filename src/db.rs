@@ -92,14 +92,16 @@ pub fn check_goal<'db>(db: &'db dyn Db, file: SourceFile, name: GoalName<'db>) -
         return GoalCheck { outcome: Outcome::Failed, diagnostics: Vec::new() };
     };
     goal.body = body;
-    crate::verify::verify_goal(skeleton, &goal, db.smt())
+    let smt = crate::verify::solver_for(skeleton, db.smt());
+    crate::verify::verify_goal(skeleton, &goal, &smt)
 }
 
 /// Checks the measures' postconditions; depends only on the program skeleton. Returns
 /// the declaration index and a diagnostic with spans relative to it, per failed case.
 #[salsa::tracked(returns(ref))]
 pub fn check_measures(db: &dyn Db, file: SourceFile) -> Vec<(usize, Diagnostic)> {
-    crate::types::measures::check_measures(program_skeleton(db, file), db.smt())
+    let skeleton = program_skeleton(db, file);
+    crate::types::measures::check_measures(skeleton, &crate::verify::solver_for(skeleton, db.smt()))
         .into_iter()
         .map(|f| (f.decl, f.diagnostic))
         .collect()

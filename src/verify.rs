@@ -3,7 +3,7 @@
 
 use crate::db::GoalCheck;
 use crate::diagnostics::Diagnostic;
-use crate::logic::{SmtConfig, SmtSolver, SmtStats, Symbol};
+use crate::logic::{DatatypeDecl, SmtConfig, SmtSolver, SmtStats, Symbol};
 use crate::resolve::{GoalDef, Program};
 use crate::syntax::ast::{Term, TermKind};
 use crate::types::check::check_goal;
@@ -46,10 +46,27 @@ pub struct Report {
     pub smt: SmtStats,
 }
 
+/// A solver that knows the program's datatypes (monomorphic ones become Z3 algebraic
+/// datatypes: constructors distinct and injective; see `docs/smt.md`). It shares the
+/// cache and statistics of `base`.
+pub fn solver_for(program: &Program, base: &SmtSolver) -> SmtSolver {
+    let decls: Vec<DatatypeDecl> = program
+        .datatypes
+        .values()
+        .map(|dt| {
+            dt.constructors.iter().fold(DatatypeDecl::new(dt.name, dt.params.iter().copied()), |decl, c| {
+                let fields = program.constructors.get(c).map(|def| def.arg_sorts.clone()).unwrap_or_default();
+                decl.constructor(*c, fields)
+            })
+        })
+        .collect();
+    base.with_datatypes(decls)
+}
+
 /// Checks every complete goal of the program, in file order, without the database
 /// (for tests and tools that hold a `Program` directly).
 pub fn verify_program(program: &Program) -> Report {
-    let smt = SmtSolver::new(SmtConfig::default());
+    let smt = solver_for(program, &SmtSolver::new(SmtConfig::default()));
     let mut report = Report::default();
     for failure in crate::types::measures::check_measures(program, &smt) {
         report.measure_failures += 1;

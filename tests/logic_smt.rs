@@ -218,14 +218,16 @@ fn repeated_queries_hit_the_cache() {
 
 #[test]
 fn timeouts_are_reported_and_answered_soundly() {
-    // No positive cubes with a^3 + b^3 = c^3: far beyond Z3's nonlinear arithmetic in 1 ms.
+    // No positive cubes with a^3 + b^3 = c^3: far beyond Z3's nonlinear arithmetic. The
+    // limits are tens of milliseconds, not one: libz3 4.8.12's timer was once seen to miss
+    // a 1 ms deadline under heavy load and hang.
     let cube = |v: &str| Formula::times(Formula::times(int(v), int(v)), int(v));
     let positive = |v: &str| Formula::gt(int(v), Formula::int(0));
     let no_solution = Formula::implies(
         Formula::conjunction([positive("a"), positive("b"), positive("c")]),
         Formula::neq(Formula::plus(cube("a"), cube("b")), cube("c")),
     );
-    let smt = SmtSolver::new(SmtConfig { timeout: Some(Duration::from_millis(1)), cache: true });
+    let smt = SmtSolver::new(SmtConfig { timeout: Some(Duration::from_millis(50)), cache: true });
     // Z3 can neither prove nor refute this theorem, so the answer is "unknown" whatever
     // the time limit; the point is that the query returns at all, and how it is reported.
     let verdict = smt.check_valid(&no_solution).expect("well-sorted");
@@ -236,7 +238,7 @@ fn timeouts_are_reported_and_answered_soundly() {
     assert_eq!(stats.unknowns, 1);
     assert_eq!(stats.cache_hits, 2, "the unknown answer is reused at the same timeout");
     // ... but not by a query allowed to run longer.
-    let verdict = smt.with_timeout(Some(Duration::from_millis(20))).check_valid(&no_solution);
+    let verdict = smt.with_timeout(Some(Duration::from_millis(200))).check_valid(&no_solution);
     assert!(verdict.is_ok_and(|v| v.is_unknown()));
     assert_eq!(smt.stats().solver_calls, stats.solver_calls + 1);
 }
