@@ -26,7 +26,7 @@ use crate::logic::{Formula, QualifierSpace, SmtSolver, Sort, Substitution, Symbo
 use crate::resolve::Program;
 use crate::resolve::axioms::constructor_axioms;
 use crate::types::qualifiers::QualifierGenerators;
-use crate::types::{BaseType, Env, PredSig, RType, Schema};
+use crate::types::{BaseType, Env, RType, Schema};
 
 /// Where a clause came from, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -469,9 +469,4 @@ pub fn map_formulas(ty: &RType, f: &dyn Fn(&Formula) -> Formula) -> RType {
 pub fn rename_var(ty: &RType, name: Symbol, value: &Formula) -> RType {
     let subst = Substitution::single(name, value.clone());
     map_formulas(ty, &|f| f.substitute(&subst))
-}
-
-/// The signature of a predicate parameter, as used for instantiation.
-pub fn pred_sig_sorts(sig: &PredSig) -> &[Sort] {
-    &sig.args
 }
