@@ -532,7 +532,12 @@ fn mutate_source(file: &str, text: &str, cap: usize, baseline: bool, results: &m
                 match outcome {
                     Outcome::Failed => {
                         tally.rejected += 1;
-                        let expected: &[&str] = if kind == Kind::NonDecreasing {
+                        let expected: &[&str] = if kind == Kind::NonDecreasing && higher_order(&mutant_body) {
+                            // Every argument is replaced by the goal's own parameter; with a
+                            // function argument (a fold), instantiating it may fail before
+                            // the decreasing argument is reached.
+                            &["termination", "refinement-failure"]
+                        } else if kind == Kind::NonDecreasing {
                             &["termination"]
                         } else if kind == Kind::VarReplace && recursive {
                             &["refinement-failure", "type-mismatch", "type-error", "termination"]
@@ -712,4 +717,9 @@ fn mutants_of_suite_solutions_are_rejected() {
     }
     assert!(checked(&results) >= 100, "only {} mutants checked", checked(&results));
     insta::assert_snapshot!("suite_summary", summary(&results));
+}
+
+/// Whether a goal body passes a function as an argument (a lambda or a `let`-bound one).
+fn higher_order(body: &str) -> bool {
+    body.contains("let ") && body.contains(" = \\")
 }

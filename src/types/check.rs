@@ -126,6 +126,8 @@ fn check_goal_with(
         metric: None,
         lambdas: Vec::new(),
         defer,
+        decrease_at: None,
+        arg_index: 0,
     };
     let mut env = Env::new();
     for component in program.components_for(goal) {
@@ -138,8 +140,9 @@ fn check_goal_with(
         env = env.with_pred(p.name, p.args.clone());
     }
     let ty = rename_to_binders(&goal.schema.ty, &goal.body);
-    if let Some((recursive, metric)) = recursive_type(program, &ty, &mut checker.state) {
+    if let Some((recursive, metric, position)) = recursive_type(program, &ty, &mut checker.state) {
         checker.metric = Some(metric);
+        checker.decrease_at = Some(position);
         let schema = Schema {
             type_vars: goal.schema.type_vars.clone(),
             pred_params: goal.schema.pred_params.clone(),
@@ -161,6 +164,10 @@ struct Checker<'p, 'g> {
     lambdas: Vec<(Symbol, Term)>,
     /// Whether function-typed arguments are checked after the rest of their application.
     defer: bool,
+    /// The position of the goal's argument that carries the decrease condition.
+    decrease_at: Option<usize>,
+    /// The position of the argument being applied (for messages).
+    arg_index: usize,
 }
 
 impl Checker<'_, '_> {
@@ -197,7 +204,7 @@ impl Checker<'_, '_> {
         let ty = rename_to_binders(&self.state.resolve(ty), lambda);
         let program = self.state.program;
         let env = match recursive_type(program, &ty, &mut self.state) {
-            Some((recursive, _)) => env.bind(name, recursive),
+            Some((recursive, _, _)) => env.bind(name, recursive),
             None => env.clone(),
         };
         self.check(&env, lambda, &ty)
@@ -434,7 +441,8 @@ impl Checker<'_, '_> {
             TermKind::App { head, args } => {
                 let (mut env, mut f) = self.infer(env, head)?;
                 let mut deferred = Vec::new();
-                for arg in args {
+                for (index, arg) in args.iter().enumerate() {
+                    self.arg_index = index;
                     (env, f) = self.apply(&env, f, arg, t, &mut deferred)?;
                 }
                 // Function arguments are checked once the whole application is known, so
@@ -500,11 +508,12 @@ impl Checker<'_, '_> {
             return Ok((env.clone(), *result));
         }
         let (env, actual) = self.infer(env, arg)?;
-        let recursive = matches!(&head_name(whole), Some(n) if *n == self.goal.name.as_str());
+        // Only the argument that carries the decrease condition can fail for termination.
+        let recursive = matches!(&head_name(whole), Some(n) if *n == self.goal.name.as_str())
+            && self.decrease_at == Some(self.arg_index);
         self.state.note = recursive.then(|| {
             format!(
-                "this is an argument of the recursive call to `{}`, which must decrease the termination \
-                 metric `{}` (of its first argument that is an `Int` or a datatype with a `termination measure`)",
+                "this argument of the recursive call to `{}` must make the termination metric `{}` decrease",
                 self.goal.name,
                 self.metric.as_deref().unwrap_or("?")
             )
@@ -602,12 +611,17 @@ fn rename_to_binders(ty: &RType, body: &Term) -> RType {
 /// `termination measure`) must decrease **lexicographically**, in declaration order: some
 /// metric decreases (staying non-negative) while all metrics before it are unchanged.
 /// The condition is put on the last such argument, whose type may mention the earlier
-/// ones. `None` without such an argument. Also returns the metric, as written.
+/// ones. `None` without such an argument. Also returns the metric, as written, and the
+/// position of the argument that carries the condition.
 ///
 /// Lexicographic order accepts every call that Synquid's default (the first metric
 /// decreases) accepts, and also calls such as `merge xs (tail ys)`, for which Synquid
 /// needs a flag.
-fn recursive_type(program: &Program, ty: &RType, state: &mut TypingState<'_>) -> Option<(RType, String)> {
+fn recursive_type(
+    program: &Program,
+    ty: &RType,
+    state: &mut TypingState<'_>,
+) -> Option<(RType, String, usize)> {
     let mut params = Vec::new();
     let mut t = ty;
     while let RType::Function { param, arg, result } = t {
@@ -658,7 +672,7 @@ fn recursive_type(program: &Program, ty: &RType, state: &mut TypingState<'_>) ->
     } else {
         format!("({}) lexicographically", written.join(", "))
     };
-    Some((result, description))
+    Some((result, description, last))
 }
 
 /// Renames the parameter `from` to `to` in a function type, substituting the new name in
