@@ -276,7 +276,7 @@ impl SmtSolver {
         }
         let mut session = Session::new(self);
         let assertion = session.encoder.encode_bool(f)?;
-        session.solver.assert(&assertion);
+        session.solver().assert(&assertion);
         let answer = session.check(&[]);
         self.store(f, &answer);
         Ok(answer)
@@ -317,9 +317,9 @@ impl SmtSolver {
         self.count_query();
         let mut session = Session::new(self);
         let assertion = session.encoder.encode_bool(f)?;
-        session.solver.assert(&assertion);
+        session.solver().assert(&assertion);
         Ok(match session.check(&[]) {
-            Satisfiability::Sat => match session.solver.get_model() {
+            Satisfiability::Sat => match session.solver().get_model() {
                 Some(z3_model) => ModelResult::Sat(model::read_model(&z3_model, &session.encoder)),
                 None => ModelResult::Unknown(UnknownReason::Other("Z3 gave no model".to_owned())),
             },
@@ -375,29 +375,66 @@ impl SmtSolver {
     }
 }
 
-/// The Z3 side of one query: a fresh solver in this thread's context and an encoder.
+thread_local! {
+    /// Idle solvers of this thread's Z3 context, by timeout. Creating a solver and
+    /// putting it in incremental mode costs milliseconds on libz3 4.8.12, far more than a
+    /// typical check; a session borrows an idle solver, works inside a `push`, and gives
+    /// it back after the matching `pop`, so each query still starts from an empty
+    /// assertion stack. Sessions open at the same time (MARCO's map and main solvers) get
+    /// different solvers.
+    static IDLE_SOLVERS: std::cell::RefCell<Vec<(Option<Duration>, z3::Solver)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The Z3 side of one query: a solver of this thread's context, inside a fresh scope,
+/// and an encoder.
 struct Session<'a> {
     owner: &'a SmtSolver,
-    solver: z3::Solver,
+    /// Present until the session is dropped, when it goes back to the idle pool.
+    slot: Option<z3::Solver>,
     encoder: Encoder,
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        let Some(solver) = self.slot.take() else { return };
+        solver.pop(1);
+        let timeout = self.owner.config.timeout;
+        // A thread that is shutting down has no pool any more; the solver just goes.
+        let _ = IDLE_SOLVERS.try_with(|pool| pool.borrow_mut().push((timeout, solver)));
+    }
 }
 
 impl<'a> Session<'a> {
     fn new(owner: &'a SmtSolver) -> Session<'a> {
-        let solver = z3::Solver::new();
-        let mut params = z3::Params::new();
-        // Synquid's setting: quantifiers are handled by E-matching only.
-        params.set_bool("mbqi", false);
-        if let Some(timeout) = owner.config.timeout {
-            let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX).max(1);
-            params.set_u32("timeout", millis);
-        }
-        solver.set_params(&params);
-        // Opening a scope puts Z3's combined solver in incremental mode, i.e. on the SMT
-        // core, as Synquid's push/pop queries were. Without it, Z3 4.8.12 may hand a
-        // nonlinear query to a tactic that ignores the timeout and runs for minutes.
+        let timeout = owner.config.timeout;
+        let idle = IDLE_SOLVERS.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            let at = pool.iter().position(|(t, _)| *t == timeout)?;
+            Some(pool.swap_remove(at).1)
+        });
+        let solver = idle.unwrap_or_else(|| {
+            let solver = z3::Solver::new();
+            let mut params = z3::Params::new();
+            // Synquid's setting: quantifiers are handled by E-matching only.
+            params.set_bool("mbqi", false);
+            if let Some(timeout) = timeout {
+                let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX).max(1);
+                params.set_u32("timeout", millis);
+            }
+            solver.set_params(&params);
+            solver
+        });
+        // Every query runs in its own scope. The scope also puts Z3's combined solver in
+        // incremental mode, i.e. on the SMT core, as Synquid's push/pop queries were;
+        // without it, Z3 4.8.12 may hand a nonlinear query to a tactic that ignores the
+        // timeout and runs for minutes.
         solver.push();
-        Session { owner, solver, encoder: Encoder::new(datatypes::table_for(&owner.theory)) }
+        Session { owner, slot: Some(solver), encoder: Encoder::new(datatypes::table_for(&owner.theory)) }
+    }
+
+    fn solver(&self) -> &z3::Solver {
+        self.slot.as_ref().expect("a session has its solver until it is dropped")
     }
 
     /// One Z3 check under the given assumption literals, counted and timed.
@@ -405,9 +442,9 @@ impl<'a> Session<'a> {
         let counters = &self.owner.shared.counters;
         let start = Instant::now();
         let result = if assumptions.is_empty() {
-            self.solver.check()
+            self.solver().check()
         } else {
-            self.solver.check_assumptions(assumptions)
+            self.solver().check_assumptions(assumptions)
         };
         let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
         counters.z3_nanos.fetch_add(nanos, Ordering::Relaxed);
@@ -417,7 +454,7 @@ impl<'a> Session<'a> {
             z3::SatResult::Unsat => Satisfiability::Unsat,
             z3::SatResult::Unknown => {
                 counters.unknowns.fetch_add(1, Ordering::Relaxed);
-                let reason = self.solver.get_reason_unknown().unwrap_or_default();
+                let reason = self.solver().get_reason_unknown().unwrap_or_default();
                 if reason.contains("timeout") || reason.contains("canceled") {
                     counters.timeouts.fetch_add(1, Ordering::Relaxed);
                     Satisfiability::Unknown(UnknownReason::Timeout)

@@ -59,7 +59,7 @@ impl Tracked<'_> {
 
     /// The core of the last unsatisfiable check, as sorted soft indices.
     fn core(&self) -> Vec<usize> {
-        let core = self.session.solver.get_unsat_core();
+        let core = self.session.solver().get_unsat_core();
         let mut indices: Vec<usize> =
             (0..self.lits.len()).filter(|&i| core.iter().any(|c| *c == self.lits[i])).collect();
         indices.sort_unstable();
@@ -97,13 +97,13 @@ impl SmtSolver {
         let mut session = Session::new(self);
         for f in hard {
             let assertion = session.encoder.encode_bool(f)?;
-            session.solver.assert(&assertion);
+            session.solver().assert(&assertion);
         }
         let mut lits = Vec::with_capacity(soft.len());
         for (i, f) in soft.iter().enumerate() {
             let lit = Bool::new_const(format!("!soft{i}"));
             let assertion = session.encoder.encode_bool(f)?;
-            session.solver.assert(lit.implies(&assertion));
+            session.solver().assert(lit.implies(&assertion));
             lits.push(lit);
         }
         Ok(Tracked { session, lits })
@@ -152,7 +152,7 @@ impl SmtSolver {
         let map = Session::new(self);
         let map_lits: Vec<Bool> = (0..soft.len()).map(|i| Bool::new_const(format!("!map{i}"))).collect();
         if let Some(index) = required {
-            map.solver.assert(&map_lits[index]);
+            map.solver().assert(&map_lits[index]);
         }
         let mut out = MusEnumeration { muses: Vec::new(), complete: true };
         loop {
@@ -164,7 +164,7 @@ impl SmtSolver {
                 }
                 Satisfiability::Sat => {}
             }
-            let Some(seed_model) = map.solver.get_model() else {
+            let Some(seed_model) = map.solver().get_model() else {
                 out.complete = false;
                 break;
             };
@@ -177,7 +177,7 @@ impl SmtSolver {
                     let (mus, minimal) = tracked.shrink(tracked.core());
                     out.complete &= minimal;
                     // No superset of a MUS is worth exploring.
-                    map.solver.assert(any(mus.iter().map(|&i| map_lits[i].not())));
+                    map.solver().assert(any(mus.iter().map(|&i| map_lits[i].not())));
                     if required.is_none_or(|r| mus.contains(&r)) {
                         out.muses.push(mus);
                     }
@@ -200,7 +200,7 @@ impl SmtSolver {
                     }
                     // No subset of a satisfiable set is worth exploring.
                     let outside = (0..soft.len()).filter(|i| !satisfiable.contains(i));
-                    map.solver.assert(any(outside.map(|i| map_lits[i].clone())));
+                    map.solver().assert(any(outside.map(|i| map_lits[i].clone())));
                 }
             }
         }
