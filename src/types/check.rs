@@ -663,7 +663,7 @@ fn recursive_type(
     // arguments.
     let mut result = ty.clone();
     for (i, (param, arg)) in params.iter().enumerate() {
-        result = rename_param_everywhere(&result, *param, renamed[i], arg.sort());
+        result = rename_param(&result, *param, renamed[i], arg.sort());
     }
     let result = strengthen_arg(&result, last, &decrease);
     let written: Vec<String> = recursible.iter().map(|&i| old(i).to_string()).collect();
@@ -673,26 +673,6 @@ fn recursive_type(
         format!("({}) lexicographically", written.join(", "))
     };
     Some((result, description, last))
-}
-
-/// Renames the parameter `from` to `to` in a function type, substituting the new name in
-/// the refinements after it when the parameter is a scalar.
-fn rename_param_everywhere(ty: &RType, from: Symbol, to: Symbol, sort: Option<Sort>) -> RType {
-    match ty {
-        RType::Function { param, arg, result } if *param == from => {
-            let result = match sort {
-                Some(sort) => rename_var(result, from, &Formula::var(to, sort)),
-                None => (**result).clone(),
-            };
-            RType::Function { param: to, arg: arg.clone(), result: Box::new(result) }
-        }
-        RType::Function { param, arg, result } => RType::Function {
-            param: *param,
-            arg: arg.clone(),
-            result: Box::new(rename_param_everywhere(result, from, to, sort)),
-        },
-        scalar => scalar.clone(),
-    }
 }
 
 /// Conjoins `extra` to the refinement of the `index`-th argument of a function type.
