@@ -42,6 +42,14 @@ pub struct Origin {
     pub note: Option<String>,
 }
 
+/// What an unknown's qualifier space was built from, so it can be built again when a
+/// free type variable in its sort is bound.
+#[derive(Debug, Clone)]
+enum SpaceSource {
+    Refinement { env: Env, sort: Sort },
+    Predicate { env: Env, sorts: Vec<Sort> },
+}
+
 /// Why a subtyping check failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubtypeError {
@@ -66,7 +74,7 @@ pub struct TypingState<'p> {
     /// A note attached to the origins created while it is set.
     pub note: Option<String>,
     /// Every liquid unknown created, so that their spaces can follow type bindings.
-    unknowns: Vec<Symbol>,
+    unknowns: Vec<(Symbol, SpaceSource)>,
 }
 
 impl<'p> TypingState<'p> {
@@ -148,7 +156,7 @@ impl<'p> TypingState<'p> {
             sorts.iter().enumerate().map(|(i, s)| Formula::var(pred_param(i), s.clone())).collect();
         let space = self.predicate_space(env, &params);
         self.horn.add_unknown(name, space);
-        self.unknowns.push(name);
+        self.unknowns.push((name, SpaceSource::Predicate { env: env.clone(), sorts: sorts.to_vec() }));
         Formula::unknown(name)
     }
 
@@ -219,26 +227,62 @@ impl<'p> TypingState<'p> {
         let name = self.fresh("U");
         let space = self.generators.type_space(env, &Formula::value_var(sort.clone()));
         self.horn.add_unknown(name, space);
-        self.unknowns.push(name);
+        self.unknowns.push((name, SpaceSource::Refinement { env: env.clone(), sort: sort.clone() }));
         Formula::unknown(name)
     }
 
-    /// Binds a free type variable. Qualifier spaces built while it was free mention its
-    /// sort; they are rewritten to the bound sort so that their qualifiers speak of the
-    /// same variables as the clauses.
+    /// Binds a free type variable. Qualifier spaces built while it was free were
+    /// instantiated at its (then unknown) sort, which matches nothing; they are built
+    /// again at the bound sort, so that, for instance, a predicate over `Int` elements
+    /// gets its `_0 != _1`.
     fn bind(&mut self, var: Symbol, ty: RType) {
         self.assignment.insert(var, ty);
         let sorts = self.sort_assignment();
-        for u in self.unknowns.clone() {
-            let Some(space) = self.horn.space(u) else { continue };
-            let qualifiers: Vec<Formula> =
-                space.qualifiers.iter().map(|q| q.substitute_type_vars(&sorts)).collect();
-            if qualifiers == space.qualifiers {
-                continue;
-            }
-            let refreshed = QualifierSpace::with_max_count(qualifiers, space.max_count);
-            self.horn.add_unknown(u, refreshed);
+        for (u, source) in self.unknowns.clone() {
+            let space = match &source {
+                SpaceSource::Refinement { env, sort } => {
+                    let bound = sort.substitute_type_vars(&sorts);
+                    if bound == *sort {
+                        continue;
+                    }
+                    self.generators.type_space(env, &Formula::value_var(bound))
+                }
+                SpaceSource::Predicate { env, sorts: params } => {
+                    let bound: Vec<Sort> = params.iter().map(|s| s.substitute_type_vars(&sorts)).collect();
+                    if bound == *params {
+                        continue;
+                    }
+                    let formals: Vec<Formula> = bound
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| Formula::var(pred_param(i), s.clone()))
+                        .collect();
+                    self.predicate_space(env, &formals)
+                }
+            };
+            let max_count = self.horn.space(u).map_or(space.max_count, |old| old.max_count.max(space.len()));
+            self.horn.add_unknown(u, QualifierSpace::with_max_count(space.qualifiers, max_count));
         }
+    }
+
+    /// A free type variable cannot stand for a type that contains it (`A` against
+    /// `List A`): binding it would make an infinite type.
+    fn occurs_check(
+        &self,
+        var: Symbol,
+        other: &BaseType,
+        sub: &RType,
+        required: &RType,
+        span: &Range<usize>,
+    ) -> Result<(), SubtypeError> {
+        if mentions_type_var(&RType::plain(other.clone()), var) {
+            return Err(SubtypeError::Shape {
+                found: sub.to_string(),
+                required: required.to_string(),
+                span: span.clone(),
+            });
+        }
+        Ok(())
     }
 
     /// Checks `env ⊢ sub <: required`.
@@ -335,6 +379,7 @@ impl<'p> TypingState<'p> {
                     && self.is_free(*a)
                     && !matches!(b2, BaseType::Var(b) if self.is_free(*b))
                 {
+                    self.occurs_check(*a, b2, &sub, &required, span)?;
                     let shape = self.fresh_shape(env, &RType::plain(b2.clone()));
                     self.bind(*a, shape);
                     return self.decompose(env, &sub, &required, span, clauses);
@@ -343,6 +388,7 @@ impl<'p> TypingState<'p> {
                     && self.is_free(*b)
                     && !matches!(b1, BaseType::Var(a) if self.is_free(*a))
                 {
+                    self.occurs_check(*b, b1, &sub, &required, span)?;
                     let shape = self.fresh_shape(env, &RType::plain(b1.clone()));
                     self.bind(*b, shape);
                     return self.decompose(env, &sub, &required, span, clauses);
@@ -415,6 +461,18 @@ impl<'p> TypingState<'p> {
                 span: span.clone(),
             }),
         }
+    }
+}
+
+/// Whether a type mentions the type variable `var` anywhere.
+fn mentions_type_var(ty: &RType, var: Symbol) -> bool {
+    match ty {
+        RType::Function { arg, result, .. } => mentions_type_var(arg, var) || mentions_type_var(result, var),
+        RType::Scalar { base: BaseType::Var(a), .. } => *a == var,
+        RType::Scalar { base: BaseType::Data { args, .. }, .. } => {
+            args.iter().any(|a| mentions_type_var(a, var))
+        }
+        RType::Scalar { .. } => false,
     }
 }
 
