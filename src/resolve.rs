@@ -36,3 +36,13 @@ pub fn resolve(module: &Module) -> Resolved {
     errors.sort_by_key(|d| d.primary_span().map_or(0, |s| s.start));
     Resolved { program, errors }
 }
+
+/// Parses and resolves a text that must be free of errors (for unit tests).
+#[cfg(test)]
+pub(crate) fn resolved_program(src: &str) -> Program {
+    let parsed = crate::syntax::parse(src);
+    assert!(parsed.errors.is_empty(), "{:#?}", parsed.errors);
+    let resolved = resolve(&parsed.module);
+    assert!(resolved.errors.is_empty(), "{:#?}", resolved.errors);
+    resolved.program
+}

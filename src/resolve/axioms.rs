@@ -67,16 +67,7 @@ pub fn constructor_axioms(program: &Program, formula: &Formula) -> Vec<Formula> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::resolve;
-    use crate::syntax::parse;
-
-    fn program(src: &str) -> Program {
-        let parsed = parse(src);
-        assert!(parsed.errors.is_empty(), "{:#?}", parsed.errors);
-        let resolved = resolve(&parsed.module);
-        assert!(resolved.errors.is_empty(), "{:#?}", resolved.errors);
-        resolved.program
-    }
+    use crate::resolve::resolved_program as program;
 
     const LIST: &str = "data List a where\n  Nil :: List a\n  Cons :: x: a -> xs: List a -> List a\n\
         termination measure len :: List a -> {Int | _v >= 0} where\n  Nil -> 0\n  Cons x xs -> 1 + len xs\n\

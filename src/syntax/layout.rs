@@ -157,7 +157,7 @@ impl<'src> Layout<'_, 'src> {
                 self.line_start(i, pos);
             }
 
-            pending = self.track_contexts(lexeme);
+            pending = self.track_contexts(lexeme, pos);
             self.out.push(lexeme);
         }
         let end = src.len();
@@ -326,7 +326,7 @@ impl<'src> Layout<'_, 'src> {
 
     /// Updates the bracket/keyword contexts for a token and closes `match` blocks that the
     /// token shows to be finished. Returns a pending block opening for `where`/`with`.
-    fn track_contexts(&mut self, lexeme: Lexeme<'src>) -> Option<Pending> {
+    fn track_contexts(&mut self, lexeme: Lexeme<'src>, pos: Position) -> Option<Pending> {
         let at = lexeme.start;
         match lexeme.token {
             Token::LParen | Token::LBracket | Token::LBrace => self.stack.push(Context::Bracket),
@@ -364,8 +364,7 @@ impl<'src> Layout<'_, 'src> {
                 }
             }
             Token::KwMatch => {
-                let column = self.column_of(lexeme.start);
-                self.stack.push(Context::Match { column });
+                self.stack.push(Context::Match { column: pos.column });
             }
             Token::KwWith => {
                 if let Some(depth) = self.find_enclosing(|c| matches!(c, Context::Match { .. })) {
@@ -402,61 +401,17 @@ impl<'src> Layout<'_, 'src> {
         }
         None
     }
-
-    /// The column of a token already passed by the cursor (tokens never span lines).
-    fn column_of(&self, start: usize) -> u32 {
-        // Recompute from the start of the line; cheap, and only done for `match`.
-        let src_before = self.source_line_prefix(start);
-        let mut column = 1;
-        for ch in src_before.chars() {
-            column += if ch == '\t' { 8 - (column - 1) % 8 } else { 1 };
-        }
-        column
-    }
-
-    fn source_line_prefix(&self, start: usize) -> &'src str {
-        let src = self.source;
-        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
-        &src[line_start..start]
-    }
 }
 
 /// Tokens that never begin a term, type, formula or item: a line starting with one of
 /// them continues whatever is above it, wherever it is indented.
 fn continues_construct(token: Token<'_>) -> bool {
     use Token::*;
-    matches!(
-        token,
-        KwThen
-            | KwElse
-            | KwIn
-            | KwWith
-            | KwWhere
-            | RParen
-            | RBracket
-            | RBrace
-            | Comma
-            | Arrow
-            | Bar
-            | Eq
-            | ColonColon
-            | Colon
-            | Dot
-            | Minus
-            | Bang
-            | Star
-            | Plus
-            | EqEq
-            | NotEq
-            | Lt
-            | Le
-            | Gt
-            | Ge
-            | AndAnd
-            | OrOr
-            | Implies
-            | Iff
-    )
+    (token.is_operator() && token != Hole)
+        || matches!(
+            token,
+            KwThen | KwElse | KwIn | KwWith | KwWhere | RParen | RBracket | RBrace | Comma | Dot
+        )
 }
 
 #[cfg(test)]

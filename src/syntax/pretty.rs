@@ -112,12 +112,6 @@ pub fn print_formula(phi: &Formula) -> String {
     s
 }
 
-pub fn print_sort(sort: &Sort) -> String {
-    let mut s = String::new();
-    write_sort(&mut s, sort, false);
-    s
-}
-
 /// Prints a term as it would appear as a goal body, starting at column 0.
 pub fn print_term(term: &Term) -> String {
     let mut p = Printer::default();
@@ -154,7 +148,7 @@ impl Printer {
     }
 
     fn at_line_start(&self) -> bool {
-        self.out[..self.out.len()].rsplit('\n').next().is_none_or(|l| l.trim().is_empty())
+        self.out.rsplit('\n').next().is_none_or(|l| l.trim().is_empty())
     }
 
     fn decl(&mut self, decl: &DeclKind) {

@@ -15,7 +15,7 @@
 
 use imbl::{OrdMap, OrdSet, Vector};
 
-use crate::logic::{Formula, Kind, Sort, Substitution, Symbol};
+use crate::logic::{Formula, Sort, Substitution, Symbol};
 use crate::resolve::Program;
 use crate::types::{BaseType, RType, Schema};
 
@@ -204,24 +204,10 @@ fn measure_facts(program: &Program, x: &Formula, ty: &RType, element_properties:
     facts
 }
 
-/// Whether a formula is an unknown (a liquid variable) rather than a concrete fact.
-pub fn is_unknown(f: &Formula) -> bool {
-    matches!(f.kind(), Kind::Unknown { .. })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::resolve;
-    use crate::syntax::parse;
-
-    fn program(src: &str) -> Program {
-        let parsed = parse(src);
-        assert!(parsed.errors.is_empty(), "{:#?}", parsed.errors);
-        let resolved = resolve(&parsed.module);
-        assert!(resolved.errors.is_empty(), "{:#?}", resolved.errors);
-        resolved.program
-    }
+    use crate::resolve::resolved_program as program;
 
     const BST: &str = "data BST a where\n  Empty :: BST a\n  Node :: x: a -> l: BST {a | _v < x} -> r: BST {a | x < _v} -> BST a\n\
         termination measure size :: BST a -> {Int | _v >= 0} where\n  Empty -> 0\n  Node x l r -> size l + size r + 1\n\

@@ -375,22 +375,19 @@ impl<'p> TypingState<'p> {
             }
             (RType::Scalar { base: b1, .. }, RType::Scalar { base: b2, .. }) => {
                 // A free type variable takes the shape of the other side.
-                if let BaseType::Var(a) = b1
-                    && self.is_free(*a)
-                    && !matches!(b2, BaseType::Var(b) if self.is_free(*b))
-                {
-                    self.occurs_check(*a, b2, &sub, &required, span)?;
-                    let shape = self.fresh_shape(env, &RType::plain(b2.clone()));
-                    self.bind(*a, shape);
-                    return self.decompose(env, &sub, &required, span, clauses);
-                }
-                if let BaseType::Var(b) = b2
-                    && self.is_free(*b)
-                    && !matches!(b1, BaseType::Var(a) if self.is_free(*a))
-                {
-                    self.occurs_check(*b, b1, &sub, &required, span)?;
-                    let shape = self.fresh_shape(env, &RType::plain(b1.clone()));
-                    self.bind(*b, shape);
+                let free = |b: &BaseType| matches!(b, BaseType::Var(v) if self.is_free(*v));
+                let binding = match (b1, b2) {
+                    (BaseType::Var(a), other) | (other, BaseType::Var(a))
+                        if self.is_free(*a) && !free(other) =>
+                    {
+                        Some((*a, other.clone()))
+                    }
+                    _ => None,
+                };
+                if let Some((var, other)) = binding {
+                    self.occurs_check(var, &other, &sub, &required, span)?;
+                    let shape = self.fresh_shape(env, &RType::plain(other));
+                    self.bind(var, shape);
                     return self.decompose(env, &sub, &required, span, clauses);
                 }
                 match (b1, b2) {
