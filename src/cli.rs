@@ -102,15 +102,82 @@ pub enum Command {
         #[arg(long)]
         stats: bool,
     },
-    /// Fill every `??` hole with a program that provably meets its type. (Not implemented yet.)
-    #[command(after_help = "Example:\n  rsynth fill examples/list-replicate.sq --emit rust")]
-    Fill { file: PathBuf },
+    /// Fill every `??` hole with a program that provably meets its type.
+    ///
+    /// Goals are solved in file order; each solution is verified by the checker before it
+    /// is printed. Prints the whole program with the holes filled. Goals with complete
+    /// bodies are verified. Exits with 0 when every goal is filled (or verifies), 1 when
+    /// some goal is not solved within its time limit (what was solved is still printed,
+    /// and each unsolved goal is explained on stderr), 2 on input errors.
+    #[command(
+        after_help = "Example:\n  rsynth fill examples/list-replicate.sq\n  rsynth fill --timeout 10 --stats my.sq"
+    )]
+    Fill {
+        file: PathBuf,
+        /// Time limit per goal, in seconds.
+        #[arg(long, default_value_t = 120.0, value_name = "SECS")]
+        timeout: f64,
+        /// Print time, SMT queries, cache hits and candidates explored per goal (stderr).
+        #[arg(long)]
+        stats: bool,
+        #[command(flatten)]
+        bounds: BoundsArgs,
+    },
     /// Explore .sq files interactively. (Not implemented yet.)
     #[command(after_help = "Example:\n  rsynth repl examples/list-length.sq")]
     Repl { files: Vec<PathBuf> },
     /// Run `fill` over a folder of problems and print a table. (Not implemented yet.)
     #[command(after_help = "Example:\n  rsynth bench ../shared/benchmarks/synquid-pldi16")]
     Bench { dirs: Vec<PathBuf> },
+}
+
+/// Expert flags: pin the search bounds instead of letting the schedule grow them.
+/// Giving any of them makes the search run once, under exactly these bounds (unset ones
+/// take Synquid's defaults).
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct BoundsArgs {
+    /// Maximum application depth of E-terms (Synquid's -a).
+    #[arg(long, value_name = "N", help_heading = "Search bounds (experts)")]
+    app_depth: Option<u32>,
+    /// Maximum nesting of matches (Synquid's -m); 0 disables them.
+    #[arg(long, value_name = "N", help_heading = "Search bounds (experts)")]
+    match_depth: Option<u32>,
+    /// Maximum application depth of enumerated match scrutinees.
+    #[arg(long, value_name = "N", help_heading = "Search bounds (experts)")]
+    scrutinee_depth: Option<u32>,
+    /// Maximum nesting of auxiliary functions for higher-order arguments (Synquid's -x).
+    #[arg(long, value_name = "N", help_heading = "Search bounds (experts)")]
+    aux_depth: Option<u32>,
+    /// Find matches only by enumerating scrutinees (Synquid's -e).
+    #[arg(long, help_heading = "Search bounds (experts)")]
+    no_match_abduction: bool,
+    /// Let match abduction scrutinize variables bound by cases (Synquid's -u).
+    #[arg(long, help_heading = "Search bounds (experts)")]
+    unfold_locals: bool,
+}
+
+impl BoundsArgs {
+    /// The pinned bounds, if any flag was given.
+    fn pinned(&self) -> Option<crate::synth::Bounds> {
+        let any = self.app_depth.is_some()
+            || self.match_depth.is_some()
+            || self.scrutinee_depth.is_some()
+            || self.aux_depth.is_some()
+            || self.no_match_abduction
+            || self.unfold_locals;
+        if !any {
+            return None;
+        }
+        let d = crate::synth::Bounds::default();
+        Some(crate::synth::Bounds {
+            app_depth: self.app_depth.unwrap_or(d.app_depth),
+            match_depth: self.match_depth.unwrap_or(d.match_depth),
+            scrutinee_depth: self.scrutinee_depth.unwrap_or(d.scrutinee_depth),
+            aux_depth: self.aux_depth.unwrap_or(d.aux_depth),
+            abduce_scrutinees: !self.no_match_abduction,
+            unfold_locals: self.unfold_locals,
+        })
+    }
 }
 
 /// Entry point of the binary.
@@ -138,7 +205,9 @@ pub fn run(cli: Cli) -> u8 {
         Command::Parse { files, tree } => parse_command(&mut out, &files, tree),
         Command::Fmt { file, write, check } => fmt_command(&mut out, &file, write, check),
         Command::Check { files, resolved, stats } => check_command(&mut out, &files, resolved, stats),
-        Command::Fill { .. } => not_implemented("fill", "synthesis (issue #5)"),
+        Command::Fill { file, timeout, stats, bounds } => {
+            fill_command(&mut out, &file, timeout, stats, &bounds)
+        }
         Command::Repl { .. } => not_implemented("repl", "the REPL (issue #7)"),
         Command::Bench { .. } => not_implemented("bench", "synthesis (issue #5)"),
     }
@@ -269,6 +338,80 @@ fn check_command(out: &mut Output, files: &[PathBuf], print_resolved: bool, stat
         }
     }
     status
+}
+
+fn fill_command(out: &mut Output, path: &Path, timeout: f64, stats: bool, bounds: &BoundsArgs) -> u8 {
+    let db = Database::default();
+    let Some(file) = load(&db, out, path) else { return EXIT_INPUT_ERROR };
+    let parsed = db::parse(&db, file);
+    let resolved = db::resolve_file(&db, file);
+    let mut errors = parsed.errors.clone();
+    errors.extend(resolved.errors.iter().cloned());
+    if !errors.is_empty() {
+        out.report(file.path(&db), file.text(&db), &errors);
+        return EXIT_INPUT_ERROR;
+    }
+    if !(timeout.is_finite() && timeout > 0.0) {
+        eprintln!("rsynth fill: --timeout must be a positive number of seconds");
+        return EXIT_INPUT_ERROR;
+    }
+    let mut config = crate::synth::SynthConfig {
+        timeout: std::time::Duration::from_secs_f64(timeout),
+        ..Default::default()
+    };
+    if let Some(pinned) = bounds.pinned() {
+        config.schedule = vec![pinned];
+    }
+    let cancel = crate::synth::CancelFlag::new();
+    let report = crate::fill::fill_program(&resolved.program, &config, &cancel, &mut |_| {});
+    if !report.diagnostics.is_empty() {
+        out.report(file.path(&db), file.text(&db), &report.diagnostics);
+    }
+    let module = crate::fill::filled_module(&parsed.module, &report);
+    let printed = pretty::print_module_with_comments(&module, file.text(&db), &parsed.comments);
+    let _ = std::io::stdout().write_all(printed.as_bytes());
+    let _ = std::io::stdout().write_all(b"\n");
+    for goal in &report.goals {
+        use crate::fill::GoalResult;
+        use crate::synth::Failure;
+        let line = match &goal.result {
+            GoalResult::Verified => format!("{}: verified", goal.name),
+            GoalResult::VerificationFailed => format!("{}: FAILED to verify", goal.name),
+            GoalResult::Solved(s) => format!(
+                "{}: solved in {:.2}s (size {}, {} candidates, {})",
+                goal.name,
+                s.elapsed.as_secs_f64(),
+                s.size,
+                s.stats.candidates,
+                s.bounds
+            ),
+            GoalResult::Unsolved(Failure::Template(_)) => {
+                format!("{}: the template does not type-check", goal.name)
+            }
+            GoalResult::Unsolved(Failure::Exhausted { stats, .. }) => {
+                format!("{}: no solution within the bounds ({} candidates)", goal.name, stats.candidates)
+            }
+            GoalResult::Unsolved(Failure::Timeout { stats, .. }) => {
+                format!("{}: timed out after {timeout}s ({} candidates)", goal.name, stats.candidates)
+            }
+            GoalResult::Unsolved(Failure::Cancelled { .. }) => format!("{}: cancelled", goal.name),
+        };
+        if stats || !matches!(goal.result, GoalResult::Solved(_) | GoalResult::Verified) {
+            eprintln!("{line}");
+        }
+    }
+    if stats {
+        let s = &report.smt;
+        eprintln!(
+            "{}: {:.3}s, {} SMT queries ({} cached), {:.3}s in Z3",
+            file.path(&db),
+            report.elapsed.as_secs_f64(),
+            s.queries,
+            s.cache_hits,
+            s.time_in_z3.as_secs_f64()
+        );
+    }
+    if report.all_done() && report.diagnostics.is_empty() { EXIT_OK } else { EXIT_FAILED }
 }
 
 fn fmt_command(out: &mut Output, path: &Path, write: bool, check: bool) -> u8 {

@@ -22,9 +22,11 @@
 pub mod cli;
 pub mod db;
 pub mod diagnostics;
+pub mod fill;
 pub mod logic;
 pub mod resolve;
 pub mod source;
 pub mod syntax;
+pub mod synth;
 pub mod types;
 pub mod verify;

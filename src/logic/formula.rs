@@ -487,6 +487,14 @@ impl Formula {
         }
     }
 
+    /// The name of an unknown (`U3` for `U3 σ`).
+    pub fn unknown_name(&self) -> Option<Symbol> {
+        match self.kind() {
+            Kind::Unknown { name, .. } => Some(*name),
+            _ => None,
+        }
+    }
+
     /// The direct subformulas, left to right. The pending substitution of an unknown is
     /// not a child.
     pub fn children(&self) -> Vec<&Formula> {

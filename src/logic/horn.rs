@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 use clause::{ClauseInfo, preprocess};
 
-use super::{Formula, QualifierSpace, SmtError, SmtSolver, Symbol};
+use super::{Formula, Kind, QualifierSpace, SmtError, SmtSolver, Symbol};
 
 /// `premise ⇒ conclusion`; unknowns may occur on both sides. `label` identifies where the
 /// clause came from (the checker maps it back to a source span).
@@ -108,6 +108,9 @@ impl Candidate {
 pub struct HornSolver {
     smt: SmtSolver,
     spaces: BTreeMap<Symbol, QualifierSpace>,
+    /// The variables each unknown's qualifiers (or fixed valuation) mention, before
+    /// pending substitutions: what a clause may come to depend on through it.
+    space_vars: BTreeMap<Symbol, Arc<BTreeSet<Symbol>>>,
     fixed: BTreeMap<Symbol, Formula>,
     clauses: Vec<Arc<ClauseInfo>>,
     candidates: Vec<Candidate>,
@@ -119,6 +122,7 @@ impl HornSolver {
         HornSolver {
             smt,
             spaces: BTreeMap::new(),
+            space_vars: BTreeMap::new(),
             fixed: BTreeMap::new(),
             clauses: Vec::new(),
             candidates: vec![Candidate::default()],
@@ -129,12 +133,58 @@ impl HornSolver {
     /// A new unknown, at the top of the lattice in every candidate. Adding it again
     /// replaces its space; qualifiers already chosen stay.
     pub fn add_unknown(&mut self, name: Symbol, space: QualifierSpace) {
+        let vars: BTreeSet<Symbol> = space.qualifiers.iter().flat_map(Formula::free_var_names).collect();
+        self.space_vars.insert(name, Arc::new(vars));
         self.spaces.insert(name, space);
     }
 
     /// An unknown whose valuation is fixed in every candidate.
     pub fn add_fixed_unknown(&mut self, name: Symbol, valuation: Formula) {
+        self.space_vars.insert(name, Arc::new(valuation.free_var_names()));
         self.fixed.insert(name, valuation);
+    }
+
+    /// Fixes an unknown at its current best valuation in every candidate (an abduced
+    /// condition once it has become code must not change under later strengthening).
+    /// Candidates that disagree on it are dropped.
+    pub fn fix_unknown(&mut self, name: Symbol) -> Formula {
+        let valuation = self.valuation(name);
+        if self.spaces.contains_key(&name) {
+            let best =
+                self.candidates.first().and_then(|c| c.solution.get(&name)).cloned().unwrap_or_default();
+            self.candidates.retain(|c| c.solution.get(&name).cloned().unwrap_or_default() == best);
+            for c in &mut self.candidates {
+                c.solution.remove(&name);
+            }
+            self.spaces.remove(&name);
+        }
+        self.add_fixed_unknown(name, valuation.clone());
+        valuation
+    }
+
+    /// The variables `f` may come to mention once its unknowns are valued: its free
+    /// variables, and for each unknown `U σ` the variables of `U`'s qualifiers under `σ`
+    /// (Synquid's "potential variables"). An unknown the solver does not know
+    /// contributes nothing.
+    pub fn potential_vars(&self, f: &Formula) -> Vec<Symbol> {
+        let mut out: BTreeSet<Symbol> = f.free_var_names();
+        if f.has_unknowns() {
+            f.visit(&mut |node| {
+                if let Kind::Unknown { name, subst } = node.kind()
+                    && let Some(vars) = self.space_vars.get(name)
+                {
+                    for v in vars.iter() {
+                        match subst.get(*v) {
+                            Some(value) => out.extend(value.free_var_names()),
+                            None => {
+                                out.insert(*v);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        out.into_iter().collect()
     }
 
     /// Changes a fixed unknown's valuation and re-checks every clause that mentions it.
@@ -145,6 +195,7 @@ impl HornSolver {
         axioms: &dyn Fn(&Formula) -> Vec<Formula>,
     ) -> Result<(), HornFailure> {
         let mut next = self.clone();
+        next.space_vars.insert(name, Arc::new(valuation.free_var_names()));
         next.fixed.insert(name, valuation);
         let affected: Vec<usize> =
             (0..next.clauses.len()).filter(|&i| next.clauses[i].unknowns().contains(&name)).collect();
@@ -222,6 +273,63 @@ impl HornSolver {
             }
             next.refine(axioms)?;
         }
+    }
+
+    /// Refines every incomplete candidate until it is complete (possibly splitting it),
+    /// dropping those that cannot be. Err when none survives.
+    pub fn solve_all(&mut self, axioms: &dyn Fn(&Formula) -> Vec<Formula>) -> Result<(), HornFailure> {
+        if self.candidates.iter().all(Candidate::is_complete) {
+            return Ok(());
+        }
+        let mut todo: std::collections::VecDeque<Candidate> = std::mem::take(&mut self.candidates).into();
+        let mut done = Vec::new();
+        let mut last_failure = None;
+        while let Some(cand) = todo.pop_front() {
+            if cand.is_complete() {
+                done.push(cand);
+                continue;
+            }
+            self.candidates = vec![cand];
+            match self.refine(axioms) {
+                Ok(()) => {
+                    let mut refined = std::mem::take(&mut self.candidates).into_iter();
+                    done.extend(refined.next());
+                    for rest in refined.rev() {
+                        todo.push_front(rest);
+                    }
+                }
+                Err(failure) if matches!(failure.kind, FailureKind::Smt(_)) => return Err(failure),
+                Err(failure) => last_failure = Some(failure),
+            }
+        }
+        self.candidates = done;
+        match last_failure {
+            Some(failure) if self.candidates.is_empty() => Err(failure),
+            _ => Ok(()),
+        }
+    }
+
+    /// Splits the solver by the valuation of `unknown`: one solver per distinct
+    /// valuation among the candidates, holding the candidates that agree on it, weakest
+    /// (fewest qualifiers) first and in candidate order among equals.
+    pub fn split_on(&self, unknown: Symbol) -> Vec<HornSolver> {
+        let mut groups: Vec<(BTreeSet<Formula>, Vec<Candidate>)> = Vec::new();
+        for cand in &self.candidates {
+            let val = cand.solution.get(&unknown).cloned().unwrap_or_default();
+            match groups.iter_mut().find(|(v, _)| *v == val) {
+                Some((_, members)) => members.push(cand.clone()),
+                None => groups.push((val, vec![cand.clone()])),
+            }
+        }
+        groups.sort_by_key(|(val, _)| val.len());
+        groups
+            .into_iter()
+            .map(|(_, members)| {
+                let mut solver = self.clone();
+                solver.candidates = members;
+                solver
+            })
+            .collect()
     }
 
     /// The current best valuation of an unknown, in the order of its space (`true` if it

@@ -15,7 +15,7 @@
 use std::ops::Range;
 
 use crate::logic::{Formula, SmtSolver, Sort, Substitution, Symbol};
-use crate::resolve::{GoalDef, Program};
+use crate::resolve::{ConstructorDef, GoalDef, Program};
 use crate::syntax::ast::{self, BinOp, Term, TermKind, UnOp};
 use crate::types::qualifiers::QualifierGenerators;
 use crate::types::subtype::{SubtypeError, TypingState, map_formulas, rename_var};
@@ -67,6 +67,17 @@ pub struct Checked {
 /// their types (`sort`'s fold needs that to match on its accumulator). The first error
 /// is the one reported.
 pub fn check_goal(program: &Program, goal: &GoalDef, smt: &SmtSolver) -> Result<Checked, TypeError> {
+    check_template(program, goal, smt).map(|(_, holes)| Checked { holes })
+}
+
+/// Checks a goal's body, which may contain holes, and returns the typing state reached
+/// together with every hole and the type it must have. The synthesizer fills the holes
+/// starting from that state: every constraint of the rest of the body is already in it.
+pub fn check_template<'p>(
+    program: &'p Program,
+    goal: &GoalDef,
+    smt: &SmtSolver,
+) -> Result<(TypingState<'p>, Vec<Hole>), TypeError> {
     match check_goal_with(program, goal, smt, false) {
         Ok(checked) => Ok(checked),
         Err(first) if mentions_function_argument(&goal.body) => {
@@ -74,6 +85,53 @@ pub fn check_goal(program: &Program, goal: &GoalDef, smt: &SmtSolver) -> Result<
         }
         Err(first) => Err(first),
     }
+}
+
+/// Where checking or synthesizing a goal starts: a fresh typing state, the environment
+/// of the goal's body (components, the goal's type and predicate variables, and the goal
+/// itself at its termination-restricted type), and the type the body must have.
+pub struct GoalSetup<'p> {
+    pub state: TypingState<'p>,
+    pub env: Env,
+    pub ty: RType,
+    pub recursion: Option<Recursion>,
+}
+
+/// How a goal may call itself.
+pub struct Recursion {
+    /// The type of recursive calls (generalized over the goal's type variables).
+    pub ty: RType,
+    /// The termination metric, as written (`len xs`).
+    pub metric: String,
+    /// The position of the argument that carries the decrease condition.
+    pub decrease_at: usize,
+}
+
+/// Sets up a goal whose formal parameters are named as in `ty` (the specification, or
+/// the specification renamed to the body's lambda binders).
+pub fn goal_setup<'p>(program: &'p Program, goal: &GoalDef, ty: RType, smt: &SmtSolver) -> GoalSetup<'p> {
+    let generators = QualifierGenerators::for_goal(program, goal);
+    let mut state = TypingState::new(program, generators, smt.clone());
+    let mut env = Env::new();
+    for component in program.components_for(goal) {
+        env = env.with_global(component.name, component.schema.clone());
+    }
+    for a in &goal.schema.type_vars {
+        env = env.with_type_var(*a);
+    }
+    for p in &goal.schema.pred_params {
+        env = env.with_pred(p.name, p.args.clone());
+    }
+    let recursion = recursive_type(program, &ty, &mut state).map(|(recursive, metric, decrease_at)| {
+        let schema = Schema {
+            type_vars: goal.schema.type_vars.clone(),
+            pred_params: goal.schema.pred_params.clone(),
+            ty: recursive.clone(),
+        };
+        env = env.with_global(goal.name, schema);
+        Recursion { ty: recursive, metric, decrease_at }
+    });
+    GoalSetup { state, env, ty, recursion }
 }
 
 /// Whether some application in the term has a lambda or a `let`-bound function as an
@@ -112,46 +170,30 @@ fn mentions_function_argument(t: &Term) -> bool {
     }
 }
 
-fn check_goal_with(
-    program: &Program,
+fn check_goal_with<'p>(
+    program: &'p Program,
     goal: &GoalDef,
     smt: &SmtSolver,
     defer: bool,
-) -> Result<Checked, TypeError> {
-    let generators = QualifierGenerators::for_goal(program, goal);
+) -> Result<(TypingState<'p>, Vec<Hole>), TypeError> {
+    let ty = rename_to_binders(&goal.schema.ty, &goal.body);
+    let setup = goal_setup(program, goal, ty, smt);
+    let (metric, decrease_at) = match &setup.recursion {
+        Some(r) => (Some(r.metric.clone()), Some(r.decrease_at)),
+        None => (None, None),
+    };
     let mut checker = Checker {
-        state: TypingState::new(program, generators, smt.clone()),
+        state: setup.state,
         goal,
         holes: Vec::new(),
-        metric: None,
+        metric,
         lambdas: Vec::new(),
         defer,
-        decrease_at: None,
+        decrease_at,
         arg_index: 0,
     };
-    let mut env = Env::new();
-    for component in program.components_for(goal) {
-        env = env.with_global(component.name, component.schema.clone());
-    }
-    for a in &goal.schema.type_vars {
-        env = env.with_type_var(*a);
-    }
-    for p in &goal.schema.pred_params {
-        env = env.with_pred(p.name, p.args.clone());
-    }
-    let ty = rename_to_binders(&goal.schema.ty, &goal.body);
-    if let Some((recursive, metric, position)) = recursive_type(program, &ty, &mut checker.state) {
-        checker.metric = Some(metric);
-        checker.decrease_at = Some(position);
-        let schema = Schema {
-            type_vars: goal.schema.type_vars.clone(),
-            pred_params: goal.schema.pred_params.clone(),
-            ty: recursive,
-        };
-        env = env.with_global(goal.name, schema);
-    }
-    checker.check(&env, &goal.body, &ty)?;
-    Ok(Checked { holes: checker.holes })
+    checker.check(&setup.env, &goal.body, &setup.ty)?;
+    Ok((checker.state, checker.holes))
 }
 
 struct Checker<'p, 'g> {
@@ -250,29 +292,7 @@ impl Checker<'_, '_> {
                 let env = env.bind(Symbol::from(binder.text.as_str()), value_ty);
                 self.check(&env, body, &ty)
             }
-            (TermKind::Error, _) => {
-                // Unreachable: the environment must be inconsistent.
-                let label = self.state.origin(crate::types::subtype::Origin {
-                    span: self.span(t),
-                    found: "error".into(),
-                    required: "an unreachable branch".into(),
-                    env: env.clone(),
-                    note: Some(
-                        "`error` marks a branch that can never run: the facts here must be contradictory"
-                            .into(),
-                    ),
-                });
-                // Every variable is relevant to an unreachable point: the contradiction may
-                // lie in any of their refinements. `x == x` (the raw node, which the smart
-                // constructors would fold away) makes each one relevant.
-                let everything = Formula::conjunction(
-                    env.scalar_vars()
-                        .into_iter()
-                        .map(|x| Formula::binary(crate::logic::BinOp::Eq, x.clone(), x)),
-                );
-                let clause = self.state.clause(env, &everything, &Formula::ff(), label);
-                Ok(self.state.solve(vec![clause])?)
-            }
+            (TermKind::Error, _) => Ok(self.state.unreachable(env, self.span(t))?),
             (TermKind::Hole, _) => {
                 self.holes.push(Hole { span: self.span(t), env: env.clone(), ty: ty.clone() });
                 Ok(())
@@ -316,7 +336,7 @@ impl Checker<'_, '_> {
             TermKind::Var(x) => (env, Formula::var(Symbol::from(x.text.as_str()), sort.clone())),
             _ => {
                 let ghost = self.state.fresh("g");
-                (env.bind(ghost, scrutinee_ty.clone()), Formula::var(ghost, sort.clone()))
+                (env.bind_ghost(ghost, scrutinee_ty.clone()), Formula::var(ghost, sort.clone()))
             }
         };
         let program = self.state.program;
@@ -337,53 +357,23 @@ impl Checker<'_, '_> {
                     ),
                 });
             }
-            // Name the constructor's parameters after the case binders first, and only
-            // then substitute the scrutinee's type arguments: those may mention variables
-            // that share a name with a constructor parameter (a goal argument `x` and
-            // `Cons :: x: a -> ...`), which must not be captured.
-            let mut binders = Vec::new();
-            let mut renamed = def.schema.ty.clone();
-            {
-                let mut t = &def.schema.ty;
-                let mut params = Vec::new();
-                while let RType::Function { param, arg, result } = t {
-                    params.push((*param, arg.sort()));
-                    t = result;
-                }
-                if params.len() != case.binders.len() {
-                    return Err(TypeError::Misuse {
-                        span: case.span.absolute(self.goal.offset),
-                        message: format!(
-                            "constructor `{ctor}` has {} arguments, but the case binds {}",
-                            params.len(),
-                            case.binders.len()
-                        ),
-                    });
-                }
-                for ((param, sort), binder) in params.iter().zip(&case.binders) {
-                    let bound = if binder.is_blank() {
-                        self.state.fresh("_")
-                    } else {
-                        Symbol::from(binder.text.as_str())
-                    };
-                    binders.push(bound);
-                    renamed = rename_param(&renamed, *param, bound, sort.clone());
-                }
+            let arity = def.schema.ty.arity();
+            if arity != case.binders.len() {
+                return Err(TypeError::Misuse {
+                    span: case.span.absolute(self.goal.offset),
+                    message: format!(
+                        "constructor `{ctor}` has {arity} arguments, but the case binds {}",
+                        case.binders.len()
+                    ),
+                });
             }
-            let types = def.schema.type_vars.iter().copied().zip(args.iter().cloned()).collect();
-            let mut ctor_ty = renamed.substitute_type_vars(&types);
-            if !def.schema.pred_params.is_empty() {
-                let pmap = def.schema.pred_params.iter().map(|p| p.name).zip(preds.iter().cloned()).collect();
-                ctor_ty = map_formulas(&ctor_ty, &|f| f.substitute_predicates(&pmap));
-            }
-            let mut case_env = env.clone();
-            let mut t = ctor_ty;
-            for bound in &binders {
-                let RType::Function { arg, result, .. } = t else { break };
-                case_env = case_env.bind(*bound, (*arg).clone());
-                t = *result;
-            }
-            let equation = t.refinement().substitute(&Substitution::single("_v", value.clone()));
+            let binders: Vec<Symbol> = case
+                .binders
+                .iter()
+                .map(|b| if b.is_blank() { self.state.fresh("_") } else { Symbol::from(b.text.as_str()) })
+                .collect();
+            let (bindings, equation) = case_bindings(def, args, preds, &binders, &value);
+            let case_env = bindings.into_iter().fold(env.clone(), |e, (x, t)| e.bind(x, t));
             self.check(&case_env.assume(equation), &case.body, ty)?;
         }
         Ok(())
@@ -531,7 +521,7 @@ impl Checker<'_, '_> {
             TermKind::Bool(b) => (env, Formula::bool(*b)),
             _ => {
                 let ghost = self.state.fresh("g");
-                (env.bind(ghost, self.state.resolve(&actual)), Formula::var(ghost, sort))
+                (env.bind_ghost(ghost, self.state.resolve(&actual)), Formula::var(ghost, sort))
             }
         };
         Ok((env, rename_var(&result, param, &value)))
@@ -581,13 +571,56 @@ fn head_name(t: &Term) -> Option<&str> {
 }
 
 /// `{B | _v == x}` for a scalar, keeping the base with its refined type arguments.
-fn singleton(ty: &RType, x: Formula) -> RType {
+pub(crate) fn singleton(ty: &RType, x: Formula) -> RType {
     match ty {
         RType::Scalar { base, .. } => {
             RType::scalar(base.clone(), Formula::eq(Formula::value_var(base.sort()), x))
         }
         f => f.clone(),
     }
+}
+
+/// The variables a `match` case binds and the fact it assumes: each binder gets the
+/// type of the constructor's argument at the scrutinee's type and predicate arguments,
+/// and the fact is the constructor's result refinement about the scrutinee's value
+/// (`xs == Cons y ys`).
+///
+/// The constructor's parameters are named after the binders first, and only then are
+/// the scrutinee's type arguments substituted: those may mention variables that share a
+/// name with a constructor parameter (a goal argument `x` and `Cons :: x: a -> ...`),
+/// which must not be captured.
+pub fn case_bindings(
+    def: &ConstructorDef,
+    type_args: &[RType],
+    pred_args: &[Formula],
+    binders: &[Symbol],
+    scrutinee: &Formula,
+) -> (Vec<(Symbol, RType)>, Formula) {
+    let mut renamed = def.schema.ty.clone();
+    let mut params = Vec::new();
+    let mut t = &def.schema.ty;
+    while let RType::Function { param, arg, result } = t {
+        params.push((*param, arg.sort()));
+        t = result;
+    }
+    for ((param, sort), bound) in params.iter().zip(binders) {
+        renamed = rename_param(&renamed, *param, *bound, sort.clone());
+    }
+    let types = def.schema.type_vars.iter().copied().zip(type_args.iter().cloned()).collect();
+    let mut ctor_ty = renamed.substitute_type_vars(&types);
+    if !def.schema.pred_params.is_empty() {
+        let pmap = def.schema.pred_params.iter().map(|p| p.name).zip(pred_args.iter().cloned()).collect();
+        ctor_ty = map_formulas(&ctor_ty, &|f| f.substitute_predicates(&pmap));
+    }
+    let mut bindings = Vec::new();
+    let mut t = ctor_ty;
+    for bound in binders {
+        let RType::Function { arg, result, .. } = t else { break };
+        bindings.push((*bound, *arg));
+        t = *result;
+    }
+    let equation = t.refinement().substitute(&Substitution::single("_v", scrutinee.clone()));
+    (bindings, equation)
 }
 
 /// Renames the formal parameters of a goal's type to its lambda binders, so that the

@@ -33,6 +33,14 @@ pub struct Env {
     preds: OrdMap<Symbol, Vec<Sort>>,
     /// Path conditions and other facts that hold here.
     assumptions: Vector<Formula>,
+    /// Variables whose values are not known yet: the arguments still missing from a
+    /// partial application that the synthesizer is checking (Synquid's `AnyT`). A clause
+    /// that depends on one of them holds vacuously: its embedding is `false`.
+    opaque: OrdSet<Symbol>,
+    /// Variables that exist only in the logic: names given to the values of terms that
+    /// are not variables (application arguments, match scrutinees). They carry facts but
+    /// are never used in programs or as qualifier actuals.
+    ghosts: OrdSet<Symbol>,
 }
 
 impl Env {
@@ -48,6 +56,26 @@ impl Env {
         env.order.retain(|n| *n != name);
         env.order.push_back(name);
         env
+    }
+
+    /// Binds a variable whose value is not known yet (see the `opaque` field).
+    #[must_use]
+    pub fn bind_opaque(&self, name: Symbol, ty: RType) -> Env {
+        let mut env = self.bind(name, ty);
+        env.opaque.insert(name);
+        env
+    }
+
+    /// Binds a ghost (see the `ghosts` field).
+    #[must_use]
+    pub fn bind_ghost(&self, name: Symbol, ty: RType) -> Env {
+        let mut env = self.bind(name, ty);
+        env.ghosts.insert(name);
+        env
+    }
+
+    pub fn is_ghost(&self, name: Symbol) -> bool {
+        self.ghosts.contains(&name)
     }
 
     #[must_use]
@@ -111,10 +139,13 @@ impl Env {
         self.assumptions.iter()
     }
 
-    /// The scalar local variables as logic variables, in binding order: what qualifiers
-    /// are instantiated over.
+    /// The scalar local variables as logic variables, in binding order, ghosts and
+    /// opaque variables excepted: what qualifiers are instantiated over.
     pub fn scalar_vars(&self) -> Vec<Formula> {
-        self.locals().filter_map(|(n, t)| t.sort().map(|s| Formula::var(n, s))).collect()
+        self.locals()
+            .filter(|(n, _)| !self.ghosts.contains(n) && !self.opaque.contains(n))
+            .filter_map(|(n, t)| t.sort().map(|s| Formula::var(n, s)))
+            .collect()
     }
 
     /// The logical content of Γ relevant to `formulas`: the assumptions, and for every
@@ -123,24 +154,29 @@ impl Env {
     /// `element_properties` is set, the properties its datatype's type arguments give to
     /// the elements of its set-valued measures.
     ///
-    /// If a formula contains an unknown, every scalar variable counts as relevant: the
-    /// unknown may be valued with qualifiers over any of them.
-    pub fn embedding(&self, program: &Program, formulas: &[&Formula], element_properties: bool) -> Formula {
+    /// Which variables a formula mentions is `vars(f)`: its free variables plus, for each
+    /// unknown in it, the variables its valuations may mention (see [`Env::all_vars`] for the
+    /// coarsest answer). If an opaque variable is relevant, the embedding is `false`.
+    pub fn embedding(
+        &self,
+        program: &Program,
+        formulas: &[&Formula],
+        element_properties: bool,
+        vars: &dyn Fn(&Formula) -> Vec<Symbol>,
+    ) -> Formula {
         let mut facts: Vec<Formula> = self.assumptions.iter().cloned().collect();
         let mut pending: Vec<Symbol> = Vec::new();
         let mut relevant: OrdSet<Symbol> = OrdSet::new();
-        let note = |f: &Formula, pending: &mut Vec<Symbol>| {
-            if f.has_unknowns() {
-                pending.extend(self.order.iter().copied());
-            }
-            pending.extend(f.free_var_names());
-        };
+        let note = |f: &Formula, pending: &mut Vec<Symbol>| pending.extend(vars(f));
         for f in formulas.iter().copied().chain(self.assumptions.iter()) {
             note(f, &mut pending);
         }
         while let Some(name) = pending.pop() {
             if relevant.contains(&name) {
                 continue;
+            }
+            if self.opaque.contains(&name) {
+                return Formula::ff();
             }
             relevant.insert(name);
             let Some(ty) = self.vars.get(&name) else { continue };
@@ -157,6 +193,20 @@ impl Env {
             }
         }
         Formula::conjunction(facts)
+    }
+}
+
+impl Env {
+    /// The coarsest answer to "which variables may this formula mention": its free
+    /// variables, and every local variable if it contains an unknown.
+    pub fn all_vars(&self) -> impl Fn(&Formula) -> Vec<Symbol> + '_ {
+        move |f: &Formula| {
+            let mut out: Vec<Symbol> = f.free_var_names().into_iter().collect();
+            if f.has_unknowns() {
+                out.extend(self.order.iter().copied());
+            }
+            out
+        }
     }
 }
 
@@ -235,11 +285,11 @@ mod tests {
             Formula::var(l, Sort::data("BST", [a.clone()])),
             Formula::var(l, Sort::data("BST", [a])),
         );
-        let embedded = env.embedding(&p, &[&goal], true).to_string();
+        let embedded = env.embedding(&p, &[&goal], true, &env.all_vars()).to_string();
         assert!(embedded.contains("size l >= 0"), "{embedded}");
         assert!(embedded.contains("_e in telems l ==> _e < y"), "{embedded}");
         assert!(!embedded.contains("False"), "an irrelevant variable's refinement leaked in: {embedded}");
-        let without = env.embedding(&p, &[&goal], false).to_string();
+        let without = env.embedding(&p, &[&goal], false, &env.all_vars()).to_string();
         assert!(!without.contains("telems"), "{without}");
     }
 

@@ -68,7 +68,7 @@ fn check_case(
         env = env.bind(*name, RType::plain(base_of(sort)));
     }
     let goal = measure.postcondition.substitute(&Substitution::single(Symbol::from("_v"), case.body.clone()));
-    let premise = env.embedding(program, &[&goal], true);
+    let premise = env.embedding(program, &[&goal], true, &env.all_vars());
     let mut facts = vec![premise];
     facts.extend(constructor_axioms(program, &goal));
     let query = Formula::implies(Formula::conjunction(facts), goal.clone());

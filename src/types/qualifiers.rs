@@ -104,10 +104,10 @@ impl QualifierGenerators {
     }
 
     /// Match qualifiers: `x == C` for every nullary constructor `C` of the datatype of
-    /// each datatype variable `x` in scope; at most one per valuation.
-    pub fn match_space(program: &Program, env: &Env) -> QualifierSpace {
+    /// each potential scrutinee `x`; at most one per valuation.
+    pub fn match_space(program: &Program, scrutinees: &[Formula]) -> QualifierSpace {
         let mut qualifiers = Vec::new();
-        for x in env.scalar_vars() {
+        for x in scrutinees {
             let sort = x.sort();
             let Sort::Data(name, _) = &sort else { continue };
             let Some(dt) = program.datatypes.get(name) else { continue };

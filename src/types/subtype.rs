@@ -298,6 +298,119 @@ impl<'p> TypingState<'p> {
         self.solve(clauses)
     }
 
+    /// Checks that `env` is inconsistent: the point it describes can never be reached
+    /// (`error`). Every variable is relevant: the contradiction may lie in any of their
+    /// refinements, so each contributes a trivial `x == x` (the raw node, which the smart
+    /// constructors would fold away).
+    pub fn unreachable(&mut self, env: &Env, span: Range<usize>) -> Result<(), SubtypeError> {
+        let label = self.origin(Origin {
+            span,
+            found: "error".into(),
+            required: "an unreachable branch".into(),
+            env: env.clone(),
+            note: Some(
+                "`error` marks a branch that can never run: the facts here must be contradictory".into(),
+            ),
+        });
+        let everything = Formula::conjunction(env.locals().filter_map(|(name, ty)| {
+            let x = Formula::var(name, ty.sort()?);
+            Some(Formula::binary(crate::logic::BinOp::Eq, x.clone(), x))
+        }));
+        let clause = self.clause(env, &everything, &Formula::ff(), label);
+        self.solve(vec![clause])
+    }
+
+    /// Checks that a value of type `sub` *may* have type `required` in `env`: that some
+    /// valuation of the variables satisfies both refinements (Synquid's consistency
+    /// check). Candidates under which the two contradict are dropped; free type
+    /// variables are unified as by [`TypingState::subtype`].
+    pub fn consistent(&mut self, env: &Env, sub: &RType, required: &RType) -> Result<(), SubtypeError> {
+        self.unify_shapes(env, sub, required)?;
+        let (sub, required) = (self.resolve(sub), self.resolve(required));
+        let (l, r) = (sub.refinement(), required.refinement());
+        if l.is_true() || r.is_true() {
+            return Ok(());
+        }
+        let vars = |f: &Formula| self.horn.potential_vars(f);
+        let embedding = env.embedding(self.program, &[&l, &r], false, &vars);
+        let sorts = self.sort_assignment();
+        let formula = Formula::conjunction([embedding, l, r]).substitute_type_vars(&sorts);
+        let program = self.program;
+        let axioms = |f: &Formula| constructor_axioms(program, f);
+        self.horn.check_candidates(true, &[formula], &axioms).map_err(|_| SubtypeError::Shape {
+            found: sub.to_string(),
+            required: required.to_string(),
+            span: 0..0,
+        })
+    }
+
+    /// Unifies the shapes of two types (binding free type variables), ignoring their
+    /// refinements.
+    pub fn unify_shapes(&mut self, env: &Env, a: &RType, b: &RType) -> Result<(), SubtypeError> {
+        let mut ignored = Vec::new();
+        self.decompose(env, a, b, &(0..0), &mut ignored)
+    }
+
+    /// Whether `name` is a free type variable (created by instantiation, not yet bound).
+    pub fn is_free_type_var(&self, name: Symbol) -> bool {
+        self.is_free(name) && !self.assignment.contains_key(&name)
+    }
+
+    /// A fresh branch-condition unknown, valued by conjunctions of condition qualifiers
+    /// over the scalars of `env`.
+    pub fn fresh_condition(&mut self, env: &Env) -> Formula {
+        let name = self.fresh("C");
+        let space = self.generators.condition_space(env);
+        self.horn.add_unknown(name, space);
+        Formula::unknown(name)
+    }
+
+    /// A fresh match-condition unknown: at most one equation `x == C` between a
+    /// potential scrutinee and a nullary constructor of its datatype.
+    pub fn fresh_match_condition(&mut self, scrutinees: &[Formula]) -> Formula {
+        let name = self.fresh("M");
+        self.horn.add_unknown(name, QualifierGenerators::match_space(self.program, scrutinees));
+        Formula::unknown(name)
+    }
+
+    /// A fresh unknown whose valuation is fixed (an assumption that can be retracted
+    /// later with [`TypingState::recheck_fixed`]).
+    pub fn fixed_unknown(&mut self, valuation: Formula) -> Formula {
+        let name = self.fresh("F");
+        self.horn.add_fixed_unknown(name, valuation);
+        Formula::unknown(name)
+    }
+
+    /// Changes a fixed unknown's valuation and re-checks what depends on it.
+    pub fn recheck_fixed(&mut self, unknown: &Formula, valuation: Formula) -> Result<(), SubtypeError> {
+        let Some(name) = unknown.unknown_name() else { return Ok(()) };
+        let program = self.program;
+        let axioms = |f: &Formula| constructor_axioms(program, f);
+        self.horn.set_fixed_unknown(name, valuation, &axioms).map_err(|failure| self.explain(failure))
+    }
+
+    /// The valuations an unknown takes in the solver's candidates, weakest first, each
+    /// with the state restricted to the candidates that agree on it. The valuation
+    /// becomes fixed in that state: once read (and turned into code) it must not change.
+    pub fn valuations(&self, unknown: &Formula) -> Result<Vec<(Formula, TypingState<'p>)>, SubtypeError> {
+        let Some(name) = unknown.unknown_name() else { return Ok(vec![(unknown.clone(), self.clone())]) };
+        let program = self.program;
+        let axioms = |f: &Formula| constructor_axioms(program, f);
+        let mut solved = self.clone();
+        solved.horn.solve_all(&axioms).map_err(|failure| self.explain(failure))?;
+        Ok(solved
+            .horn
+            .split_on(name)
+            .into_iter()
+            .map(|horn| {
+                let mut state = solved.clone();
+                state.horn = horn;
+                let valuation = state.horn.fix_unknown(name);
+                (valuation, state)
+            })
+            .collect())
+    }
+
     /// Hands clauses to the Horn solver; on failure, explains the clause that failed.
     pub fn solve(&mut self, clauses: Vec<Clause>) -> Result<(), SubtypeError> {
         if clauses.is_empty() {
@@ -332,7 +445,8 @@ impl<'p> TypingState<'p> {
     /// variables that are bound by now are updated, so that `len xs` at `List A3` and at
     /// `List a` (with `A3 := a`) are the same function for the solver.
     pub fn clause(&self, env: &Env, premise: &Formula, conclusion: &Formula, label: u32) -> Clause {
-        let embedding = env.embedding(self.program, &[premise, conclusion], true);
+        let vars = |f: &Formula| self.horn.potential_vars(f);
+        let embedding = env.embedding(self.program, &[premise, conclusion], true, &vars);
         let sorts = self.sort_assignment();
         let fix = |f: Formula| if sorts.is_empty() { f } else { f.substitute_type_vars(&sorts) };
         Clause {

@@ -56,6 +56,13 @@ pub struct Schema {
     pub ty: RType,
 }
 
+impl Schema {
+    /// A type with no quantifiers.
+    pub fn mono(ty: RType) -> Schema {
+        Schema { type_vars: Vec::new(), pred_params: Vec::new(), ty }
+    }
+}
+
 impl BaseType {
     /// The sort of values of this base type.
     pub fn sort(&self) -> Sort {

@@ -1,0 +1,228 @@
+//! Synthesis: filling a goal's holes with programs that provably meet its type.
+//!
+//! The goal's body (a single `??`, or a template with holes) is first checked by the
+//! liquid type checker, which records each hole with its environment and type and
+//! returns the typing state reached. The search (`search`, `enumerate`) then fills the
+//! holes one after the other from that state, calling the checker's operations on every
+//! partial program it builds (round-trip checking). A complete program is verified once
+//! more, from scratch, by the checker before it is accepted; if that fails the search
+//! simply goes on.
+//!
+//! Bounds are not a user's problem: [`SynthConfig::schedule`] lists bound settings tried
+//! in turn within the goal's time limit (see `config`).
+
+pub mod config;
+mod enumerate;
+pub mod prog;
+mod scope;
+mod search;
+
+use std::time::{Duration, Instant};
+
+pub use config::{Bounds, SynthConfig};
+use prog::Prog;
+use scope::Scope;
+pub use search::{CancelFlag, SearchStats};
+use search::{Explorer, Flow, State, Stop};
+
+use crate::logic::SmtSolver;
+use crate::resolve::{GoalDef, Program};
+use crate::syntax::ast::{Term, TermKind};
+use crate::types::check::{Hole, TypeError, check_goal, check_template};
+
+/// A filled goal.
+#[derive(Debug, Clone)]
+pub struct Solution {
+    /// The goal's body with every hole filled; verified by the checker.
+    pub body: Term,
+    /// Size of the synthesized code in AST nodes.
+    pub size: usize,
+    /// The bounds under which it was found.
+    pub bounds: Bounds,
+    pub stats: SearchStats,
+    pub elapsed: Duration,
+}
+
+/// Why a goal was not filled.
+#[derive(Debug, Clone)]
+pub enum Failure {
+    /// The goal's body (a template) does not type-check, holes aside.
+    Template(TypeError),
+    /// Every bound setting of the schedule was searched without success.
+    Exhausted {
+        stats: SearchStats,
+        bounds: Vec<Bounds>,
+    },
+    /// The time limit was reached.
+    Timeout {
+        stats: SearchStats,
+        bounds: Bounds,
+    },
+    Cancelled {
+        stats: SearchStats,
+    },
+}
+
+/// Fills every hole of `goal`.
+pub fn synthesize(
+    program: &Program,
+    goal: &GoalDef,
+    smt: &SmtSolver,
+    config: &SynthConfig,
+    cancel: &CancelFlag,
+) -> Result<Solution, Failure> {
+    let started = Instant::now();
+    let deadline = started + config.timeout;
+    let mut total = SearchStats::default();
+    for bounds in &config.schedule {
+        let (result, stats) = search_with(program, goal, smt, *bounds, deadline, cancel)?;
+        total.candidates += stats.candidates;
+        total.rejected += stats.rejected;
+        match result {
+            Ok(body) => {
+                let size = term_size(&body);
+                return Ok(Solution {
+                    body,
+                    size,
+                    bounds: *bounds,
+                    stats: total,
+                    elapsed: started.elapsed(),
+                });
+            }
+            Err(Stop::Timeout) => return Err(Failure::Timeout { stats: total, bounds: *bounds }),
+            Err(Stop::Cancelled) => return Err(Failure::Cancelled { stats: total }),
+            Err(Stop::Found | Stop::Cut) => {}
+        }
+    }
+    Err(Failure::Exhausted { stats: total, bounds: config.schedule.clone() })
+}
+
+/// One search under fixed bounds. `Ok(Err(Stop::Found))` never happens: a found program
+/// comes back as `Ok(Ok(body))`; an exhausted search as `Ok(Err(Stop::Cut))`.
+#[allow(clippy::type_complexity)]
+fn search_with(
+    program: &Program,
+    goal: &GoalDef,
+    smt: &SmtSolver,
+    bounds: Bounds,
+    deadline: Instant,
+    cancel: &CancelFlag,
+) -> Result<(Result<Term, Stop>, SearchStats), Failure> {
+    let (typing, holes) = check_template(program, goal, smt).map_err(Failure::Template)?;
+    let state = State { typing, uses: Default::default(), aux: Default::default() };
+    let recursive = Some(goal.schema.ty.clone());
+    let mut explorer = Explorer::new(program, goal, bounds, deadline, cancel.clone(), recursive);
+    let mut found: Option<Term> = None;
+    let flow = fill(&mut explorer, state, &holes, Vec::new(), &mut |ex, _, fillings| {
+        let body = substitute_holes(&goal.body, &holes, &fillings, goal.offset);
+        let candidate = GoalDef { body: body.clone(), ..goal.clone() };
+        match check_goal(program, &candidate, smt) {
+            Ok(checked) if checked.holes.is_empty() => {
+                found = Some(body);
+                Flow::Break(Stop::Found)
+            }
+            _ => {
+                ex.stats.rejected += 1;
+                Flow::Continue(())
+            }
+        }
+    });
+    let result = match (flow, found) {
+        (_, Some(body)) => Ok(body),
+        (Flow::Break(stop), None) => Err(stop),
+        (Flow::Continue(()), None) => Err(Stop::Cut),
+    };
+    Ok((result, explorer.stats))
+}
+
+/// Fills `holes` in order, each from the state the previous filling left.
+fn fill<'p>(
+    ex: &mut Explorer<'p>,
+    st: State<'p>,
+    holes: &[Hole],
+    done: Vec<Prog>,
+    k: &mut dyn FnMut(&mut Explorer<'p>, State<'p>, Vec<Prog>) -> Flow,
+) -> Flow {
+    let Some((hole, rest)) = holes.split_first() else { return k(ex, st, done) };
+    let mut scope = Scope::new(hole.env.clone(), ex.bounds.match_depth, ex.bounds.aux_depth);
+    // In a template, the variables bound so far are the ones match abduction may use.
+    scope.unfolded = hole.env.locals().map(|(n, _)| n).filter(|n| !hole.env.is_ghost(*n)).collect();
+    ex.generate_hole(st, &scope, &hole.ty, &mut |ex, st, p| {
+        let mut done = done.clone();
+        done.push(p);
+        fill(ex, st, rest, done, k)
+    })
+}
+
+/// The body with each hole replaced by its filling (holes are identified by their
+/// absolute spans, as the checker recorded them).
+fn substitute_holes(body: &Term, holes: &[Hole], fillings: &[Prog], offset: u32) -> Term {
+    let mut out = body.clone();
+    replace_holes(&mut out, holes, fillings, offset);
+    out
+}
+
+fn replace_holes(t: &mut Term, holes: &[Hole], fillings: &[Prog], offset: u32) {
+    if let TermKind::Hole = t.kind {
+        let span = t.span.absolute(offset);
+        if let Some(i) = holes.iter().position(|h| h.span == span)
+            && let Some(p) = fillings.get(i)
+        {
+            *t = p.to_term();
+        }
+        return;
+    }
+    let go = |child: &mut Term| replace_holes(child, holes, fillings, offset);
+    match &mut t.kind {
+        TermKind::App { head, args } => {
+            go(head);
+            args.iter_mut().for_each(go);
+        }
+        TermKind::Unary(_, a) | TermKind::Lambda { body: a, .. } | TermKind::Annot { term: a, .. } => go(a),
+        TermKind::Binary(_, a, b) | TermKind::Let { value: a, body: b, .. } => {
+            go(a);
+            go(b);
+        }
+        TermKind::If { cond, then_branch, else_branch } => {
+            go(cond);
+            go(then_branch);
+            go(else_branch);
+        }
+        TermKind::Match { scrutinee, cases } => {
+            go(scrutinee);
+            for case in cases {
+                go(&mut case.body);
+            }
+        }
+        TermKind::List(items) => items.iter_mut().for_each(go),
+        TermKind::Var(_)
+        | TermKind::Ctor(_)
+        | TermKind::Int(_)
+        | TermKind::Bool(_)
+        | TermKind::Hole
+        | TermKind::Error => {}
+    }
+}
+
+/// The size of a term in AST nodes, counted as [`Prog::size`] counts them.
+pub fn term_size(t: &Term) -> usize {
+    match &t.kind {
+        TermKind::Var(_) | TermKind::Ctor(_) | TermKind::Int(_) | TermKind::Bool(_) | TermKind::Error => 1,
+        TermKind::Hole => 0,
+        TermKind::App { head, args } => {
+            term_size(head) + args.iter().map(|a| 1 + term_size(a)).sum::<usize>()
+        }
+        TermKind::Unary(_, a) => 2 + term_size(a),
+        TermKind::Annot { term, .. } => term_size(term),
+        TermKind::Lambda { body, .. } => 1 + term_size(body),
+        TermKind::Binary(_, a, b) => 3 + term_size(a) + term_size(b),
+        TermKind::Let { value, body, .. } => 1 + term_size(value) + term_size(body),
+        TermKind::If { cond, then_branch, else_branch } => {
+            1 + term_size(cond) + term_size(then_branch) + term_size(else_branch)
+        }
+        TermKind::Match { scrutinee, cases } => {
+            1 + term_size(scrutinee) + cases.iter().map(|c| term_size(&c.body)).sum::<usize>()
+        }
+        TermKind::List(items) => 1 + items.iter().map(|i| 2 + term_size(i)).sum::<usize>(),
+    }
+}

@@ -1,0 +1,73 @@
+//! Search bounds and the schedule that grows them.
+//!
+//! Synquid fixes its bounds per run (`-a`, `-m`, `--scrutinee-max`, `-x`, `-e`, `-u`)
+//! and needs hand-set values for 29 of its 64 benchmarks. rsynth instead runs a
+//! *schedule*: a list of bound settings tried in order, small and cheap first, each with
+//! a share of the goal's time. Cheap settings solve the easy goals at once; a setting
+//! that exhausts its space quickly hands over to the next. Experts can still pin the
+//! bounds (`--bounds`), which makes the schedule a single step.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The bounds of one search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Bounds {
+    /// Maximum application depth of E-terms (Synquid's `-a`).
+    pub app_depth: u32,
+    /// Maximum application depth of an enumerated match scrutinee.
+    pub scrutinee_depth: u32,
+    /// Maximum nesting of `match` (Synquid's `-m`); 0 disables matches.
+    pub match_depth: u32,
+    /// Maximum nesting of auxiliary goals for higher-order arguments (`-x`).
+    pub aux_depth: u32,
+    /// Whether matches are abduced from the base case of an argument (off is Synquid's
+    /// `-e`: matches only by scrutinee enumeration).
+    pub abduce_scrutinees: bool,
+    /// Whether variables bound by a case can be scrutinized by match abduction (`-u`).
+    pub unfold_locals: bool,
+}
+
+impl Default for Bounds {
+    /// Synquid's defaults.
+    fn default() -> Bounds {
+        Bounds {
+            app_depth: 3,
+            scrutinee_depth: 1,
+            match_depth: 2,
+            aux_depth: 1,
+            abduce_scrutinees: true,
+            unfold_locals: false,
+        }
+    }
+}
+
+impl fmt::Display for Bounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "app depth {}, match depth {}, scrutinee depth {}, aux depth {}{}{}",
+            self.app_depth,
+            self.match_depth,
+            self.scrutinee_depth,
+            self.aux_depth,
+            if self.abduce_scrutinees { "" } else { ", no match abduction" },
+            if self.unfold_locals { ", case binders unfolded" } else { "" },
+        )
+    }
+}
+
+/// How to search for one goal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SynthConfig {
+    /// The bound settings to try, in order.
+    pub schedule: Vec<Bounds>,
+    /// The time limit of the whole goal.
+    pub timeout: Duration,
+}
+
+impl Default for SynthConfig {
+    fn default() -> SynthConfig {
+        SynthConfig { schedule: vec![Bounds::default()], timeout: Duration::from_secs(120) }
+    }
+}

@@ -1,0 +1,322 @@
+//! E-terms: variables, constants, constructors and applications, enumerated bottom-up
+//! by application depth and checked *round-trip* (synthesis-algorithm.md (e), f.5).
+//!
+//! An application `f a1 .. an` is built head first: `f` is found as a symbol whose type
+//! has exactly the number of arguments still missing, and is checked against the goal at
+//! once, with the missing arguments *opaque* (a refinement that depends on them cannot
+//! be judged yet) and, for consistency, at their declared types (could some arguments
+//! make `f`'s result fit the goal at all?). Each argument is then enumerated against its
+//! now instantiated formal type, and every prefix is checked again. Wrong heads and wrong
+//! early arguments are pruned before anything is built on them.
+//!
+//! Depth: a symbol has depth 0, and `depth(f a) = max(depth f, depth a + 1)`. Depth `d`
+//! is enumerated as (head below `d`, last argument at `d - 1`) then (head at `d`, last
+//! argument below `d`), so no term is produced twice.
+
+use super::prog::Prog;
+use super::scope::Scope;
+use super::search::{AuxGoal, Explorer, Flow, State, Then};
+use crate::logic::{Formula, Symbol};
+use crate::types::check::singleton;
+use crate::types::subtype::rename_var;
+use crate::types::{BaseType, RType, Schema};
+
+/// An E-term: the program, its type, and the ghosts (values of its non-variable
+/// arguments) that the type may mention.
+#[derive(Clone, Debug)]
+pub(crate) struct ETerm {
+    pub prog: Prog,
+    pub ty: RType,
+    pub ghosts: Vec<(Symbol, RType)>,
+}
+
+/// What an E-term must be: a value of a type, or (for match scrutinees) any value of a
+/// datatype.
+#[derive(Clone, Debug)]
+enum Target {
+    Type(RType),
+    AnyData,
+}
+
+/// An E-term goal: `missing` arguments still to be supplied, then the target.
+#[derive(Clone, Debug)]
+struct EGoal {
+    missing: usize,
+    target: Target,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Depth {
+    At(u32),
+    UpTo(u32),
+}
+
+/// Where an enumerated symbol comes from, which decides its order and its type.
+#[derive(Clone, Debug)]
+enum Source {
+    Local(RType),
+    Global(Schema),
+    Ctor(Schema),
+}
+
+type ETermThen<'a, 'p> = dyn FnMut(&mut Explorer<'p>, State<'p>, ETerm) -> Flow + 'a;
+
+/// A scrutinee found by enumeration: the program, its datatype, its ghosts.
+pub(crate) type Scrutinee = (Prog, RType, Vec<(Symbol, RType)>);
+
+impl<'p> Explorer<'p> {
+    /// Every E-term of type `ty`, by increasing application depth up to the bound, each
+    /// with the auxiliary goals it queued solved.
+    pub fn generate_e(&mut self, st: State<'p>, scope: &Scope, ty: &RType, k: &mut Then<'_, 'p>) -> Flow {
+        let goal = EGoal { missing: 0, target: Target::Type(ty.clone()) };
+        for d in 0..=self.bounds.app_depth {
+            self.generate_e_at(st.clone(), scope, &goal, d, &mut |ex, st, e| ex.solve_aux(st, e.prog, k))?;
+        }
+        Flow::Continue(())
+    }
+
+    /// Every E-term of some datatype with application depth at most `depth`.
+    pub fn generate_scrutinee(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        depth: u32,
+        k: &mut dyn FnMut(&mut Self, State<'p>, Scrutinee) -> Flow,
+    ) -> Flow {
+        let goal = EGoal { missing: 0, target: Target::AnyData };
+        for d in 0..=depth {
+            self.generate_e_at(st.clone(), scope, &goal, d, &mut |ex, st, e| {
+                let ty = st.typing.resolve(&e.ty);
+                let ghosts = e.ghosts;
+                ex.solve_aux(st, e.prog, &mut |ex, st, prog| k(ex, st, (prog, ty.clone(), ghosts.clone())))
+            })?;
+        }
+        Flow::Continue(())
+    }
+
+    /// Solves the queued auxiliary goals (function-typed arguments of `prog`), each as
+    /// a term of its type, and puts the solutions in: inlined when small, else bound by
+    /// a `let` around the E-term.
+    fn solve_aux(&mut self, mut st: State<'p>, prog: Prog, k: &mut Then<'_, 'p>) -> Flow {
+        let Some(goal) = st.aux.pop_front() else { return k(self, st, prog) };
+        let mut scope = goal.scope.clone();
+        scope.aux_left = scope.aux_left.saturating_sub(1);
+        scope.matches_left = self.bounds.match_depth;
+        self.generate_i(st, &scope, &goal.ty, &mut |ex, st, f| {
+            let f = f.eta_contract();
+            let prog = if f.size() > 5 {
+                Prog::Let(goal.name, Box::new(f), Box::new(prog.clone()))
+            } else {
+                prog.replace_var(goal.name, &f)
+            };
+            ex.solve_aux(st, prog, k)
+        })
+    }
+
+    fn generate_depth(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        goal: &EGoal,
+        depth: Depth,
+        k: &mut ETermThen<'_, 'p>,
+    ) -> Flow {
+        match depth {
+            Depth::At(d) => self.generate_e_at(st, scope, goal, d, k),
+            Depth::UpTo(d) => {
+                for i in 0..=d {
+                    self.generate_e_at(st.clone(), scope, goal, i, k)?;
+                }
+                Flow::Continue(())
+            }
+        }
+    }
+
+    /// Every E-term for `goal` of application depth exactly `d`.
+    fn generate_e_at(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        goal: &EGoal,
+        d: u32,
+        k: &mut ETermThen<'_, 'p>,
+    ) -> Flow {
+        self.tick()?;
+        if d == 0 {
+            return self.enumerate_symbols(st, scope, goal, k);
+        }
+        if goal.missing >= self.max_arity(scope) {
+            return Flow::Continue(());
+        }
+        self.generate_app(st.clone(), scope, goal, Depth::UpTo(d - 1), Depth::At(d - 1), k)?;
+        self.generate_app(st, scope, goal, Depth::At(d), Depth::UpTo(d - 1), k)
+    }
+
+    /// The largest number of arguments any symbol in scope takes.
+    fn max_arity(&self, scope: &Scope) -> usize {
+        let locals = scope.env.locals().map(|(_, t)| t.arity());
+        let globals = scope.env.globals().map(|(_, s)| s.ty.arity());
+        let ctors = self.program.constructors.values().map(|c| c.schema.ty.arity());
+        locals.chain(globals).chain(ctors).max().unwrap_or(0)
+    }
+
+    /// `head arg`: a head with one more argument missing, then the argument against the
+    /// head's formal type.
+    fn generate_app(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        goal: &EGoal,
+        head_depth: Depth,
+        arg_depth: Depth,
+        k: &mut ETermThen<'_, 'p>,
+    ) -> Flow {
+        let head_goal = EGoal { missing: goal.missing + 1, target: goal.target.clone() };
+        self.generate_depth(st, scope, &head_goal, head_depth, &mut |ex, st, head| {
+            let RType::Function { param, arg, result } = st.typing.resolve(&head.ty) else {
+                return Flow::Continue(());
+            };
+            let head_scope = scope.with_ghosts(&head.ghosts);
+            if arg.is_function() {
+                // A higher-order argument: synthesized as an auxiliary goal once the
+                // application is complete and its type variables are known.
+                if scope.aux_left == 0 {
+                    return Flow::Continue(());
+                }
+                let name = ex.fresh_binder(&head_scope, "f");
+                let mut st = st;
+                st.aux.push_back(AuxGoal { name, scope: head_scope, ty: *arg });
+                let term = ETerm {
+                    prog: Prog::app(head.prog.clone(), Prog::Var(name)),
+                    ty: *result,
+                    ghosts: head.ghosts.clone(),
+                };
+                return ex.check_e(st, scope, goal, term, k);
+            }
+            let arg_goal = EGoal { missing: 0, target: Target::Type((*arg).clone()) };
+            ex.generate_depth(st, &head_scope, &arg_goal, arg_depth, &mut |ex, st, a| {
+                let mut ghosts = head.ghosts.clone();
+                ghosts.extend(a.ghosts.iter().cloned());
+                let sort = arg.sort().unwrap_or(crate::logic::Sort::Int);
+                let ty = match &a.prog {
+                    Prog::Var(x) if head_scope.env.local(*x).is_some() => {
+                        rename_var(&result, param, &Formula::var(*x, sort))
+                    }
+                    _ => {
+                        // The argument's value is named by the formal parameter itself
+                        // (fresh for this instantiation), bound as a ghost.
+                        ghosts.push((param, st.typing.resolve(&a.ty)));
+                        (*result).clone()
+                    }
+                };
+                let term = ETerm { prog: Prog::app(head.prog.clone(), a.prog), ty, ghosts };
+                ex.check_e(st, scope, goal, term, k)
+            })
+        })
+    }
+
+    /// Checks a (possibly partial) E-term against its goal: the subtyping of its result
+    /// with the missing arguments opaque, and, when arguments are missing, the
+    /// consistency of its result with the goal.
+    fn check_e(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        goal: &EGoal,
+        term: ETerm,
+        k: &mut ETermThen<'_, 'p>,
+    ) -> Flow {
+        self.stats.candidates += 1;
+        self.tick()?;
+        let env = scope.with_ghosts(&term.ghosts).env;
+        let mut opaque = env.clone();
+        let mut declared = env;
+        let mut t = st.typing.resolve(&term.ty);
+        for _ in 0..goal.missing {
+            let RType::Function { param, arg, result } = t else { return Flow::Continue(()) };
+            if arg.sort().is_some() {
+                opaque = opaque.bind_opaque(param, (*arg).clone());
+                declared = declared.bind(param, *arg);
+            }
+            t = *result;
+        }
+        match &goal.target {
+            Target::AnyData => {
+                if !matches!(t, RType::Scalar { base: BaseType::Data { .. }, .. }) {
+                    return Flow::Continue(());
+                }
+                k(self, st, term)
+            }
+            Target::Type(required) => {
+                let mut st = st;
+                if st.typing.subtype(&opaque, &t, required, 0..0).is_err() {
+                    return Flow::Continue(());
+                }
+                if goal.missing > 0 && st.typing.consistent(&declared, &t, required).is_err() {
+                    return Flow::Continue(());
+                }
+                k(self, st, term)
+            }
+        }
+    }
+
+    /// Every symbol whose type takes exactly the missing number of arguments. For value
+    /// targets, variables come before constants; for heads, components and constructors
+    /// before variables; then the less used first, then by name (Synquid's order).
+    fn enumerate_symbols(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        goal: &EGoal,
+        k: &mut ETermThen<'_, 'p>,
+    ) -> Flow {
+        let arity = goal.missing;
+        let mut symbols: Vec<(u8, Symbol, Source)> = Vec::new();
+        let variable_rank = if arity == 0 { 0 } else { 1 };
+        let constant_rank = 1 - variable_rank;
+        for (name, ty) in scope.env.locals() {
+            if ty.arity() == arity && !scope.env.is_ghost(name) {
+                symbols.push((variable_rank, name, Source::Local(ty.clone())));
+            }
+        }
+        for (name, schema) in scope.env.globals() {
+            if schema.ty.arity() == arity {
+                let rank = if name == self.goal.name { variable_rank } else { constant_rank };
+                symbols.push((rank, name, Source::Global(schema.clone())));
+            }
+        }
+        for (name, def) in &self.program.constructors {
+            if def.schema.ty.arity() == arity {
+                symbols.push((constant_rank, *name, Source::Ctor(def.schema.clone())));
+            }
+        }
+        let uses = |name: &Symbol| st.uses.get(name).copied().unwrap_or(0);
+        symbols.sort_by_key(|a| (a.0, uses(&a.1), a.1));
+        for (_, name, source) in symbols {
+            let mut st = st.clone();
+            let (prog, ty) = match source {
+                Source::Local(ty) => {
+                    let ty = st.typing.resolve(&ty);
+                    let ty = match ty.sort() {
+                        Some(sort) => singleton(&ty, Formula::var(name, sort)),
+                        // Fresh parameter names for each use of a function variable.
+                        None => st.typing.instantiate(&scope.env, &Schema::mono(ty)),
+                    };
+                    (Prog::Var(name), ty)
+                }
+                Source::Global(schema) => (Prog::Var(name), st.typing.instantiate(&scope.env, &schema)),
+                Source::Ctor(schema) => (Prog::Ctor(name), st.typing.instantiate(&scope.env, &schema)),
+            };
+            if name == self.goal.name
+                && let Some(spec) = &self.recursive
+                && st.typing.unify_shapes(&scope.env, &ty, spec).is_err()
+            {
+                continue;
+            }
+            let count = st.uses.get(&name).copied().unwrap_or(0);
+            st.uses.insert(name, count + 1);
+            self.check_e(st, scope, goal, ETerm { prog, ty, ghosts: Vec::new() }, k)?;
+        }
+        Flow::Continue(())
+    }
+}

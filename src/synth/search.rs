@@ -1,0 +1,717 @@
+//! The search: I-terms top-down (lambdas, conditionals by liquid abduction, matches),
+//! E-terms bottom-up (module `enumerate`), every step checked by the liquid type checker
+//! (synthesis-algorithm.md (f)).
+//!
+//! **Backtracking in continuation-passing style.** Every generator takes the search state
+//! by value and a continuation `k` that receives each solution it finds, in order. The
+//! continuation answers [`Flow::Continue`] to ask for the next solution (the rest of the
+//! program could not be completed from this one) or [`Flow::Break`] to stop the whole
+//! search (a complete, verified program was found, or time ran out). A generator that
+//! has tried everything returns `Continue`: "no more solutions here". The typing state
+//! is persistent where it is large, so handing a copy to each alternative is cheap, and
+//! a failed alternative simply drops its copy.
+//!
+//! Synquid commits to some choices once made (its `once`/`cut`): the body of a
+//! conditional's `then` branch, the cases of a match. [`Explorer::once`] does the same:
+//! it stops the inner search at its first solution and continues with that one only.
+//! The commitments keep the search fast; the schedule of bounds (see `config`) makes up
+//! for some of what they lose.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use imbl::{OrdMap, Vector};
+
+use super::config::Bounds;
+use super::prog::{Case, Prog};
+use super::scope::Scope;
+use crate::logic::{Formula, Symbol};
+use crate::resolve::{GoalDef, Program};
+use crate::types::check::case_bindings;
+use crate::types::subtype::TypingState;
+use crate::types::{BaseType, RType};
+
+/// Why the search stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// A complete program was found and accepted.
+    Found,
+    /// An inner search committed to its first solution (internal to `once`).
+    Cut,
+    /// The time limit was reached.
+    Timeout,
+    /// The user asked to stop.
+    Cancelled,
+}
+
+pub(crate) type Flow = ControlFlow<Stop>;
+
+/// A continuation receiving programs.
+pub(crate) type Then<'a, 'p> = dyn FnMut(&mut Explorer<'p>, State<'p>, Prog) -> Flow + 'a;
+
+/// A continuation receiving a match case and the assumption (or condition) it came with.
+pub(crate) type CaseThen<'a, 'p> = dyn FnMut(&mut Explorer<'p>, State<'p>, (Case, Formula)) -> Flow + 'a;
+
+/// The search state: what backtracking must restore.
+#[derive(Clone)]
+pub(crate) struct State<'p> {
+    pub typing: TypingState<'p>,
+    /// How often each symbol has been used on this path (rarely used ones are tried
+    /// first).
+    pub uses: OrdMap<Symbol, u32>,
+    /// Auxiliary goals (higher-order arguments) queued by the current E-term.
+    pub aux: Vector<AuxGoal>,
+}
+
+/// A function-typed argument to be synthesized once its application is complete.
+#[derive(Clone, Debug)]
+pub(crate) struct AuxGoal {
+    pub name: Symbol,
+    pub scope: Scope,
+    pub ty: RType,
+}
+
+/// Counters of the search's work.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SearchStats {
+    /// Candidate terms (complete or partial) checked against their goal.
+    pub candidates: u64,
+    /// Complete programs rejected by the final verification.
+    pub rejected: u64,
+}
+
+/// The stop signal shared with whoever may interrupt a search (Ctrl-C, a sibling
+/// portfolio thread that already succeeded).
+#[derive(Clone, Debug, Default)]
+pub struct CancelFlag(Arc<AtomicBool>);
+
+impl CancelFlag {
+    pub fn new() -> CancelFlag {
+        CancelFlag::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The search driver: the goal, the bounds, the budget and the counters.
+pub(crate) struct Explorer<'p> {
+    pub program: &'p Program,
+    pub goal: &'p GoalDef,
+    pub bounds: Bounds,
+    deadline: Instant,
+    cancel: CancelFlag,
+    pub stats: SearchStats,
+    /// The goal's own type, for the shape constraint on recursive calls.
+    pub recursive: Option<RType>,
+    /// Numbering of the binders the search introduces (`x1`, `x2`, ...).
+    binder_count: u32,
+}
+
+impl<'p> Explorer<'p> {
+    pub fn new(
+        program: &'p Program,
+        goal: &'p GoalDef,
+        bounds: Bounds,
+        deadline: Instant,
+        cancel: CancelFlag,
+        recursive: Option<RType>,
+    ) -> Explorer<'p> {
+        Explorer {
+            program,
+            goal,
+            bounds,
+            deadline,
+            cancel,
+            stats: SearchStats::default(),
+            recursive,
+            binder_count: 0,
+        }
+    }
+
+    /// Stops the search when time is up or it was cancelled.
+    pub fn tick(&self) -> Flow {
+        if self.cancel.is_cancelled() {
+            return Flow::Break(Stop::Cancelled);
+        }
+        if Instant::now() >= self.deadline {
+            return Flow::Break(Stop::Timeout);
+        }
+        Flow::Continue(())
+    }
+
+    /// Runs `inner` until its first solution and continues with that one only.
+    pub fn once<T>(
+        &mut self,
+        inner: impl FnOnce(&mut Self, &mut dyn FnMut(&mut Self, State<'p>, T) -> Flow) -> Flow,
+        k: &mut dyn FnMut(&mut Self, State<'p>, T) -> Flow,
+    ) -> Flow {
+        let mut first: Option<(State<'p>, T)> = None;
+        let flow = inner(self, &mut |_, st, x| {
+            first = Some((st, x));
+            Flow::Break(Stop::Cut)
+        });
+        match (flow, first) {
+            (Flow::Break(Stop::Cut), Some((st, x))) => k(self, st, x),
+            (Flow::Break(Stop::Cut), None) | (Flow::Continue(()), _) => Flow::Continue(()),
+            (other, _) => other,
+        }
+    }
+
+    /// A fresh binder name that no variable in scope and no global name uses.
+    pub fn fresh_binder(&mut self, scope: &Scope, base: &str) -> Symbol {
+        loop {
+            self.binder_count += 1;
+            let name = Symbol::from(format!("{base}{}", self.binder_count).as_str());
+            if !self.is_taken(scope, name) {
+                return name;
+            }
+        }
+    }
+
+    /// A user-facing name for a parameter: its own name when that is a valid identifier
+    /// not bound yet, otherwise a fresh one based on it.
+    pub fn binder_for(&mut self, scope: &Scope, param: Symbol) -> Symbol {
+        let text = param.as_str();
+        if !text.ends_with('\'') && !self.is_taken(scope, param) {
+            return param;
+        }
+        let base: String = text.trim_end_matches('\'').trim_end_matches(|c: char| c.is_ascii_digit()).into();
+        let base = if base.is_empty() || !base.starts_with(|c: char| c.is_ascii_lowercase()) {
+            "x".into()
+        } else {
+            base
+        };
+        self.fresh_binder(scope, &base)
+    }
+
+    fn is_taken(&self, scope: &Scope, name: Symbol) -> bool {
+        scope.env.local(name).is_some()
+            || scope.env.global(name).is_some()
+            || self.program.measures.contains_key(&name)
+            || self.program.predicates.contains_key(&name)
+            || self.program.inlines.contains_key(&name)
+            || self.program.component(name).is_some()
+    }
+
+    // ----------------------------------------------------------------------------------
+    // I-terms
+    // ----------------------------------------------------------------------------------
+
+    /// A hole at the top of a goal or in a template: `error` if the point is
+    /// unreachable, otherwise any term of the type.
+    pub fn generate_hole(&mut self, st: State<'p>, scope: &Scope, ty: &RType, k: &mut Then<'_, 'p>) -> Flow {
+        if let Some(st) = self.generate_error(st.clone(), scope) {
+            k(self, st, Prog::Error)?;
+        }
+        self.generate_i(st, scope, ty, k)
+    }
+
+    /// Every term of type `ty` (top-down).
+    pub fn generate_i(&mut self, st: State<'p>, scope: &Scope, ty: &RType, k: &mut Then<'_, 'p>) -> Flow {
+        self.tick()?;
+        let ty = st.typing.resolve(ty);
+        match &ty {
+            RType::Function { param, arg, result } => {
+                let x = self.binder_for(scope, *param);
+                let result = match arg.sort() {
+                    Some(sort) if x != *param => {
+                        crate::types::subtype::rename_var(result, *param, &Formula::var(x, sort))
+                    }
+                    _ => (**result).clone(),
+                };
+                // Every argument of the function being built is a potential scrutinee.
+                let mut inner = scope.bind(x, (**arg).clone(), true);
+                inner.unfolded =
+                    inner.env.locals().map(|(n, _)| n).filter(|n| !inner.env.is_ghost(*n)).collect();
+                self.generate_i(st, &inner, &result, &mut |ex, st, body| k(ex, st, Prog::lambda(x, body)))
+            }
+            RType::Scalar { .. } => {
+                let abduce = self.bounds.abduce_scrutinees
+                    && scope.matches_left > 0
+                    && !self.potential_scrutinees(&st, scope).is_empty();
+                if abduce {
+                    self.generate_maybe_match_if(st, scope, &ty, k)
+                } else {
+                    self.generate_maybe_if(st, scope, &ty, k)
+                }
+            }
+        }
+    }
+
+    /// `error` if the environment is inconsistent (the point cannot be reached).
+    pub fn generate_error(&mut self, mut st: State<'p>, scope: &Scope) -> Option<State<'p>> {
+        self.stats.candidates += 1;
+        st.typing.unreachable(&scope.env, 0..0).ok().map(|()| st)
+    }
+
+    /// Potential scrutinees as logic variables: unfolded, not yet matched, of a datatype
+    /// with constructors.
+    fn potential_scrutinees(&self, st: &State<'p>, scope: &Scope) -> Vec<Formula> {
+        scope
+            .potential_scrutinees(|t| st.typing.resolve(t))
+            .into_iter()
+            .filter(|(_, ty)| self.has_constructors(ty))
+            .filter_map(|(x, ty)| Some(Formula::var(x, ty.sort()?)))
+            .collect()
+    }
+
+    fn has_constructors(&self, ty: &RType) -> bool {
+        match ty {
+            RType::Scalar { base: BaseType::Data { name, .. }, .. } => {
+                self.program.datatypes.get(name).is_some_and(|d| !d.constructors.is_empty())
+            }
+            _ => false,
+        }
+    }
+
+    /// An E-term under an abduced condition, then the rest of the inputs; if no E-term
+    /// works under any condition, a match.
+    fn generate_maybe_if(&mut self, st: State<'p>, scope: &Scope, ty: &RType, k: &mut Then<'_, 'p>) -> Flow {
+        let mut then_st = st.clone();
+        let c = then_st.typing.fresh_condition(&scope.env);
+        let under_c = scope.assume(c.clone());
+        let mut found = None;
+        match self.generate_e(then_st, &under_c, ty, &mut |_, st, e| {
+            found = Some((st, e));
+            Flow::Break(Stop::Cut)
+        }) {
+            Flow::Break(Stop::Cut) => {}
+            Flow::Continue(()) => return self.generate_match(st, scope, ty, k),
+            other => return other,
+        }
+        let (then_st, then_branch) = found.expect("a solution was recorded");
+        let Ok(valuations) = then_st.typing.valuations(&c) else {
+            return self.generate_match(st, scope, ty, k);
+        };
+        for (cond, typing) in valuations {
+            let st = State { typing, ..then_st.clone() };
+            self.finish_if(st, scope, ty, &cond, then_branch.clone(), k)?;
+        }
+        Flow::Continue(())
+    }
+
+    /// `then_branch` is correct when `cond` holds: done if `cond` is `true`, otherwise
+    /// `if cond then then_branch else e` for some `e` correct when it does not — or just
+    /// `e`, if `e` turns out to be correct without that assumption.
+    fn finish_if(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        ty: &RType,
+        cond: &Formula,
+        then_branch: Prog,
+        k: &mut Then<'_, 'p>,
+    ) -> Flow {
+        if cond.is_true() {
+            return k(self, st, then_branch);
+        }
+        self.generate_condition(st, scope, cond, &mut |ex, mut st, guard| {
+            let negated = st.typing.fixed_unknown(!cond.clone());
+            let otherwise = scope.assume(negated.clone());
+            ex.generate_i(st, &otherwise, ty, &mut |ex, st, else_branch| {
+                let mut without = st.clone();
+                if without.typing.recheck_fixed(&negated, Formula::tt()).is_ok() {
+                    return k(ex, without, else_branch);
+                }
+                k(ex, st, Prog::if_(guard.clone(), then_branch.clone(), else_branch))
+            })
+        })
+    }
+
+    /// Code for an abduced condition: executable conjuncts with the built-in operators,
+    /// the others (measures, predicates) as E-terms of type `{Bool | _v == q}`.
+    fn generate_condition(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        cond: &Formula,
+        k: &mut Then<'_, 'p>,
+    ) -> Flow {
+        let conjuncts = cond.conjuncts();
+        self.conjuncts_code(st, scope, &conjuncts, None, k)
+    }
+
+    fn conjuncts_code(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        rest: &[Formula],
+        acc: Option<Prog>,
+        k: &mut Then<'_, 'p>,
+    ) -> Flow {
+        let Some((first, rest)) = rest.split_first() else {
+            return k(self, st, acc.unwrap_or(Prog::Bool(true)));
+        };
+        let join = |acc: &Option<Prog>, p: Prog| match acc {
+            Some(a) => Prog::and(a.clone(), p),
+            None => p,
+        };
+        let executable = Prog::from_formula(first)
+            .filter(|p| p.symbols().iter().all(|x| scope.env.local(*x).is_some() && !scope.env.is_ghost(*x)));
+        if let Some(p) = executable {
+            let acc = Some(join(&acc, p));
+            return self.conjuncts_code(st, scope, rest, acc, k);
+        }
+        let bool_ty = RType::scalar(
+            BaseType::Bool,
+            Formula::iff(Formula::value_var(crate::logic::Sort::Bool), first.clone()),
+        );
+        self.once(|ex, k| ex.generate_e(st, scope, &bool_ty, k), &mut |ex, st, p| {
+            let acc = Some(join(&acc, p));
+            ex.conjuncts_code(st, scope, rest, acc, k)
+        })
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Matches
+    // ----------------------------------------------------------------------------------
+
+    /// Match abduction: an E-term (or `error`) under a fresh match condition `x == K`
+    /// and a fresh branch condition; if the match condition names a scrutinee, the
+    /// E-term is the `K` case of a match on `x`, whose other cases are then generated.
+    /// Falls back to scrutinee enumeration.
+    fn generate_maybe_match_if(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        ty: &RType,
+        k: &mut Then<'_, 'p>,
+    ) -> Flow {
+        self.match_if_branch(st.clone(), scope, ty, k)?;
+        self.generate_match(st, scope, ty, k)
+    }
+
+    fn match_if_branch(
+        &mut self,
+        mut st: State<'p>,
+        scope: &Scope,
+        ty: &RType,
+        k: &mut Then<'_, 'p>,
+    ) -> Flow {
+        let scrutinees = self.potential_scrutinees(&st, scope);
+        let m = st.typing.fresh_match_condition(&scrutinees);
+        let c = st.typing.fresh_condition(&scope.env);
+        let under = scope.assume(m.clone()).assume(c.clone());
+        let matches_left = scope.matches_left;
+        // The first E-term (or `error`) whose conditions are usable.
+        let accept = |_: &mut Self, st: State<'p>, p0: Prog, found: &mut Option<Abduced<'p>>| -> Flow {
+            let Ok(match_vals) = st.typing.valuations(&m) else { return Flow::Continue(()) };
+            for (match_val, typing) in match_vals {
+                let st = State { typing, ..st.clone() };
+                let equations =
+                    match_val.conjuncts().into_iter().filter(|f| !f.is_true()).collect::<Vec<_>>();
+                let vars: Vec<Symbol> = equations.iter().flat_map(|e| e.free_var_names()).collect();
+                if p0 == Prog::Error && vars.len() != 1 {
+                    // A vacuous `error` that is not a base case gains nothing.
+                    continue;
+                }
+                if equations.len() > matches_left as usize {
+                    continue;
+                }
+                let Ok(conds) = st.typing.valuations(&c) else { continue };
+                if let Some((cond, typing)) = conds.into_iter().next() {
+                    *found = Some(Abduced { st: State { typing, ..st }, equations, cond, p0 });
+                    return Flow::Break(Stop::Cut);
+                }
+            }
+            Flow::Continue(())
+        };
+        let mut found: Option<Abduced<'p>> = None;
+        let mut flow = Flow::Continue(());
+        if let Some(st_err) = self.generate_error(st.clone(), &under) {
+            flow = accept(self, st_err, Prog::Error, &mut found);
+        }
+        if flow.is_continue() {
+            flow = self.generate_e(st, &under, ty, &mut |ex, st, p0| accept(ex, st, p0, &mut found));
+        }
+        match flow {
+            Flow::Break(Stop::Cut) => {}
+            Flow::Continue(()) => return Flow::Continue(()),
+            other => return other,
+        }
+        let Abduced { st, equations, cond, p0 } = found.expect("a solution was recorded");
+        let then_scope = scope.assume(cond.clone());
+        self.once(
+            |ex, k| ex.matches_for(st, &then_scope, &equations, p0, ty, k),
+            &mut |ex, st, then_branch| ex.finish_if(st, scope, ty, &cond, then_branch, k),
+        )
+    }
+
+    /// `match x with K -> p0 | ...` for the abduced equation `x == K` (nothing when
+    /// there is no equation).
+    fn matches_for(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        equations: &[Formula],
+        p0: Prog,
+        ty: &RType,
+        k: &mut Then<'_, 'p>,
+    ) -> Flow {
+        let Some((equation, rest)) = equations.split_first() else { return k(self, st, p0) };
+        let crate::logic::Kind::Binary(crate::logic::BinOp::Eq, x, base) = equation.kind() else {
+            return Flow::Continue(());
+        };
+        let (Some(x), crate::logic::Kind::Cons { name: base_ctor, .. }) = (x.var_name(), base.kind()) else {
+            return Flow::Continue(());
+        };
+        let base_ctor = *base_ctor;
+        let Some(scrutinee_ty) = scope.env.local(x).map(|t| st.typing.resolve(t)) else {
+            return Flow::Continue(());
+        };
+        let scrutinee = Prog::Var(x);
+        let inner = scope.scrutinize(scrutinee.clone());
+        let value = Formula::var(x, scrutinee_ty.sort().unwrap_or(crate::logic::Sort::Int));
+        let ctors = self.constructors_of(&scrutinee_ty);
+        let base_scope = inner.assume(equation.clone());
+        self.once(|ex, k| ex.matches_for(st, &base_scope, rest, p0, ty, k), &mut |ex, st, base_body| {
+            let first = Case { ctor: base_ctor, binders: Vec::new(), body: base_body };
+            let others: Vec<Symbol> = ctors.iter().copied().filter(|c| *c != base_ctor).collect();
+            ex.other_cases(st, &inner, &scrutinee, &value, &scrutinee_ty, ty, vec![first], &others, k)
+        })
+    }
+
+    /// The remaining cases of a match, each committed to once found. A case whose body
+    /// uses none of its binders and holds without the case's assumption replaces the
+    /// whole match.
+    #[allow(clippy::too_many_arguments)]
+    fn other_cases(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        scrutinee: &Prog,
+        value: &Formula,
+        scrutinee_ty: &RType,
+        ty: &RType,
+        done: Vec<Case>,
+        ctors: &[Symbol],
+        k: &mut Then<'_, 'p>,
+    ) -> Flow {
+        let Some((ctor, rest)) = ctors.split_first() else {
+            return k(self, st, Prog::Match(Box::new(scrutinee.clone()), done));
+        };
+        self.once(
+            |ex, k| ex.generate_case(st, scope, value, scrutinee_ty, ty, *ctor, k),
+            &mut |ex, st, (case, assumption): (Case, Formula)| {
+                if !case.binders.iter().any(|b| case.body.mentions(*b)) {
+                    let mut without = st.clone();
+                    if without.typing.recheck_fixed(&assumption, Formula::tt()).is_ok() {
+                        return k(ex, without, case.body);
+                    }
+                }
+                let mut done = done.clone();
+                done.push(case);
+                ex.other_cases(st, scope, scrutinee, value, scrutinee_ty, ty, done, rest, k)
+            },
+        )
+    }
+
+    /// One case of a match on `value`: its binders, and a body (`error` or a term) under
+    /// the case's assumption, held by a fixed unknown so it can be retracted.
+    #[allow(clippy::too_many_arguments)]
+    fn generate_case(
+        &mut self,
+        mut st: State<'p>,
+        scope: &Scope,
+        value: &Formula,
+        scrutinee_ty: &RType,
+        ty: &RType,
+        ctor: Symbol,
+        k: &mut CaseThen<'_, 'p>,
+    ) -> Flow {
+        let Some((binders, bindings, equation)) = self.case_parts(scope, scrutinee_ty, ctor, value) else {
+            return Flow::Continue(());
+        };
+        let assumption = st.typing.fixed_unknown(equation);
+        let unfold = self.bounds.unfold_locals;
+        let mut case_scope =
+            bindings.into_iter().fold(scope.assume(assumption.clone()), |s, (x, t)| s.bind(x, t, unfold));
+        case_scope.matches_left = scope.matches_left.saturating_sub(1);
+        let mut done = |ex: &mut Self, st: State<'p>, body: Prog| {
+            let case = Case { ctor, binders: binders.clone(), body };
+            k(ex, st, (case, assumption.clone()))
+        };
+        if let Some(st) = self.generate_error(st.clone(), &case_scope) {
+            done(self, st, Prog::Error)?;
+        }
+        self.generate_i(st, &case_scope, ty, &mut done)
+    }
+
+    /// Fresh binders for a constructor's arguments, their types at the scrutinee's type,
+    /// and the case's equation.
+    #[allow(clippy::type_complexity)]
+    fn case_parts(
+        &mut self,
+        scope: &Scope,
+        scrutinee_ty: &RType,
+        ctor: Symbol,
+        value: &Formula,
+    ) -> Option<(Vec<Symbol>, Vec<(Symbol, RType)>, Formula)> {
+        let RType::Scalar { base: BaseType::Data { args, preds, .. }, .. } = scrutinee_ty else {
+            return None;
+        };
+        let def = self.program.constructors.get(&ctor)?;
+        let binders: Vec<Symbol> =
+            (0..def.schema.ty.arity()).map(|_| self.fresh_binder(scope, "x")).collect();
+        let (bindings, equation) = case_bindings(def, args, preds, &binders, value);
+        Some((binders, bindings, equation))
+    }
+
+    pub fn constructors_of(&self, ty: &RType) -> Vec<Symbol> {
+        match ty {
+            RType::Scalar { base: BaseType::Data { name, .. }, .. } => {
+                self.program.datatypes.get(name).map(|d| d.constructors.clone()).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Match by scrutinee enumeration: an E-term of any datatype (application depth at
+    /// most the scrutinee bound), matched on. The first case may instead be found
+    /// unreachable under an abduced condition, which then guards the match.
+    fn generate_match(&mut self, st: State<'p>, scope: &Scope, ty: &RType, k: &mut Then<'_, 'p>) -> Flow {
+        if scope.matches_left == 0 {
+            return Flow::Continue(());
+        }
+        let depth = self.bounds.scrutinee_depth;
+        self.generate_scrutinee(st, scope, depth, &mut |ex, st, (scrutinee, scr_ty, ghosts)| {
+            if !ex.good_scrutinee(scope, &scrutinee, &scr_ty) {
+                return Flow::Continue(());
+            }
+            let sort = scr_ty.sort().unwrap_or(crate::logic::Sort::Int);
+            let mut st = st;
+            let (env_scope, value) = match &scrutinee {
+                Prog::Var(x) => (scope.with_ghosts(&ghosts), Formula::var(*x, sort)),
+                _ => {
+                    let g = st.typing.fresh("G");
+                    let mut all = ghosts.clone();
+                    all.push((g, scr_ty.clone()));
+                    (scope.with_ghosts(&all), Formula::var(g, sort))
+                }
+            };
+            let inner = env_scope.scrutinize(scrutinee.clone());
+            let ctors = ex.constructors_of(&scr_ty);
+            let Some((first, others)) = ctors.split_first() else { return Flow::Continue(()) };
+            let (first, others) = (*first, others.to_vec());
+            let scrutinee = scrutinee.clone();
+            ex.once(
+                |ex, k| ex.first_case(st, &inner, &value, &scr_ty, ty, first, k),
+                &mut |ex, st, (case, cond): (Case, Formula)| {
+                    let guarded = inner.assume(cond.clone());
+                    ex.plain_cases(
+                        st,
+                        &guarded,
+                        &value,
+                        &scr_ty,
+                        ty,
+                        vec![case],
+                        &others,
+                        &mut |ex, st, cases| {
+                            let then_branch = Prog::Match(Box::new(scrutinee.clone()), cases);
+                            ex.finish_if(st, scope, ty, &cond, then_branch, k)
+                        },
+                    )
+                },
+            )
+        })
+    }
+
+    /// The cases after the first of an enumerated match: each committed to once found.
+    #[allow(clippy::too_many_arguments)]
+    fn plain_cases(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        value: &Formula,
+        scrutinee_ty: &RType,
+        ty: &RType,
+        done: Vec<Case>,
+        ctors: &[Symbol],
+        k: &mut dyn FnMut(&mut Self, State<'p>, Vec<Case>) -> Flow,
+    ) -> Flow {
+        let Some((ctor, rest)) = ctors.split_first() else { return k(self, st, done) };
+        self.once(
+            |ex, k| ex.generate_case(st, scope, value, scrutinee_ty, ty, *ctor, k),
+            &mut |ex, st, (case, _)| {
+                let mut done = done.clone();
+                done.push(case);
+                ex.plain_cases(st, scope, value, scrutinee_ty, ty, done, rest, k)
+            },
+        )
+    }
+
+    /// The first case of an enumerated match: `error` under an abduced condition that
+    /// makes only this case unreachable, or else a body (with condition `true`).
+    #[allow(clippy::too_many_arguments)]
+    fn first_case(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        value: &Formula,
+        scrutinee_ty: &RType,
+        ty: &RType,
+        ctor: Symbol,
+        k: &mut CaseThen<'_, 'p>,
+    ) -> Flow {
+        let Some((binders, bindings, equation)) = self.case_parts(scope, scrutinee_ty, ctor, value) else {
+            return Flow::Continue(());
+        };
+        let unfold = self.bounds.unfold_locals;
+        let mut case_scope =
+            bindings.into_iter().fold(scope.assume(equation), |s, (x, t)| s.bind(x, t, unfold));
+        case_scope.matches_left = scope.matches_left.saturating_sub(1);
+        // A condition under which this case cannot happen (and the others can).
+        let mut dead_st = st.clone();
+        let dead = dead_st.typing.fresh_condition(&scope.env);
+        if let Some(err_st) = self.generate_error(dead_st, &case_scope.assume(dead.clone()))
+            && let Ok(valuations) = err_st.typing.valuations(&dead)
+        {
+            let mut any = false;
+            for (cond, typing) in valuations {
+                let st = State { typing, ..err_st.clone() };
+                if self.generate_error(st.clone(), &scope.assume(cond.clone())).is_some() {
+                    continue;
+                }
+                any = true;
+                let case = Case { ctor, binders: binders.clone(), body: Prog::Error };
+                k(self, st, (case, cond))?;
+            }
+            if any {
+                return Flow::Continue(());
+            }
+        }
+        self.generate_i(st, &case_scope, ty, &mut |ex, st, body| {
+            k(ex, st, (Case { ctor, binders: binders.clone(), body }, Formula::tt()))
+        })
+    }
+
+    /// Whether an enumerated scrutinee is worth matching on: of a datatype with
+    /// constructors, not matched on yet on this path, not a constructor value, and
+    /// mentioning some variable.
+    fn good_scrutinee(&self, scope: &Scope, scrutinee: &Prog, ty: &RType) -> bool {
+        if !self.has_constructors(ty) || scope.scrutinized.contains(scrutinee) {
+            return false;
+        }
+        if matches!(scrutinee.head(), Prog::Ctor(_)) {
+            return false;
+        }
+        scrutinee.symbols().iter().any(|x| scope.env.local(*x).is_some())
+    }
+}
+
+/// What match abduction found: the state, the match equations, the branch condition
+/// and the E-term (or `error`) for the abduced case.
+struct Abduced<'p> {
+    st: State<'p>,
+    equations: Vec<Formula>,
+    cond: Formula,
+    p0: Prog,
+}
