@@ -122,6 +122,9 @@ pub enum Command {
         stats: bool,
         #[command(flatten)]
         bounds: BoundsArgs,
+        /// Print every candidate the search checks (for developers; very verbose).
+        #[arg(long, hide = true)]
+        trace: bool,
     },
     /// Explore .sq files interactively. (Not implemented yet.)
     #[command(after_help = "Example:\n  rsynth repl examples/list-length.sq")]
@@ -205,8 +208,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Parse { files, tree } => parse_command(&mut out, &files, tree),
         Command::Fmt { file, write, check } => fmt_command(&mut out, &file, write, check),
         Command::Check { files, resolved, stats } => check_command(&mut out, &files, resolved, stats),
-        Command::Fill { file, timeout, stats, bounds } => {
-            fill_command(&mut out, &file, timeout, stats, &bounds)
+        Command::Fill { file, timeout, stats, bounds, trace } => {
+            fill_command(&mut out, &file, timeout, stats, &bounds, trace)
         }
         Command::Repl { .. } => not_implemented("repl", "the REPL (issue #7)"),
         Command::Bench { .. } => not_implemented("bench", "synthesis (issue #5)"),
@@ -340,7 +343,14 @@ fn check_command(out: &mut Output, files: &[PathBuf], print_resolved: bool, stat
     status
 }
 
-fn fill_command(out: &mut Output, path: &Path, timeout: f64, stats: bool, bounds: &BoundsArgs) -> u8 {
+fn fill_command(
+    out: &mut Output,
+    path: &Path,
+    timeout: f64,
+    stats: bool,
+    bounds: &BoundsArgs,
+    trace: bool,
+) -> u8 {
     let db = Database::default();
     let Some(file) = load(&db, out, path) else { return EXIT_INPUT_ERROR };
     let parsed = db::parse(&db, file);
@@ -357,6 +367,7 @@ fn fill_command(out: &mut Output, path: &Path, timeout: f64, stats: bool, bounds
     }
     let mut config = crate::synth::SynthConfig {
         timeout: std::time::Duration::from_secs_f64(timeout),
+        trace,
         ..Default::default()
     };
     if let Some(pinned) = bounds.pinned() {
@@ -378,11 +389,14 @@ fn fill_command(out: &mut Output, path: &Path, timeout: f64, stats: bool, bounds
             GoalResult::Verified => format!("{}: verified", goal.name),
             GoalResult::VerificationFailed => format!("{}: FAILED to verify", goal.name),
             GoalResult::Solved(s) => format!(
-                "{}: solved in {:.2}s (size {}, {} candidates, {})",
+                "{}: solved in {:.2}s (size {}; {} candidates: {} wrong shape, {} refinement, {} inconsistent; {})",
                 goal.name,
                 s.elapsed.as_secs_f64(),
                 s.size,
                 s.stats.candidates,
+                s.stats.shape_rejects,
+                s.stats.refinement_rejects,
+                s.stats.consistency_rejects,
                 s.bounds
             ),
             GoalResult::Unsolved(Failure::Template(_)) => {
@@ -403,11 +417,13 @@ fn fill_command(out: &mut Output, path: &Path, timeout: f64, stats: bool, bounds
     if stats {
         let s = &report.smt;
         eprintln!(
-            "{}: {:.3}s, {} SMT queries ({} cached), {:.3}s in Z3",
+            "{}: {:.3}s, {} SMT queries ({} cached, {} Z3 checks, {} undecided), {:.3}s in Z3",
             file.path(&db),
             report.elapsed.as_secs_f64(),
             s.queries,
             s.cache_hits,
+            s.solver_calls,
+            s.unknowns,
             s.time_in_z3.as_secs_f64()
         );
     }

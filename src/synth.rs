@@ -75,9 +75,8 @@ pub fn synthesize(
     let deadline = started + config.timeout;
     let mut total = SearchStats::default();
     for bounds in &config.schedule {
-        let (result, stats) = search_with(program, goal, smt, *bounds, deadline, cancel)?;
-        total.candidates += stats.candidates;
-        total.rejected += stats.rejected;
+        let (result, stats) = search_with(program, goal, smt, *bounds, deadline, cancel, config.trace)?;
+        total.add(&stats);
         match result {
             Ok(body) => {
                 let size = term_size(&body);
@@ -107,11 +106,13 @@ fn search_with(
     bounds: Bounds,
     deadline: Instant,
     cancel: &CancelFlag,
+    trace: bool,
 ) -> Result<(Result<Term, Stop>, SearchStats), Failure> {
     let (typing, holes) = check_template(program, goal, smt).map_err(Failure::Template)?;
     let state = State { typing, uses: Default::default(), aux: Default::default() };
     let recursive = Some(goal.schema.ty.clone());
     let mut explorer = Explorer::new(program, goal, bounds, deadline, cancel.clone(), recursive);
+    explorer.trace = trace;
     let mut found: Option<Term> = None;
     let flow = fill(&mut explorer, state, &holes, Vec::new(), &mut |ex, _, fillings| {
         let body = substitute_holes(&goal.body, &holes, &fillings, goal.offset);

@@ -27,8 +27,12 @@
 //! `φ` is stored as unsatisfiability of `!φ`, so both directions share entries) and by
 //! the datatype encoding in force, since that can change answers. An `unknown` answer is
 //! stored with the timeout that produced it and is reused only by queries whose timeout
-//! is no longer. Models and cores are not cached.
+//! is no longer. Complete MUS enumerations are cached too, under canonical forms
+//! (module `canon`: variables renamed in order of first occurrence), so the same
+//! strengthening asked about differently named variables is computed once. Models and
+//! cores are not cached.
 
+mod canon;
 mod datatypes;
 mod encode;
 mod model;
@@ -182,6 +186,8 @@ type CacheKey = (Formula, Option<Arc<Theory>>);
 #[derive(Default)]
 struct Shared {
     cache: Mutex<FxHashMap<CacheKey, CachedAnswer>>,
+    /// Complete MUS enumerations, by canonical query (see `mus`).
+    mus_cache: Mutex<FxHashMap<mus::MusKey, MusEnumeration>>,
     counters: Counters,
 }
 

@@ -64,10 +64,12 @@ pub struct SynthConfig {
     pub schedule: Vec<Bounds>,
     /// The time limit of the whole goal.
     pub timeout: Duration,
+    /// Print every candidate checked to stderr (a developer's trace: `--trace`).
+    pub trace: bool,
 }
 
 impl Default for SynthConfig {
     fn default() -> SynthConfig {
-        SynthConfig { schedule: vec![Bounds::default()], timeout: Duration::from_secs(120) }
+        SynthConfig { schedule: vec![Bounds::default()], timeout: Duration::from_secs(120), trace: false }
     }
 }

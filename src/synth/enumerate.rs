@@ -18,7 +18,7 @@ use super::scope::Scope;
 use super::search::{AuxGoal, Explorer, Flow, State, Then};
 use crate::logic::{Formula, Symbol};
 use crate::types::check::singleton;
-use crate::types::subtype::rename_var;
+use crate::types::subtype::{SubtypeError, rename_var};
 use crate::types::{BaseType, RType, Schema};
 
 /// An E-term: the program, its type, and the ghosts (values of its non-variable
@@ -240,6 +240,15 @@ impl<'p> Explorer<'p> {
             }
             t = *result;
         }
+        if self.trace {
+            let shown = crate::syntax::pretty::print_term(&term.prog.to_term());
+            eprintln!(
+                "[{}] {shown} :: {} (missing {})",
+                self.stats.candidates,
+                st.typing.resolve(&term.ty),
+                goal.missing
+            );
+        }
         match &goal.target {
             Target::AnyData => {
                 if !matches!(t, RType::Scalar { base: BaseType::Data { .. }, .. }) {
@@ -249,10 +258,19 @@ impl<'p> Explorer<'p> {
             }
             Target::Type(required) => {
                 let mut st = st;
-                if st.typing.subtype(&opaque, &t, required, 0..0).is_err() {
-                    return Flow::Continue(());
+                match st.typing.subtype(&opaque, &t, required, 0..0) {
+                    Err(SubtypeError::Shape { .. }) => {
+                        self.stats.shape_rejects += 1;
+                        return Flow::Continue(());
+                    }
+                    Err(_) => {
+                        self.stats.refinement_rejects += 1;
+                        return Flow::Continue(());
+                    }
+                    Ok(()) => {}
                 }
                 if goal.missing > 0 && st.typing.consistent(&declared, &t, required).is_err() {
+                    self.stats.consistency_rejects += 1;
                     return Flow::Continue(());
                 }
                 k(self, st, term)

@@ -78,8 +78,24 @@ pub(crate) struct AuxGoal {
 pub struct SearchStats {
     /// Candidate terms (complete or partial) checked against their goal.
     pub candidates: u64,
+    /// Candidates rejected because their shape does not fit (no SMT needed).
+    pub shape_rejects: u64,
+    /// Candidates rejected because no valuation proves their refinement.
+    pub refinement_rejects: u64,
+    /// Partial applications rejected because no arguments could make them fit.
+    pub consistency_rejects: u64,
     /// Complete programs rejected by the final verification.
     pub rejected: u64,
+}
+
+impl SearchStats {
+    pub fn add(&mut self, other: &SearchStats) {
+        self.candidates += other.candidates;
+        self.shape_rejects += other.shape_rejects;
+        self.refinement_rejects += other.refinement_rejects;
+        self.consistency_rejects += other.consistency_rejects;
+        self.rejected += other.rejected;
+    }
 }
 
 /// The stop signal shared with whoever may interrupt a search (Ctrl-C, a sibling
@@ -113,6 +129,9 @@ pub(crate) struct Explorer<'p> {
     pub recursive: Option<RType>,
     /// Numbering of the binders the search introduces (`x1`, `x2`, ...).
     binder_count: u32,
+    /// Whether to print every candidate to stderr (`--trace`, for developers; the one
+    /// place outside the CLI that writes, because a trace is only useful live).
+    pub trace: bool,
 }
 
 impl<'p> Explorer<'p> {
@@ -133,6 +152,7 @@ impl<'p> Explorer<'p> {
             stats: SearchStats::default(),
             recursive,
             binder_count: 0,
+            trace: false,
         }
     }
 

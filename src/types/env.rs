@@ -13,9 +13,11 @@
 //! `∀ e. e ∈ telems l ⇒ e < y` (an element property) and `size l >= 0` (a measure
 //! postcondition).
 
+use std::collections::BTreeSet;
+
 use imbl::{OrdMap, OrdSet, Vector};
 
-use crate::logic::{Formula, Sort, Substitution, Symbol};
+use crate::logic::{Formula, Kind, Sort, Substitution, Symbol};
 use crate::resolve::Program;
 use crate::types::{BaseType, RType, Schema};
 
@@ -167,28 +169,54 @@ impl Env {
         let mut facts: Vec<Formula> = self.assumptions.iter().cloned().collect();
         let mut pending: Vec<Symbol> = Vec::new();
         let mut relevant: OrdSet<Symbol> = OrdSet::new();
-        let note = |f: &Formula, pending: &mut Vec<Symbol>| pending.extend(vars(f));
+        // Element properties wait until their measure is mentioned: a quantified fact
+        // about `elems x` says nothing to a clause about lengths, and quantifiers are
+        // what makes a query slow or undecided.
+        let mut waiting: Vec<(Symbol, Formula)> = Vec::new();
+        let mut mentioned: BTreeSet<Symbol> = BTreeSet::new();
+        let note = |f: &Formula, pending: &mut Vec<Symbol>, mentioned: &mut BTreeSet<Symbol>| {
+            pending.extend(vars(f));
+            f.visit(&mut |node| {
+                if let Kind::Pred { name, .. } = node.kind() {
+                    mentioned.insert(*name);
+                }
+            });
+        };
         for f in formulas.iter().copied().chain(self.assumptions.iter()) {
-            note(f, &mut pending);
+            note(f, &mut pending, &mut mentioned);
         }
-        while let Some(name) = pending.pop() {
-            if relevant.contains(&name) {
-                continue;
-            }
-            if self.opaque.contains(&name) {
-                return Formula::ff();
-            }
-            relevant.insert(name);
-            let Some(ty) = self.vars.get(&name) else { continue };
-            let Some(sort) = ty.sort() else { continue };
-            let me = Formula::var(name, sort.clone());
-            let mut added = vec![ty.refinement().substitute(&Substitution::single("_v", me.clone()))];
-            added.extend(measure_facts(program, &me, ty, element_properties));
-            for fact in added {
-                if fact.is_true() {
+        loop {
+            while let Some(name) = pending.pop() {
+                if relevant.contains(&name) {
                     continue;
                 }
-                note(&fact, &mut pending);
+                if self.opaque.contains(&name) {
+                    return Formula::ff();
+                }
+                relevant.insert(name);
+                let Some(ty) = self.vars.get(&name) else { continue };
+                let Some(sort) = ty.sort() else { continue };
+                let me = Formula::var(name, sort.clone());
+                let mut added = vec![ty.refinement().substitute(&Substitution::single("_v", me.clone()))];
+                let (plain, elements) = measure_facts(program, &me, ty, element_properties);
+                added.extend(plain);
+                waiting.extend(elements);
+                for fact in added {
+                    if fact.is_true() {
+                        continue;
+                    }
+                    note(&fact, &mut pending, &mut mentioned);
+                    facts.push(fact);
+                }
+            }
+            let (ready, still): (Vec<_>, Vec<_>) =
+                waiting.into_iter().partition(|(m, _)| mentioned.contains(m));
+            waiting = still;
+            if ready.is_empty() {
+                break;
+            }
+            for (_, fact) in ready {
+                note(&fact, &mut pending, &mut mentioned);
                 facts.push(fact);
             }
         }
@@ -211,14 +239,21 @@ impl Env {
 }
 
 /// Facts about a datatype-typed variable `x` that its type implies through measures:
-/// `post_m[_v := m x]` for every measure `m` of its datatype, and element properties.
-fn measure_facts(program: &Program, x: &Formula, ty: &RType, element_properties: bool) -> Vec<Formula> {
-    let RType::Scalar { base: BaseType::Data { name, args, .. }, .. } = ty else { return Vec::new() };
-    let Some(datatype) = program.datatypes.get(name) else { return Vec::new() };
-    let Sort::Data(_, sort_args) = x.sort() else { return Vec::new() };
+/// `post_m[_v := m x]` for every measure `m` of its datatype, and, separately and with
+/// their measure, element properties.
+fn measure_facts(
+    program: &Program,
+    x: &Formula,
+    ty: &RType,
+    element_properties: bool,
+) -> (Vec<Formula>, Vec<(Symbol, Formula)>) {
+    let mut facts = Vec::new();
+    let mut elements = Vec::new();
+    let RType::Scalar { base: BaseType::Data { name, args, .. }, .. } = ty else { return (facts, elements) };
+    let Some(datatype) = program.datatypes.get(name) else { return (facts, elements) };
+    let Sort::Data(_, sort_args) = x.sort() else { return (facts, elements) };
     let type_args: std::collections::BTreeMap<Symbol, Sort> =
         datatype.params.iter().copied().zip(sort_args.iter().cloned()).collect();
-    let mut facts = Vec::new();
     for m in program.measures.values() {
         if !matches!(&m.input, Sort::Data(d, _) if d == name) || !m.const_args.is_empty() {
             continue;
@@ -233,7 +268,7 @@ fn measure_facts(program: &Program, x: &Formula, ty: &RType, element_properties:
             continue;
         }
         // `m : D a1 .. an -> Set ai` with the i-th type argument refined by a concrete ψ
-        // gives `∀ e. e ∈ m x ⇒ ψ[_v := e]`.
+        // gives `∀ e. e ∈ m x ⇒ ψ[_v := e]`; with ψ = false, simply `m x == []`.
         let Sort::Set(elem) = &m.output else { continue };
         let Sort::Var(param) = elem.as_ref() else { continue };
         let Some(index) = datatype.params.iter().position(|p| p == param) else { continue };
@@ -243,15 +278,19 @@ fn measure_facts(program: &Program, x: &Formula, ty: &RType, element_properties:
             continue;
         }
         let Some(elem_sort) = arg.sort() else { continue };
+        if psi.is_false() {
+            elements.push((m.name, Formula::eq(app.clone(), Formula::set_lit(elem_sort, Vec::new()))));
+            continue;
+        }
         let e = Symbol::from("_e");
         let e_var = Formula::var(e, elem_sort.clone());
         let body = Formula::implies(
             Formula::member(e_var.clone(), app.clone()),
             psi.substitute(&Substitution::single("_v", e_var)),
         );
-        facts.push(Formula::all(e, elem_sort, body));
+        elements.push((m.name, Formula::all(e, elem_sort, body)));
     }
-    facts
+    (facts, elements)
 }
 
 #[cfg(test)]

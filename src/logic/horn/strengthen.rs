@@ -110,6 +110,15 @@ impl HornSolver {
             .collect();
 
         let premise = Formula::conjunction(assumptions.iter().cloned());
+        // Adding qualifiers only strengthens the premise: if even all of them together do
+        // not make the clause valid, no subset does, and one (cached) validity check
+        // spares the MUS enumeration.
+        let strongest = Formula::conjunction(soft_quals.iter().map(|&i| offered[i].clone()));
+        if !soft_quals.is_empty()
+            && !self.smt.is_valid(&Formula::implies(Formula::and(premise.clone(), strongest), rhs.clone()))?
+        {
+            return Ok(Strengthening { diffs: Vec::new() });
+        }
         let muses: Vec<Vec<usize>> = if soft_quals.is_empty() {
             // Nothing to add: only the extra axioms could still make the clause valid.
             if self.smt.is_valid(&Formula::implies(premise.clone(), rhs.clone()))? {

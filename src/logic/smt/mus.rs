@@ -22,10 +22,25 @@
 //! unsatisfiable subset, but may not be minimal. MARCO reports the same situation through
 //! [`MusEnumeration::complete`].
 
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use rustc_hash::FxHashMap;
 use z3::ast::Bool;
 
+use super::canon::Canonicalizer;
+use super::datatypes::Theory;
 use super::{Satisfiability, Session, SmtError, SmtSolver, UnknownReason};
 use crate::logic::Formula;
+
+/// A MUS query in canonical form (all formulas renamed together).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(super) struct MusKey {
+    hard: Vec<Formula>,
+    soft: Vec<Formula>,
+    required: Option<usize>,
+    theory: Option<Arc<Theory>>,
+}
 
 /// The answer to a core query.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,6 +163,39 @@ impl SmtSolver {
             return Err(SmtError::Encoding(format!("required soft formula {index} of only {}", soft.len())));
         }
         self.count_query();
+        let key = self.config.cache.then(|| self.mus_key(hard, soft, required));
+        if let Some(key) = &key
+            && let Some(found) = self.lock_mus_cache().get(key).cloned()
+        {
+            self.shared.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(found);
+        }
+        let out = self.enumerate_muses(hard, soft, required)?;
+        if let Some(key) = key
+            && out.complete
+        {
+            self.lock_mus_cache().insert(key, out.clone());
+        }
+        Ok(out)
+    }
+
+    fn mus_key(&self, hard: &[Formula], soft: &[Formula], required: Option<usize>) -> MusKey {
+        let mut canon = Canonicalizer::default();
+        let hard = hard.iter().map(|f| canon.formula(f)).collect();
+        let soft = soft.iter().map(|f| canon.formula(f)).collect();
+        MusKey { hard, soft, required, theory: self.theory.algebraic.then(|| Arc::clone(&self.theory)) }
+    }
+
+    fn lock_mus_cache(&self) -> std::sync::MutexGuard<'_, FxHashMap<MusKey, MusEnumeration>> {
+        self.shared.mus_cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn enumerate_muses(
+        &self,
+        hard: &[Formula],
+        soft: &[Formula],
+        required: Option<usize>,
+    ) -> Result<MusEnumeration, SmtError> {
         let tracked = self.tracked(hard, soft)?;
         let map = Session::new(self);
         let map_lits: Vec<Bool> = (0..soft.len()).map(|i| Bool::new_const(format!("!map{i}"))).collect();
