@@ -320,16 +320,24 @@ mod tests {
             .bind(y, RType::plain(BaseType::Var(Symbol::from("a"))))
             .bind(l, bst_lt_y)
             .bind(Symbol::from("unrelated"), RType::scalar(BaseType::Int, Formula::ff()));
-        let goal = Formula::eq(
-            Formula::var(l, Sort::data("BST", [a.clone()])),
-            Formula::var(l, Sort::data("BST", [a])),
+        let bst = Sort::data("BST", [a.clone()]);
+        let about_size = Formula::ge(
+            Formula::pred("size", Sort::Int, vec![Formula::var(l, bst.clone())]),
+            Formula::int(0),
         );
-        let embedded = env.embedding(&p, &[&goal], true, &env.all_vars()).to_string();
+        let embedded = env.embedding(&p, &[&about_size], true, &env.all_vars()).to_string();
         assert!(embedded.contains("size l >= 0"), "{embedded}");
-        assert!(embedded.contains("_e in telems l ==> _e < y"), "{embedded}");
+        assert!(
+            !embedded.contains("telems"),
+            "element properties wait until their measure is mentioned: {embedded}"
+        );
         assert!(!embedded.contains("False"), "an irrelevant variable's refinement leaked in: {embedded}");
-        let without = env.embedding(&p, &[&goal], false, &env.all_vars()).to_string();
-        assert!(!without.contains("telems"), "{without}");
+        let elements = Formula::pred("telems", Sort::set(a.clone()), vec![Formula::var(l, bst)]);
+        let about_elements = Formula::eq(elements.clone(), elements);
+        let embedded = env.embedding(&p, &[&about_elements], true, &env.all_vars()).to_string();
+        assert!(embedded.contains("_e in telems l ==> _e < y"), "{embedded}");
+        let without = env.embedding(&p, &[&about_elements], false, &env.all_vars()).to_string();
+        assert!(!without.contains("_e in telems"), "{without}");
     }
 
     #[test]
