@@ -287,6 +287,24 @@ impl Formula {
         self.map_sorts(&|sort| sort.substitute_type_vars(subst))
     }
 
+    /// The type variables (rigid sort variables) mentioned by the sorts in the formula.
+    pub fn sort_vars(&self) -> BTreeSet<Symbol> {
+        let mut out = BTreeSet::new();
+        self.visit(&mut |node| match node.kind() {
+            Kind::Var { sort, .. } | Kind::Pred { sort, .. } | Kind::Cons { sort, .. } | Kind::All { sort, .. } => {
+                out.extend(sort.type_vars())
+            }
+            Kind::SetLit { elem, .. } => out.extend(elem.type_vars()),
+            Kind::Unknown { subst, .. } => {
+                for (_, value) in subst.iter() {
+                    out.extend(value.sort_vars());
+                }
+            }
+            _ => {}
+        });
+        out
+    }
+
     /// Calls `f` on every node, parents before children.
     pub fn visit(&self, f: &mut impl FnMut(&Formula)) {
         f(self);

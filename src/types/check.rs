@@ -193,6 +193,7 @@ fn check_goal_with<'p>(
         arg_index: 0,
     };
     checker.check(&setup.env, &goal.body, &setup.ty)?;
+    checker.state.flush()?;
     Ok((checker.state, checker.holes))
 }
 

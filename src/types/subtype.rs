@@ -75,6 +75,11 @@ pub struct TypingState<'p> {
     pub note: Option<String>,
     /// Every liquid unknown created, so that their spaces can follow type bindings.
     unknowns: Vec<(Symbol, SpaceSource)>,
+    /// Clauses whose sorts still mention free type variables. Their meaning is not fixed
+    /// yet (`len` at `List A3` and at `List a` are different functions to the solver
+    /// until `A3 := a`), so they wait until the variables are bound (Synquid keeps such
+    /// constraints as "shapeless" for the same reason), or until [`TypingState::flush`].
+    deferred: Vec<Clause>,
 }
 
 impl<'p> TypingState<'p> {
@@ -90,6 +95,7 @@ impl<'p> TypingState<'p> {
             origins: Vec::new(),
             note: None,
             unknowns: Vec::new(),
+            deferred: Vec::new(),
         }
     }
 
@@ -412,13 +418,62 @@ impl<'p> TypingState<'p> {
     }
 
     /// Hands clauses to the Horn solver; on failure, explains the clause that failed.
+    ///
+    /// Clauses whose sorts mention free type variables wait (see `deferred`); those that
+    /// waited and whose variables are bound by now are solved with these.
     pub fn solve(&mut self, clauses: Vec<Clause>) -> Result<(), SubtypeError> {
+        if clauses.is_empty() && self.deferred.is_empty() {
+            return Ok(());
+        }
+        let waiting: Vec<Clause> =
+            std::mem::take(&mut self.deferred).into_iter().map(|c| self.fix_sorts(c)).collect();
+        let mut ready = Vec::new();
+        for clause in waiting.into_iter().chain(clauses) {
+            if self.mentions_free_sorts(&clause) {
+                self.deferred.push(clause);
+            } else {
+                ready.push(clause);
+            }
+        }
+        self.add_to_solver(ready)
+    }
+
+    /// Solves the waiting clauses whatever their sorts: the term is complete, so what is
+    /// still free will stay free (any instantiation of it would do).
+    pub fn flush(&mut self) -> Result<(), SubtypeError> {
+        let waiting = std::mem::take(&mut self.deferred);
+        let ready: Vec<Clause> = waiting.into_iter().map(|c| self.fix_sorts(c)).collect();
+        self.add_to_solver(ready)
+    }
+
+    fn add_to_solver(&mut self, clauses: Vec<Clause>) -> Result<(), SubtypeError> {
         if clauses.is_empty() {
             return Ok(());
         }
         let program = self.program;
         let axioms = |f: &Formula| constructor_axioms(program, f);
         self.horn.add_clauses(clauses, &axioms).map_err(|failure| self.explain(failure))
+    }
+
+    /// The clause with the sorts of the type variables bound so far filled in.
+    fn fix_sorts(&self, clause: Clause) -> Clause {
+        let sorts = self.sort_assignment();
+        if sorts.is_empty() {
+            return clause;
+        }
+        Clause {
+            premise: clause.premise.substitute_type_vars(&sorts),
+            conclusion: clause.conclusion.substitute_type_vars(&sorts),
+            label: clause.label,
+        }
+    }
+
+    fn mentions_free_sorts(&self, clause: &Clause) -> bool {
+        if self.free.iter().all(|a| self.assignment.contains_key(a)) {
+            return false;
+        }
+        let free = |f: &Formula| f.sort_vars().into_iter().any(|a| self.is_free_type_var(a));
+        free(&clause.premise) || free(&clause.conclusion)
     }
 
     fn explain(&self, failure: HornFailure) -> SubtypeError {
