@@ -48,6 +48,13 @@ pub enum ColorChoice {
     Never,
 }
 
+/// A language `rsynth emit` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EmitTarget {
+    Rust,
+    Ocaml,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Parse .sq files and report every syntax error.
@@ -102,6 +109,25 @@ pub enum Command {
         #[arg(long)]
         stats: bool,
     },
+    /// Emit a checked program as Rust or OCaml, with its refinements as run-time contracts.
+    ///
+    /// Parses, resolves and verifies the file first: every goal must have a complete
+    /// body (use `rsynth fill` for holes) that verifies. Writes one source file to stdout,
+    /// or to the path given with -o. Exits with 0 on success, 1 when a goal does not
+    /// verify, 2 on input errors (including goals with holes and constructs the emitter
+    /// does not support).
+    #[command(
+        after_help = "Example:\n  rsynth emit examples/sorted-insert.sq --to rust\n  rsynth emit my.sq --to ocaml -o my.ml"
+    )]
+    Emit {
+        file: PathBuf,
+        /// The language to emit.
+        #[arg(long, value_enum)]
+        to: EmitTarget,
+        /// Write to this file instead of stdout.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// Fill every `??` hole with a program that provably meets its type. (Not implemented yet.)
     #[command(after_help = "Example:\n  rsynth fill examples/list-replicate.sq --emit rust")]
     Fill { file: PathBuf },
@@ -138,6 +164,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Parse { files, tree } => parse_command(&mut out, &files, tree),
         Command::Fmt { file, write, check } => fmt_command(&mut out, &file, write, check),
         Command::Check { files, resolved, stats } => check_command(&mut out, &files, resolved, stats),
+        Command::Emit { file, to, output } => emit_command(&mut out, &file, to, output.as_deref()),
         Command::Fill { .. } => not_implemented("fill", "synthesis (issue #5)"),
         Command::Repl { .. } => not_implemented("repl", "the REPL (issue #7)"),
         Command::Bench { .. } => not_implemented("bench", "synthesis (issue #5)"),
@@ -269,6 +296,70 @@ fn check_command(out: &mut Output, files: &[PathBuf], print_resolved: bool, stat
         }
     }
     status
+}
+
+fn emit_command(out: &mut Output, path: &Path, to: EmitTarget, output: Option<&Path>) -> u8 {
+    use crate::emit::{EmitOptions, Target, emit_program};
+    let db = Database::default();
+    let Some(file) = load(&db, out, path) else { return EXIT_INPUT_ERROR };
+    let parsed = db::parse(&db, file);
+    let resolved = db::resolve_file(&db, file);
+    let mut errors = parsed.errors.clone();
+    errors.extend(resolved.errors.iter().cloned());
+    if !errors.is_empty() {
+        out.report(file.path(&db), file.text(&db), &errors);
+        return EXIT_INPUT_ERROR;
+    }
+    let program = &resolved.program;
+    let holes: Vec<Diagnostic> = program
+        .goals
+        .iter()
+        .filter(|g| crate::verify::has_holes(&g.body))
+        .map(|g| {
+            let start = g.offset as usize;
+            Diagnostic::error("goal-has-holes", format!("goal `{}` has holes `??`: there is nothing to emit yet", g.name))
+                .with_primary(start..start + g.name.as_str().len(), "this goal")
+                .with_hint(format!("fill the holes first: `rsynth fill {} --emit rust`", path.display()))
+        })
+        .collect();
+    if !holes.is_empty() {
+        out.report(file.path(&db), file.text(&db), &holes);
+        return EXIT_INPUT_ERROR;
+    }
+    let report = db::verify_file(&db, file);
+    if !report.diagnostics.is_empty() {
+        out.report(file.path(&db), file.text(&db), &report.diagnostics);
+    }
+    if report.measure_failures > 0 || report.goals.iter().any(|g| g.outcome.is_failure()) {
+        eprintln!("rsynth emit: {} does not verify; nothing emitted", file.path(&db));
+        return EXIT_FAILED;
+    }
+    let target = match to {
+        EmitTarget::Rust => Target::Rust,
+        EmitTarget::Ocaml => Target::OCaml,
+    };
+    let options = EmitOptions { source_name: file.path(&db).clone() };
+    let text = match emit_program(program, target, &options) {
+        Ok(text) => text,
+        Err(e) => {
+            out.report(file.path(&db), file.text(&db), &[e.into_diagnostic(program)]);
+            return EXIT_INPUT_ERROR;
+        }
+    };
+    match output {
+        None => {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            EXIT_OK
+        }
+        Some(dest) => match std::fs::write(dest, &text) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                let d = Diagnostic::error("output-error", format!("cannot write `{}`: {e}", dest.display()));
+                out.report_plain(&dest.display().to_string(), &d, None);
+                EXIT_INPUT_ERROR
+            }
+        },
+    }
 }
 
 fn fmt_command(out: &mut Output, path: &Path, write: bool, check: bool) -> u8 {
