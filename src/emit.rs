@@ -30,6 +30,7 @@
 //!
 //! See `docs/emit.md` for the details and the guarantees tested.
 
+pub mod harness;
 pub mod ir;
 pub mod ocaml;
 pub mod plan;

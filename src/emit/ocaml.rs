@@ -10,6 +10,7 @@
 //! recursion. Definitions are ordered so that each comes after what it uses; mutually
 //! recursive ones share one `let rec .. and ..`.
 
+pub(crate) mod harness;
 mod syntax;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -11,6 +11,7 @@
 mod body;
 mod bounds;
 mod formula;
+pub(crate) mod harness;
 mod layout;
 mod names;
 mod syntax;
@@ -61,6 +62,25 @@ struct Emitter<'p> {
 
 /// Emits the planned program as one Rust source file.
 pub fn emit(plan: &Plan<'_>, options: &EmitOptions) -> Result<String, EmitError> {
+    Ok(emit_parts(plan, options, None)?.text)
+}
+
+/// What the harness needs besides the text: the signatures of the components trait's
+/// methods (an implementation must repeat them exactly).
+pub(crate) struct Parts {
+    pub text: String,
+    /// Per method of the components trait: its name, signature and parameter names.
+    pub trait_sigs: Vec<(Symbol, String, Vec<String>)>,
+}
+
+/// Emits the program; with `only`, just those goals and the derived components they
+/// use, for a module that imports the datatypes from elsewhere (models of components
+/// in the harness).
+pub(crate) fn emit_parts(
+    plan: &Plan<'_>,
+    options: &EmitOptions,
+    only: Option<&BTreeSet<Symbol>>,
+) -> Result<Parts, EmitError> {
     let mut em = Emitter {
         plan,
         program: plan.program,
@@ -94,10 +114,16 @@ pub fn emit(plan: &Plan<'_>, options: &EmitOptions) -> Result<String, EmitError>
         }
         impls.push((*d, methods));
     }
+    let selected: Vec<&super::ir::Function> =
+        plan.functions.iter().filter(|f| only.is_none_or(|o| o.contains(&f.name))).collect();
+    let used_globals: BTreeSet<Symbol> = selected.iter().flat_map(|f| f.body.globals()).collect();
     // Components.
     let mut trait_methods = Vec::new();
     let mut derived = Vec::new();
     for (c, p) in &plan.components {
+        if only.is_some() && !used_globals.contains(&c.name) {
+            continue;
+        }
         match p {
             ComponentPlan::Derived { body, rest } => derived.push(em.derived(c, body, rest)?),
             ComponentPlan::Abstract { why } => trait_methods.push(em.trait_method(c, why)),
@@ -105,37 +131,52 @@ pub fn emit(plan: &Plan<'_>, options: &EmitOptions) -> Result<String, EmitError>
     }
     // Goals.
     let mut goals = Vec::new();
-    for f in &plan.functions {
+    for f in &selected {
         goals.extend(em.goal(f)?);
     }
     let bounds = Bounds::solve(em.program, &em.items, &BTreeMap::new());
+    let trait_sigs = trait_methods
+        .iter()
+        .map(|m| {
+            let key = match &m.key {
+                Item::TraitMethod(n) => *n,
+                _ => Symbol::intern(&m.name),
+            };
+            let params = m.params.iter().map(|p| p.split(':').next().unwrap_or("").trim().to_string()).collect();
+            (key, signature(m, &bounds, Indent::new(0), ""), params)
+        })
+        .collect();
 
     // Print.
     let cx = Cx::default();
     let mut out = String::new();
-    out.push_str(&header(plan, options));
     let mut sections: Vec<String> = Vec::new();
-    for (d, methods) in &impls {
-        sections.push(em.datatype(*d, &bounds));
-        if !methods.is_empty() {
-            sections.push(em.print_impl(*d, methods, &bounds, &cx)?);
+    if only.is_none() {
+        out.push_str(&header(plan, options));
+        for (d, methods) in &impls {
+            sections.push(em.datatype(*d, &bounds));
+            if !methods.is_empty() {
+                sections.push(em.print_impl(*d, methods, &bounds, &cx)?);
+            }
         }
-    }
-    if !trait_methods.is_empty() {
-        sections.push(print_trait(&trait_methods, &bounds));
+        if !trait_methods.is_empty() {
+            sections.push(print_trait(&trait_methods, &bounds));
+        }
     }
     for f in derived.iter().chain(&goals) {
         sections.push(print_fn(f, &bounds, &cx, Indent::new(0))?);
     }
     let body = sections.join("\n");
-    if em.value_names.iter().any(|n| !names::is_snake(n)) {
-        out.push_str("#![allow(non_snake_case)]\n\n");
-    }
-    if body.contains("BTreeSet") {
-        out.push_str("use std::collections::BTreeSet;\n\n");
+    if only.is_none() {
+        if em.value_names.iter().any(|n| !names::is_snake(n)) {
+            out.push_str("#![allow(non_snake_case)]\n\n");
+        }
+        if body.contains("BTreeSet") {
+            out.push_str("use std::collections::BTreeSet;\n\n");
+        }
     }
     out.push_str(&body);
-    Ok(out)
+    Ok(Parts { text: out, trait_sigs })
 }
 
 fn header(plan: &Plan<'_>, options: &EmitOptions) -> String {
@@ -709,9 +750,6 @@ impl<'p> Emitter<'p> {
     }
 
     fn helper(&mut self, bg: &mut BodyGen<'_>, h: &body::Helper, tparams: &BTreeMap<Symbol, String>) -> Result<FnItem, EmitError> {
-        if bg.components.is_some() {
-            return Err(EmitError::new("a recursive local function in a goal that uses abstract components"));
-        }
         let mut f = bg.f.clone();
         f.params = h.captured.iter().chain(&h.params).map(|l| (Symbol::intern(&f.locals[*l].name), *l)).collect();
         f.body = h.body.clone();
@@ -740,12 +778,13 @@ impl<'p> Emitter<'p> {
             self.value_names.insert(n.clone());
         }
         self.value_names.insert(h.name.clone());
+        let extra = if bg.components.is_some() { vec!["C: Components".to_string()] } else { Vec::new() };
         Ok(FnItem {
             doc: vec![format!("The recursive local function `{}` of `{}`.", f.locals[h.local].name, bg.f.name)],
             key,
             name: h.name.clone(),
             tparams: tparam_list(&f.type_params),
-            extra_generics: Vec::new(),
+            extra_generics: extra,
             params: ps,
             ret: names::rust_type(&f.result, tparams),
             body: block,

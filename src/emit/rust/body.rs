@@ -311,9 +311,21 @@ impl<'a> BodyGen<'a> {
     }
 
     /// A function-typed local passed as a value.
+    /// A lifted helper's path (with the components parameter when there is one).
+    fn helper_path(&self, name: &str) -> String {
+        match &self.components {
+            Some(c) => {
+                let mut tys = vec![c.clone()];
+                tys.extend(self.f.type_params.iter().map(|p| self.tparams.get(p).cloned().unwrap_or_else(|| "_".into())));
+                format!("{name}::<{}>", tys.join(", "))
+            }
+            None => name.to_string(),
+        }
+    }
+
     fn local_function_value(&mut self, l: LocalId) -> Expr {
         if let Some(h) = self.helpers.iter().find(|h| h.local == l) {
-            let name = h.name.clone();
+            let name = self.helper_path(&h.name.clone());
             let captured = h.captured.clone();
             let ty = self.f.local(l).ty.clone();
             let (arg_tys, _) = ty.uncurry();
@@ -455,7 +467,7 @@ impl<'a> BodyGen<'a> {
                         Item::Helper(self.f.name, name.clone()),
                         self.f.type_params.iter().map(|p| Ty::Param(*p)).collect(),
                     );
-                    return Ok(rs::call(name, xs));
+                    return Ok(rs::call(self.helper_path(&name), xs));
                 }
                 let xs = self.args(args, &vec![Mode::Owned; args.len()])?;
                 Ok(Expr::Call(Box::new(rs::path(self.name(*l))), xs))

@@ -401,7 +401,7 @@ impl<'a> FormulaGen<'a> {
     }
 
     /// `&|v: &T| ...` checking an element of type `rt`; also whether it is `true`.
-    fn element_closure(&mut self, rt: &RType, check: &TypeCheck, ty: &Ty, env: &FEnv) -> (Expr, bool) {
+    pub fn element_closure(&mut self, rt: &RType, check: &TypeCheck, ty: &Ty, env: &FEnv) -> (Expr, bool) {
         // An element check that is exactly an outer closure is passed as it is.
         if let RType::Scalar { base: BaseType::Var(a), .. } = rt
             && check.conjuncts.is_empty()
@@ -427,7 +427,7 @@ impl<'a> FormulaGen<'a> {
         (rs::addr_of(Expr::Closure(vec![format!("{v}: &{t}")], Box::new(body))), false)
     }
 
-    fn pred_closure(&mut self, pc: &PredCheck, arg_tys: &[(bool, Option<Ty>)], env: &FEnv) -> (Expr, bool) {
+    pub fn pred_closure(&mut self, pc: &PredCheck, arg_tys: &[(bool, Option<Ty>)], env: &FEnv) -> (Expr, bool) {
         let param_ty = |(by_value, t): &(bool, Option<Ty>), tparams: &BTreeMap<Symbol, String>| match t {
             Some(t) if *by_value => names::rust_type(t, tparams),
             Some(t) => format!("&{}", names::rust_type(t, tparams)),
@@ -467,7 +467,7 @@ impl<'a> FormulaGen<'a> {
 }
 
 /// A closure parameter name not used by the variables in scope.
-fn fresh_name(env: &FEnv) -> String {
+pub fn fresh_name(env: &FEnv) -> String {
     let taken: BTreeSet<String> = env
         .vars
         .values()

@@ -172,3 +172,48 @@ impl Expr {
 pub fn string_lit(s: &str) -> Expr {
     Expr::Lit(format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")))
 }
+
+/// The expression on one line (for generated test code, which is not laid out).
+pub fn flat(e: &Expr) -> String {
+    let list = |xs: &[Expr]| xs.iter().map(flat).collect::<Vec<_>>().join(", ");
+    match e {
+        Expr::Lit(s) | Expr::Path(s) => s.clone(),
+        Expr::Call(c, args) => format!("{}({})", flat(c), list(args)),
+        Expr::Method(r, m, args) => format!("{}.{m}({})", flat(r), list(args)),
+        Expr::Macro(m, args) => format!("{m}!({})", list(args)),
+        Expr::Unary(op, a) => format!("{op}{}", flat(a)),
+        Expr::AddrOf(a) => format!("&{}", flat(a)),
+        Expr::Binary(op, a, b) => format!("{} {op} {}", flat(a), flat(b)),
+        Expr::Paren(a) => format!("({})", flat(a)),
+        Expr::If(c, t, e) => {
+            let mut s = format!("if {} {{ {} }}", flat(c), flat_block(t));
+            if let Some(e) = e {
+                s.push_str(&format!(" else {}", flat(e)));
+            }
+            s
+        }
+        Expr::Match(s, arms) => {
+            let arms: Vec<String> = arms.iter().map(|a| format!("{} => {},", a.pat, flat(&a.body))).collect();
+            format!("match {} {{ {} }}", flat(s), arms.join(" "))
+        }
+        Expr::Block(b) => format!("{{ {} }}", flat_block(b)),
+        Expr::Closure(ps, b) => format!("|{}| {}", ps.join(", "), flat(b)),
+        Expr::Array(xs) => format!("[{}]", list(xs)),
+    }
+}
+
+fn flat_block(b: &Block) -> String {
+    b.stmts
+        .iter()
+        .map(|s| match s {
+            Stmt::Let { attrs, pat, ty, init } => {
+                let ty = ty.as_ref().map(|t| format!(": {t}")).unwrap_or_default();
+                format!("{} let {pat}{ty} = {};", attrs.join(" "), flat(init))
+            }
+            Stmt::Semi { attrs, expr } => format!("{} {};", attrs.join(" "), flat(expr)),
+            Stmt::Tail(e) => flat(e),
+            Stmt::Comment(_) => String::new(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
