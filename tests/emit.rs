@@ -202,6 +202,8 @@ fn same_datatypes(a: &Program, b: &Program, t: &rsynth::emit::ty::Ty, exactly: b
 /// The outcome of emitting one program in one language and running its harness.
 #[derive(Debug)]
 struct Outcome {
+    /// Where the files were written (kept when something failed).
+    dir: PathBuf,
     /// Compiles without warnings (Rust: also rustfmt-clean).
     clean: Result<(), String>,
     /// The harness ran and every contract held.
@@ -212,7 +214,7 @@ fn rust_outcome(name: &str, program: &Program, models: &Program, options: &Harne
     let dir = scratch(&format!("rs-{name}"));
     let spec = match emit_program(program, Target::Rust, &EmitOptions { source_name: format!("{name}.sq") }) {
         Ok(s) => s,
-        Err(e) => return Outcome { clean: Err(format!("emit: {e}")), contracts: Err("not emitted".into()) },
+        Err(e) => return Outcome { dir, clean: Err(format!("emit: {e}")), contracts: Err("not emitted".into()) },
     };
     std::fs::write(dir.join("spec.rs"), &spec).unwrap();
     let mut clean = Ok(());
@@ -251,14 +253,14 @@ fn rust_outcome(name: &str, program: &Program, models: &Program, options: &Harne
         }
     };
     cleanup(&dir, clean.is_ok() && contracts.is_ok());
-    Outcome { clean, contracts }
+    Outcome { dir, clean, contracts }
 }
 
 fn ocaml_outcome(name: &str, program: &Program, models: &Program, options: &HarnessOptions) -> Outcome {
     let dir = scratch(&format!("ml-{name}"));
     let spec = match emit_program(program, Target::OCaml, &EmitOptions { source_name: format!("{name}.sq") }) {
         Ok(s) => s,
-        Err(e) => return Outcome { clean: Err(format!("emit: {e}")), contracts: Err("not emitted".into()) },
+        Err(e) => return Outcome { dir, clean: Err(format!("emit: {e}")), contracts: Err("not emitted".into()) },
     };
     std::fs::write(dir.join("spec.ml"), &spec).unwrap();
     let (ok, out) = run(
@@ -291,7 +293,7 @@ fn ocaml_outcome(name: &str, program: &Program, models: &Program, options: &Harn
         }
     };
     cleanup(&dir, clean.is_ok() && contracts.is_ok());
-    Outcome { clean, contracts }
+    Outcome { dir, clean, contracts }
 }
 
 /// Removes a scratch folder after a success (kept on failure, and always with
@@ -387,4 +389,140 @@ fn report(results: &[(String, Outcome)], lang: &str) {
         eprintln!("  {u}");
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n\n"));
+}
+
+#[test]
+fn suite_solutions_emit_compile_and_keep_their_contracts_in_ocaml() {
+    let Some(suite) = common::synquid_suite() else { return };
+    if !ocaml_available() {
+        return;
+    }
+    let programs = suite_programs(&suite.join("solution"));
+    let options = HarnessOptions { samples: 60, ..HarnessOptions::default() };
+    let results = parallel(&programs, |(name, p)| {
+        let models = with_models(p, &programs);
+        (name.clone(), ocaml_outcome(name, p, &models, &options))
+    });
+    report(&results, "OCaml");
+}
+
+fn own_corpus() -> Vec<(String, Program)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/emit");
+    suite_programs(&dir)
+}
+
+#[test]
+fn own_programs_emit_compile_and_keep_their_contracts() {
+    let programs = own_corpus();
+    let options = HarnessOptions::default();
+    let ocaml = ocaml_available();
+    let results = parallel(&programs, |(name, p)| {
+        let models = with_models(p, &programs);
+        let rust = rust_outcome(&format!("own-{name}"), p, &models, &options);
+        let ml = ocaml.then(|| ocaml_outcome(&format!("own-{name}"), p, &models, &options));
+        (name.clone(), rust, ml)
+    });
+    let mut rust = Vec::new();
+    let mut ml = Vec::new();
+    for (name, r, o) in results {
+        rust.push((name.clone(), r));
+        if let Some(o) = o {
+            ml.push((name, o));
+        }
+    }
+    report(&rust, "Rust (own programs)");
+    if ocaml {
+        report(&ml, "OCaml (own programs)");
+    }
+}
+
+/// Which contract a failed run violated: Rust's assertion message, or the `assert`
+/// at the line OCaml's `Assert_failure` names, on one line.
+fn violation(output: &str, dir: &Path) -> String {
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lines: Vec<&str> = output.lines().collect();
+    if let Some(i) = lines.iter().position(|l| l.starts_with("assertion failed")) {
+        let end = lines[i..].iter().position(|l| l.starts_with("stack backtrace") || l.starts_with("note:")).map_or(lines.len(), |k| i + k);
+        return squash(&lines[i..end].join(" "));
+    }
+    if let Some(l) = lines.iter().find(|l| l.contains("Assert_failure(\"spec.ml\"")) {
+        let n: usize = l.split(", ").nth(1).and_then(|x| x.parse().ok()).unwrap_or(0);
+        let spec = std::fs::read_to_string(dir.join("spec.ml")).unwrap_or_default();
+        let mut text = String::new();
+        for line in spec.lines().skip(n.saturating_sub(1)) {
+            text.push_str(line);
+            text.push(' ');
+            if line.trim_end().ends_with(';') {
+                break;
+            }
+        }
+        return format!("Assert_failure: {}", squash(&text));
+    }
+    squash(lines.iter().find(|l| l.contains("unreachable") || l.contains("xception")).copied().unwrap_or("(no contract violation reported)"))
+}
+
+/// Wrong programs (mutants of our own programs, rejected by the checker) compile, and
+/// running them on random inputs violates a contract: the contracts have teeth.
+#[test]
+fn mutants_violate_their_contracts() {
+    let library = own_corpus();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/emit/mutants");
+    let mutants = suite_programs(&dir);
+    let options = HarnessOptions::default();
+    let ocaml = ocaml_available();
+    let results = parallel(&mutants, |(name, p)| {
+        let report = rsynth::verify::verify_program(p);
+        let rejected = report.goals.iter().any(|g| g.outcome.is_failure()) || report.measure_failures > 0;
+        let models = with_models(p, &library);
+        let rust = rust_outcome(&format!("mutant-{name}"), p, &models, &options);
+        let ml = ocaml.then(|| ocaml_outcome(&format!("mutant-{name}"), p, &models, &options));
+        (name.clone(), rejected, rust, ml)
+    });
+    let mut summary = String::new();
+    let mut problems = Vec::new();
+    for (name, rejected, rust, ml) in &results {
+        if !rejected {
+            problems.push(format!("{name}: the checker accepts it; not a wrong program"));
+        }
+        if let Err(e) = &rust.clean {
+            problems.push(format!("{name}: Rust does not compile cleanly: {e}"));
+        }
+        match &rust.contracts {
+            Ok(out) => problems.push(format!("{name}: Rust contracts did not catch it:\n{out}")),
+            Err(e) => {
+                summary.push_str(&format!("{name}\n  Rust:  {}\n", violation(e, &rust.dir)));
+                let _ = std::fs::remove_dir_all(&rust.dir);
+            }
+        }
+        if let Some(ml) = ml {
+            if let Err(e) = &ml.clean {
+                problems.push(format!("{name}: OCaml does not compile cleanly: {e}"));
+            }
+            match &ml.contracts {
+                Ok(out) => problems.push(format!("{name}: OCaml contracts did not catch it:\n{out}")),
+                Err(e) => {
+                    summary.push_str(&format!("  OCaml: {}\n", violation(e, &ml.dir)));
+                    let _ = std::fs::remove_dir_all(&ml.dir);
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    if ocaml {
+        insta::assert_snapshot!(summary);
+    }
+}
+
+/// The emitted Rust and OCaml for our own programs, reviewed like code.
+#[test]
+fn emitted_code() {
+    insta::glob!("corpus/emit/*.sq", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let program = resolve_text(&name, &text);
+        let options = EmitOptions { source_name: name.clone() };
+        let rust = emit_program(&program, Target::Rust, &options).unwrap();
+        let ocaml = emit_program(&program, Target::OCaml, &options).unwrap();
+        insta::assert_snapshot!(format!("----- SOURCE\n{text}\n----- RUST\n{rust}\n----- OCAML\n{ocaml}"));
+    });
 }

@@ -139,6 +139,17 @@ struct Gen<'p> {
 
 /// Emits the planned program as one OCaml source file.
 pub fn emit(plan: &Plan<'_>, options: &EmitOptions) -> Result<String, EmitError> {
+    emit_parts(plan, options, None)
+}
+
+/// Emits the program; with `only`, just those goals and the derived components they
+/// use, as definitions for a module that opens the emitted program (models of
+/// components in the harness).
+pub(crate) fn emit_parts(
+    plan: &Plan<'_>,
+    options: &EmitOptions,
+    only: Option<&BTreeSet<Symbol>>,
+) -> Result<String, EmitError> {
     for dt in plan.program.datatypes.values() {
         if dt.constructors.is_empty() {
             return Err(EmitError::new(format!(
@@ -172,7 +183,12 @@ pub fn emit(plan: &Plan<'_>, options: &EmitOptions) -> Result<String, EmitError>
     }
     let mut derived = Vec::new();
     let mut abstracts = Vec::new();
+    let selected: Vec<&Function> = plan.functions.iter().filter(|f| only.is_none_or(|o| o.contains(&f.name))).collect();
+    let used_globals: BTreeSet<Symbol> = selected.iter().flat_map(|f| f.body.globals()).collect();
     for (c, p) in &plan.components {
+        if only.is_some() && !used_globals.contains(&c.name) {
+            continue;
+        }
         match p {
             ComponentPlan::Derived { body, .. } => derived.push(g.derived(c.name, &c.schema, body)),
             ComponentPlan::Abstract { why } => abstracts.push((c.name, &c.schema, why.clone())),
@@ -180,13 +196,18 @@ pub fn emit(plan: &Plan<'_>, options: &EmitOptions) -> Result<String, EmitError>
     }
     let mut goals_top = Vec::new();
     let mut goals_functor = Vec::new();
-    for f in &plan.functions {
+    for f in &selected {
         let d = g.goal(f).map_err(|e| e.in_goal(f.name))?;
         if plan.needs_components.contains(&f.name) {
             goals_functor.push(d);
         } else {
             goals_top.push(d);
         }
+    }
+    if only.is_some() {
+        let mut sections = ordered(derived);
+        sections.extend(ordered(goals_top));
+        return Ok(sections.join("\n"));
     }
     let mut sections = vec![types];
     sections.extend(ordered(defs));
@@ -240,7 +261,7 @@ fn schema_doc(name: Symbol, schema: &Schema) -> String {
         s.push_str(&format!("<{p}> . "));
     }
     s.push_str(&schema.ty.to_string());
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    super::spec::doc_text(&s)
 }
 
 /// Orders definitions so that each follows what it uses; strongly connected ones are
@@ -681,7 +702,12 @@ impl<'p> Gen<'p> {
                 format!("{head}\n  {b}")
             }
         } else {
-            format!("{head}\n fun {} ->\n  {}", params.join(" "), syntax::print(&body, 2))
+            let one = format!("{head} fun {} -> {}", params.join(" "), syntax::print(&body, 2));
+            if !one.contains('\n') && one.len() + 4 <= syntax::WIDTH {
+                one
+            } else {
+                format!("{head}\n fun {} ->\n  {}", params.join(" "), syntax::print(&body, 2))
+            }
         };
         Def { name, uses, text, comment }
     }
@@ -948,7 +974,7 @@ fn ctor_doc(c: Symbol, schema: &Schema, d: Symbol, params: &[Symbol]) -> String 
         s.push(' ');
         s.push_str(p.as_str());
     }
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    super::spec::doc_text(&s)
 }
 
 /// Goal bodies in OCaml.

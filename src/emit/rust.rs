@@ -199,8 +199,7 @@ fn header(plan: &Plan<'_>, options: &EmitOptions) -> String {
 
 /// `forall a . x: T -> ...` as a one-line doc.
 fn schema_doc(name: Symbol, schema: &Schema) -> String {
-    let s = format!("{name} :: {}", schema_text(schema));
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    super::spec::doc_text(&format!("{name} :: {}", schema_text(schema)))
 }
 
 fn schema_text(schema: &Schema) -> String {
@@ -843,7 +842,7 @@ fn ctor_doc(c: Symbol, schema: &Schema, d: Symbol, params: &[Symbol]) -> String 
         s.push(' ');
         s.push_str(p.as_str());
     }
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    super::spec::doc_text(&s)
 }
 
 fn print_trait(methods: &[FnItem], bounds: &Bounds) -> String {

@@ -297,3 +297,62 @@ pub fn params_of(t: &RType) -> (Vec<(Symbol, &RType)>, &RType) {
     }
     (out, t)
 }
+
+/// A type or schema as documentation: on one line, with the resolver's names for
+/// unnamed arguments dropped (`(arg0: a -> b)` is `(a -> b)`) and a predicate argument
+/// that only passes a predicate parameter on written as the parameter (`<{p _0 _1}>`
+/// is `<p>`).
+pub fn doc_text(text: &str) -> String {
+    let squashed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::new();
+    let chars: Vec<char> = squashed.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        // `(argN: ` after an opening parenthesis or an arrow.
+        if (chars[i] == '(' || (i >= 3 && chars[i - 3..i].iter().collect::<String>() == "-> "))
+            && let Some(end) = unnamed_arg(&chars, if chars[i] == '(' { i + 1 } else { i })
+        {
+            if chars[i] == '(' {
+                out.push('(');
+            }
+            i = end;
+            continue;
+        }
+        // `<{p _0 .. _k}>`.
+        if chars[i] == '<'
+            && chars.get(i + 1) == Some(&'{')
+            && let Some(close) = (i..chars.len()).find(|&j| chars[j] == '}' && chars.get(j + 1) == Some(&'>'))
+        {
+            let inner: String = chars[i + 2..close].iter().collect();
+            let words: Vec<&str> = inner.split(' ').collect();
+            if words.len() >= 2 && words[1..].iter().enumerate().all(|(k, w)| *w == format!("_{k}")) && !words[0].starts_with('_') && words[0].chars().all(|c| c.is_alphanumeric() || c == '_') {
+                out.push_str(&format!("<{}>", words[0]));
+                i = close + 2;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The index after `argN: ` starting at `at`, if there is one.
+fn unnamed_arg(chars: &[char], at: usize) -> Option<usize> {
+    let rest: String = chars.get(at..)?.iter().take(12).collect();
+    let digits = rest.strip_prefix("arg")?;
+    let n = digits.chars().take_while(|c| c.is_ascii_digit()).count();
+    (n > 0 && digits[n..].starts_with(": ")).then_some(at + 3 + n + 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc_text;
+
+    #[test]
+    fn docs_drop_resolver_names() {
+        assert_eq!(doc_text("f: (arg0: a -> b) -> xs: List a"), "f: (a -> b) -> xs: List a");
+        assert_eq!(doc_text("xs: {PList a <{p _0 _1}> | p x _v}"), "xs: {PList a <p> | p x _v}");
+        assert_eq!(doc_text("PList a <{!(_0 in elems _1)}>"), "PList a <{!(_0 in elems _1)}>");
+    }
+}
