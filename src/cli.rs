@@ -317,9 +317,12 @@ fn emit_command(out: &mut Output, path: &Path, to: EmitTarget, output: Option<&P
         .filter(|g| crate::verify::has_holes(&g.body))
         .map(|g| {
             let start = g.offset as usize;
-            Diagnostic::error("goal-has-holes", format!("goal `{}` has holes `??`: there is nothing to emit yet", g.name))
-                .with_primary(start..start + g.name.as_str().len(), "this goal")
-                .with_hint(format!("fill the holes first: `rsynth fill {} --emit rust`", path.display()))
+            Diagnostic::error(
+                "goal-has-holes",
+                format!("goal `{}` has holes `??`: there is nothing to emit yet", g.name),
+            )
+            .with_primary(start..start + g.name.as_str().len(), "this goal")
+            .with_hint(format!("fill the holes first: `rsynth fill {} --emit rust`", path.display()))
         })
         .collect();
     if !holes.is_empty() {

@@ -98,7 +98,10 @@ impl EmitError {
             match (g, self.span) {
                 (Some(g), Some(span)) => d = d.with_primary(span.absolute(g.offset), "here"),
                 (Some(g), None) => {
-                    d = d.with_primary(g.offset as usize..g.offset as usize + goal.as_str().len(), "in this goal")
+                    d = d.with_primary(
+                        g.offset as usize..g.offset as usize + goal.as_str().len(),
+                        "in this goal",
+                    )
                 }
                 _ => {}
             }

@@ -69,7 +69,9 @@ fn has_tool(name: &str) -> bool {
 fn ocaml_available() -> bool {
     let ok = has_tool("ocamlfind") && has_tool("ocamlopt");
     if !ok {
-        eprintln!("skipping the OCaml part: ocamlfind/ocamlopt not found (apt-get install ocaml-nox ocaml-findlib)");
+        eprintln!(
+            "skipping the OCaml part: ocamlfind/ocamlopt not found (apt-get install ocaml-nox ocaml-findlib)"
+        );
     }
     ok
 }
@@ -97,7 +99,9 @@ fn with_models(program: &Program, library: &[(String, Program)]) -> Program {
         }
         let mut added = false;
         for c in missing {
-            let Some(spec) = m.component(c).cloned().or_else(|| library.iter().find_map(|(_, g)| g.component(c).cloned())) else {
+            let Some(spec) =
+                m.component(c).cloned().or_else(|| library.iter().find_map(|(_, g)| g.component(c).cloned()))
+            else {
                 continue;
             };
             let want = rsynth::emit::ty::Ty::erase(&spec.schema.ty);
@@ -171,7 +175,11 @@ fn renamed(t: &rsynth::emit::ty::Ty, a: &Program, b: &Program) -> rsynth::emit::
             let target = b
                 .datatypes
                 .get(d)
-                .and_then(|bd| a.datatypes.values().find(|ad| ad.constructors == bd.constructors && ad.params.len() == bd.params.len()))
+                .and_then(|bd| {
+                    a.datatypes
+                        .values()
+                        .find(|ad| ad.constructors == bd.constructors && ad.params.len() == bd.params.len())
+                })
                 .map_or(*d, |ad| ad.name);
             Ty::Data(target, args.iter().map(|x| renamed(x, a, b)).collect())
         }
@@ -214,7 +222,9 @@ fn rust_outcome(name: &str, program: &Program, models: &Program, options: &Harne
     let dir = scratch(&format!("rs-{name}"));
     let spec = match emit_program(program, Target::Rust, &EmitOptions { source_name: format!("{name}.sq") }) {
         Ok(s) => s,
-        Err(e) => return Outcome { dir, clean: Err(format!("emit: {e}")), contracts: Err("not emitted".into()) },
+        Err(e) => {
+            return Outcome { dir, clean: Err(format!("emit: {e}")), contracts: Err("not emitted".into()) };
+        }
     };
     std::fs::write(dir.join("spec.rs"), &spec).unwrap();
     let mut clean = Ok(());
@@ -228,7 +238,10 @@ fn rust_outcome(name: &str, program: &Program, models: &Program, options: &Harne
     if !ok {
         clean = Err(format!("rustc -D warnings:\n{out}"));
     } else {
-        let (ok, out) = run(Command::new("rustfmt").args(["--edition", "2024", "--check"]).arg(dir.join("spec.rs")), COMPILE_LIMIT);
+        let (ok, out) = run(
+            Command::new("rustfmt").args(["--edition", "2024", "--check"]).arg(dir.join("spec.rs")),
+            COMPILE_LIMIT,
+        );
         if !ok {
             clean = Err(format!("rustfmt --check:\n{out}"));
         }
@@ -258,9 +271,12 @@ fn rust_outcome(name: &str, program: &Program, models: &Program, options: &Harne
 
 fn ocaml_outcome(name: &str, program: &Program, models: &Program, options: &HarnessOptions) -> Outcome {
     let dir = scratch(&format!("ml-{name}"));
-    let spec = match emit_program(program, Target::OCaml, &EmitOptions { source_name: format!("{name}.sq") }) {
+    let spec = match emit_program(program, Target::OCaml, &EmitOptions { source_name: format!("{name}.sq") })
+    {
         Ok(s) => s,
-        Err(e) => return Outcome { dir, clean: Err(format!("emit: {e}")), contracts: Err("not emitted".into()) },
+        Err(e) => {
+            return Outcome { dir, clean: Err(format!("emit: {e}")), contracts: Err("not emitted".into()) };
+        }
     };
     std::fs::write(dir.join("spec.ml"), &spec).unwrap();
     let (ok, out) = run(
@@ -384,7 +400,10 @@ fn report(results: &[(String, Outcome)], lang: &str) {
             }
         }
     }
-    eprintln!("{lang}: {passed} of {} programs emit, compile cleanly and keep their contracts", results.len());
+    eprintln!(
+        "{lang}: {passed} of {} programs emit, compile cleanly and keep their contracts",
+        results.len()
+    );
     for u in &untested {
         eprintln!("  {u}");
     }
@@ -442,7 +461,10 @@ fn violation(output: &str, dir: &Path) -> String {
     let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let lines: Vec<&str> = output.lines().collect();
     if let Some(i) = lines.iter().position(|l| l.starts_with("assertion failed")) {
-        let end = lines[i..].iter().position(|l| l.starts_with("stack backtrace") || l.starts_with("note:")).map_or(lines.len(), |k| i + k);
+        let end = lines[i..]
+            .iter()
+            .position(|l| l.starts_with("stack backtrace") || l.starts_with("note:"))
+            .map_or(lines.len(), |k| i + k);
         return squash(&lines[i..end].join(" "));
     }
     if let Some(l) = lines.iter().find(|l| l.contains("Assert_failure(\"spec.ml\"")) {
@@ -458,7 +480,13 @@ fn violation(output: &str, dir: &Path) -> String {
         }
         return format!("Assert_failure: {}", squash(&text));
     }
-    squash(lines.iter().find(|l| l.contains("unreachable") || l.contains("xception")).copied().unwrap_or("(no contract violation reported)"))
+    squash(
+        lines
+            .iter()
+            .find(|l| l.contains("unreachable") || l.contains("xception"))
+            .copied()
+            .unwrap_or("(no contract violation reported)"),
+    )
 }
 
 /// Wrong programs (mutants of our own programs, rejected by the checker) compile, and

@@ -99,7 +99,8 @@ impl Models<'_> {
 /// Goals that call an abstract component (directly or through other goals) that has
 /// no model, with the component's name.
 pub(crate) fn missing_models(plan: &Plan<'_>, modelled: &BTreeSet<Symbol>) -> Vec<(Symbol, Symbol)> {
-    let abstract_names: Vec<Symbol> = plan.abstract_components().map(|c| c.name).filter(|n| !modelled.contains(n)).collect();
+    let abstract_names: Vec<Symbol> =
+        plan.abstract_components().map(|c| c.name).filter(|n| !modelled.contains(n)).collect();
     let mut out: Vec<(Symbol, Symbol)> = Vec::new();
     loop {
         let before = out.len();

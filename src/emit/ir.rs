@@ -49,16 +49,39 @@ pub enum ExprKind {
     Int(i64),
     Bool(bool),
     /// A function-typed global used as a value, not applied.
-    Global { name: Symbol, inst: Vec<Ty> },
+    Global {
+        name: Symbol,
+        inst: Vec<Ty>,
+    },
     /// A saturated application (no arguments for constants and nullary constructors).
-    Call { callee: Callee, args: Vec<Expr> },
+    Call {
+        callee: Callee,
+        args: Vec<Expr>,
+    },
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
-    Lambda { params: Vec<LocalId>, body: Box<Expr> },
+    Lambda {
+        params: Vec<LocalId>,
+        body: Box<Expr>,
+    },
     /// `let local = value in body`; `recursive` when a lambda refers to its own name.
-    Let { local: LocalId, value: Box<Expr>, body: Box<Expr>, recursive: bool },
-    If { cond: Box<Expr>, then_branch: Box<Expr>, else_branch: Box<Expr> },
-    Match { scrutinee: Box<Expr>, datatype: Symbol, cases: Vec<Case>, exhaustive: bool },
+    Let {
+        local: LocalId,
+        value: Box<Expr>,
+        body: Box<Expr>,
+        recursive: bool,
+    },
+    If {
+        cond: Box<Expr>,
+        then_branch: Box<Expr>,
+        else_branch: Box<Expr>,
+    },
+    Match {
+        scrutinee: Box<Expr>,
+        datatype: Symbol,
+        cases: Vec<Case>,
+        exhaustive: bool,
+    },
     /// `error`: a branch the refinements rule out.
     Unreachable,
 }
@@ -135,10 +158,10 @@ impl Expr {
     pub fn globals(&self) -> Vec<Symbol> {
         let mut out = Vec::new();
         self.visit(&mut |e| match &e.kind {
-            ExprKind::Global { name, .. } | ExprKind::Call { callee: Callee::Global { name, .. }, .. } => {
-                if !out.contains(name) {
-                    out.push(*name)
-                }
+            ExprKind::Global { name, .. } | ExprKind::Call { callee: Callee::Global { name, .. }, .. }
+                if !out.contains(name) =>
+            {
+                out.push(*name)
             }
             _ => {}
         });
@@ -149,10 +172,8 @@ impl Expr {
     pub fn locals_used(&self) -> Vec<LocalId> {
         let mut out = Vec::new();
         self.visit(&mut |e| match &e.kind {
-            ExprKind::Local(l) | ExprKind::Call { callee: Callee::Local(l), .. } => {
-                if !out.contains(l) {
-                    out.push(*l)
-                }
+            ExprKind::Local(l) | ExprKind::Call { callee: Callee::Local(l), .. } if !out.contains(l) => {
+                out.push(*l)
             }
             _ => {}
         });
@@ -167,7 +188,8 @@ pub fn lower_function(
     schema: &crate::types::Schema,
     body: &Term,
 ) -> Result<Function, EmitError> {
-    let mut lw = Lowerer { program, unifier: Unifier::default(), locals: Vec::new(), scope: Vec::new(), next_id: 0 };
+    let mut lw =
+        Lowerer { program, unifier: Unifier::default(), locals: Vec::new(), scope: Vec::new(), next_id: 0 };
     let fun_ty = Ty::erase(&schema.ty);
     let mut params = Vec::new();
     let mut t = &schema.ty;
@@ -267,11 +289,14 @@ impl Lowerer<'_> {
                 self.application(head, lowered, t.span)
             }
             TermKind::Int(n) => {
-                let n = i64::try_from(*n).map_err(|_| EmitError::at(t.span, "integer literal too large for i64"))?;
+                let n = i64::try_from(*n)
+                    .map_err(|_| EmitError::at(t.span, "integer literal too large for i64"))?;
                 Ok(self.mk(ExprKind::Int(n), Ty::Int))
             }
             TermKind::Bool(b) => Ok(self.mk(ExprKind::Bool(*b), Ty::Bool)),
-            TermKind::Hole => Err(EmitError::at(t.span, "a hole `??` cannot be emitted; fill it first (`rsynth fill`)")),
+            TermKind::Hole => {
+                Err(EmitError::at(t.span, "a hole `??` cannot be emitted; fill it first (`rsynth fill`)"))
+            }
             TermKind::Error => {
                 let ty = self.unifier.fresh();
                 Ok(self.mk(ExprKind::Unreachable, ty))
@@ -406,7 +431,12 @@ impl Lowerer<'_> {
         }
     }
 
-    fn application_of_ctor(&mut self, ctor: Symbol, args: Vec<Expr>, span: ast::Span) -> Result<Expr, EmitError> {
+    fn application_of_ctor(
+        &mut self,
+        ctor: Symbol,
+        args: Vec<Expr>,
+        span: ast::Span,
+    ) -> Result<Expr, EmitError> {
         let Some(def) = self.program.constructors.get(&ctor) else {
             return Err(EmitError::at(span, format!("unknown constructor `{ctor}`")));
         };
@@ -417,7 +447,13 @@ impl Lowerer<'_> {
 
     /// Applies a callee of type `ty` to `args`: exactly saturated becomes a call; fewer
     /// arguments are eta-expanded; an unapplied global stays a reference.
-    fn saturate(&mut self, callee: Callee, ty: Ty, args: Vec<Expr>, span: ast::Span) -> Result<Expr, EmitError> {
+    fn saturate(
+        &mut self,
+        callee: Callee,
+        ty: Ty,
+        args: Vec<Expr>,
+        span: ast::Span,
+    ) -> Result<Expr, EmitError> {
         let arity = ty.arity();
         if args.len() > arity {
             let n = args.len();
@@ -441,7 +477,7 @@ impl Lowerer<'_> {
         // Partial application: \y1 .. yk . callee args y1 .. yk
         let mut params = Vec::new();
         let mut all = args;
-        for (i, t) in arg_tys[all.len()..].to_vec().into_iter().enumerate() {
+        for (i, t) in arg_tys[all.len()..].iter().cloned().enumerate() {
             let l = self.new_local(&format!("arg{}", i + 1), t);
             params.push(l);
         }
@@ -473,7 +509,9 @@ impl Lowerer<'_> {
                 }
                 self.saturate(Callee::Local(l), ty, args, span)
             }
-            _ => Err(EmitError::at(span, "only named functions can be applied (bind the function with `let`)")),
+            _ => {
+                Err(EmitError::at(span, "only named functions can be applied (bind the function with `let`)"))
+            }
         }
     }
 
@@ -481,12 +519,10 @@ impl Lowerer<'_> {
         let scrutinee = self.expr(scrutinee)?;
         let first = cases.first().ok_or_else(|| EmitError::at(t.span, "a `match` without cases"))?;
         let ctor0 = Symbol::intern(&first.constructor.text);
-        let datatype = self
-            .program
-            .constructors
-            .get(&ctor0)
-            .map(|c| c.datatype)
-            .ok_or_else(|| EmitError::at(first.constructor.span, format!("unknown constructor `{ctor0}`")))?;
+        let datatype =
+            self.program.constructors.get(&ctor0).map(|c| c.datatype).ok_or_else(|| {
+                EmitError::at(first.constructor.span, format!("unknown constructor `{ctor0}`"))
+            })?;
         let dt = &self.program.datatypes[&datatype];
         let dt_params = dt.params.clone();
         let all_ctors = dt.constructors.clone();
@@ -527,7 +563,8 @@ impl Lowerer<'_> {
             out.push(Case { ctor, binders, body });
         }
         let exhaustive = all_ctors.iter().all(|c| out.iter().any(|k| k.ctor == *c));
-        Ok(self.mk(ExprKind::Match { scrutinee: Box::new(scrutinee), datatype, cases: out, exhaustive }, result))
+        Ok(self
+            .mk(ExprKind::Match { scrutinee: Box::new(scrutinee), datatype, cases: out, exhaustive }, result))
     }
 
     fn zonk_function(&mut self, f: &mut Function) {

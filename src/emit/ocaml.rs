@@ -28,11 +28,63 @@ use crate::syntax::ast::{BinOp, UnOp};
 use crate::types::{BaseType, RType, Schema};
 
 const KEYWORDS: &[&str] = &[
-    "and", "as", "assert", "asr", "begin", "class", "constraint", "do", "done", "downto", "else", "end", "exception",
-    "external", "false", "for", "fun", "function", "functor", "if", "in", "include", "inherit", "initializer", "land",
-    "lazy", "let", "lor", "lsl", "lsr", "lxor", "match", "method", "mod", "module", "mutable", "new", "nonrec",
-    "object", "of", "open", "or", "private", "rec", "sig", "struct", "then", "to", "true", "try", "type", "val",
-    "virtual", "when", "while", "with", "result",
+    "and",
+    "as",
+    "assert",
+    "asr",
+    "begin",
+    "class",
+    "constraint",
+    "do",
+    "done",
+    "downto",
+    "else",
+    "end",
+    "exception",
+    "external",
+    "false",
+    "for",
+    "fun",
+    "function",
+    "functor",
+    "if",
+    "in",
+    "include",
+    "inherit",
+    "initializer",
+    "land",
+    "lazy",
+    "let",
+    "lor",
+    "lsl",
+    "lsr",
+    "lxor",
+    "match",
+    "method",
+    "mod",
+    "module",
+    "mutable",
+    "new",
+    "nonrec",
+    "object",
+    "of",
+    "open",
+    "or",
+    "private",
+    "rec",
+    "sig",
+    "struct",
+    "then",
+    "to",
+    "true",
+    "try",
+    "type",
+    "val",
+    "virtual",
+    "when",
+    "while",
+    "with",
+    "result",
 ];
 
 /// A value name: kept, unless OCaml reserves it.
@@ -98,7 +150,11 @@ fn sort_type(s: &Sort) -> String {
 
 /// `'a 'b. t` when there are type variables.
 fn poly(tvars: &[Symbol], t: &str) -> String {
-    if tvars.is_empty() { t.to_string() } else { format!("{}. {t}", tvars.iter().map(|a| tvar(*a)).collect::<Vec<_>>().join(" ")) }
+    if tvars.is_empty() {
+        t.to_string()
+    } else {
+        format!("{}. {t}", tvars.iter().map(|a| tvar(*a)).collect::<Vec<_>>().join(" "))
+    }
 }
 
 const PSET: &str = "(* Finite sets as sorted lists without duplicates, for any element type (OCaml's [Set]
@@ -158,7 +214,13 @@ pub(crate) fn emit_parts(
             )));
         }
     }
-    let mut g = Gen { plan, program: plan.program, smart: BTreeSet::new(), globals: BTreeSet::new(), not_shadowed: false };
+    let mut g = Gen {
+        plan,
+        program: plan.program,
+        smart: BTreeSet::new(),
+        globals: BTreeSet::new(),
+        not_shadowed: false,
+    };
     g.collect_globals();
     let mut out = header(plan, options);
     let types = g.datatypes();
@@ -183,7 +245,8 @@ pub(crate) fn emit_parts(
     }
     let mut derived = Vec::new();
     let mut abstracts = Vec::new();
-    let selected: Vec<&Function> = plan.functions.iter().filter(|f| only.is_none_or(|o| o.contains(&f.name))).collect();
+    let selected: Vec<&Function> =
+        plan.functions.iter().filter(|f| only.is_none_or(|o| o.contains(&f.name))).collect();
     let used_globals: BTreeSet<Symbol> = selected.iter().flat_map(|f| f.body.globals()).collect();
     for (c, p) in &plan.components {
         if only.is_some() && !used_globals.contains(&c.name) {
@@ -225,7 +288,11 @@ pub(crate) fn emit_parts(
             }
             sig.push_str(&format!("  (* {} *)\n", syntax::comment_text(&schema_doc(*name, schema))));
             sig.push_str(&format!("  (* Abstract: {why}. *)\n"));
-            sig.push_str(&format!("  val {} : {}\n", value_name(name.as_str()), ocaml_type(&Ty::erase(&schema.ty))));
+            sig.push_str(&format!(
+                "  val {} : {}\n",
+                value_name(name.as_str()),
+                ocaml_type(&Ty::erase(&schema.ty))
+            ));
         }
         sig.push_str("end\n");
         sections.push(sig);
@@ -233,7 +300,13 @@ pub(crate) fn emit_parts(
     if !goals_functor.is_empty() {
         let inner: Vec<String> = ordered(goals_functor)
             .into_iter()
-            .map(|s| s.lines().map(|l| if l.is_empty() { String::new() } else { format!("  {l}") }).collect::<Vec<_>>().join("\n") + "\n")
+            .map(|s| {
+                s.lines()
+                    .map(|l| if l.is_empty() { String::new() } else { format!("  {l}") })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    + "\n"
+            })
             .collect();
         sections.push(format!("module Make (C : COMPONENTS) = struct\n{}end\n", inner.join("\n")));
     }
@@ -269,10 +342,8 @@ fn schema_doc(name: Symbol, schema: &Schema) -> String {
 fn ordered(defs: Vec<Def>) -> Vec<String> {
     let names: Vec<String> = defs.iter().map(|d| d.name.clone()).collect();
     let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
-    let edges: Vec<Vec<usize>> = defs
-        .iter()
-        .map(|d| d.uses.iter().filter_map(|u| index.get(u.as_str()).copied()).collect())
-        .collect();
+    let edges: Vec<Vec<usize>> =
+        defs.iter().map(|d| d.uses.iter().filter_map(|u| index.get(u.as_str()).copied()).collect()).collect();
     let sccs = tarjan(&edges);
     let mut out = Vec::new();
     for scc in sccs {
@@ -339,7 +410,15 @@ fn tarjan(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
         }
     }
     let n = edges.len();
-    let mut t = T { edges, index: vec![None; n], low: vec![0; n], on: vec![false; n], stack: Vec::new(), next: 0, out: Vec::new() };
+    let mut t = T {
+        edges,
+        index: vec![None; n],
+        low: vec![0; n],
+        on: vec![false; n],
+        stack: Vec::new(),
+        next: 0,
+        out: Vec::new(),
+    };
     for v in 0..n {
         if t.index[v].is_none() {
             visit(&mut t, v);
@@ -497,11 +576,15 @@ impl<'p> Gen<'p> {
             Kind::Bool(b) => atom(b.to_string()),
             Kind::Int(n) if *n < 0 => OExpr::Neg(Box::new(atom((-(*n as i128)).to_string()))),
             Kind::Int(n) => atom(n.to_string()),
-            Kind::Var { name, .. } => atom(env.vars.get(name).cloned().unwrap_or_else(|| value_name(name.as_str()))),
+            Kind::Var { name, .. } => {
+                atom(env.vars.get(name).cloned().unwrap_or_else(|| value_name(name.as_str())))
+            }
             Kind::Unary(LUnOp::Not, a) => self.not_(self.tr(a, env)),
             Kind::Unary(LUnOp::Neg, a) => OExpr::Neg(Box::new(self.tr(a, env))),
             Kind::Binary(op, l, r) => self.binary(*op, l, r, env),
-            Kind::Ite(c, t, e) => OExpr::If(Box::new(self.tr(c, env)), Box::new(self.tr(t, env)), Box::new(self.tr(e, env))),
+            Kind::Ite(c, t, e) => {
+                OExpr::If(Box::new(self.tr(c, env)), Box::new(self.tr(t, env)), Box::new(self.tr(e, env)))
+            }
             Kind::Pred { name, args, .. } => {
                 let args: Vec<OExpr> = args.iter().map(|a| self.tr(a, env)).collect();
                 match env.preds.get(name) {
@@ -509,7 +592,9 @@ impl<'p> Gen<'p> {
                     None => app(self.measure_name(*name), args),
                 }
             }
-            Kind::Cons { name, args, .. } => OExpr::Ctor(name.to_string(), args.iter().map(|a| self.tr(a, env)).collect()),
+            Kind::Cons { name, args, .. } => {
+                OExpr::Ctor(name.to_string(), args.iter().map(|a| self.tr(a, env)).collect())
+            }
             Kind::SetLit { elems, .. } => {
                 if elems.is_empty() {
                     atom("PSet.empty")
@@ -561,7 +646,9 @@ impl<'p> Gen<'p> {
                 Conjunct::Skipped(f, why) => out.push(Check::Skipped(show(f), why.clone())),
             }
         }
-        if let (Some(dc), RType::Scalar { base: base @ BaseType::Data { args, .. }, .. }) = (&check.structure, t) {
+        if let (Some(dc), RType::Scalar { base: base @ BaseType::Data { args, .. }, .. }) =
+            (&check.structure, t)
+        {
             if let Some(call) = self.satisfies_call(value, dc, args, &env) {
                 out.push(Check::Assert(format!("the refinements inside `{base}`"), call));
             }
@@ -685,12 +772,31 @@ impl<'p> Gen<'p> {
         let body = OExpr::Match(Box::new(atom(scrut)), arms);
         let ty = format!("{} -> {}", arg_tys.join(" -> "), sort_type(&def.output));
         let name = self.measure_name(m);
-        let post = if def.postcondition.is_true() { String::new() } else { format!(" | {}", show(&def.postcondition)) };
+        let post = if def.postcondition.is_true() {
+            String::new()
+        } else {
+            format!(" | {}", show(&def.postcondition))
+        };
         let out = if post.is_empty() { def.output.to_string() } else { format!("{{{}{post}}}", def.output) };
-        self.def(name, &dt.params, &ty, &params, body, vec![format!("Measure [{m} :: {} -> {out}].", def.input)])
+        self.def(
+            name,
+            &dt.params,
+            &ty,
+            &params,
+            body,
+            vec![format!("Measure [{m} :: {} -> {out}].", def.input)],
+        )
     }
 
-    fn def(&self, name: String, tvars: &[Symbol], ty: &str, params: &[String], body: OExpr, comment: Vec<String>) -> Def {
+    fn def(
+        &self,
+        name: String,
+        tvars: &[Symbol],
+        ty: &str,
+        params: &[String],
+        body: OExpr,
+        comment: Vec<String>,
+    ) -> Def {
         let mut uses = BTreeSet::new();
         atoms(&body, &mut uses);
         let head = format!("{name} : {} =", poly(tvars, ty));
@@ -721,7 +827,12 @@ impl<'p> Gen<'p> {
         let binder_names: BTreeSet<String> = dt
             .constructors
             .iter()
-            .flat_map(|c| params_of(&self.program.constructors[c].schema.ty).0.into_iter().map(|(p, _)| value_name(p.as_str())))
+            .flat_map(|c| {
+                params_of(&self.program.constructors[c].schema.ty)
+                    .0
+                    .into_iter()
+                    .map(|(p, _)| value_name(p.as_str()))
+            })
             .collect();
         let unique = |base: String| {
             let mut n = base;
@@ -850,7 +961,8 @@ impl<'p> Gen<'p> {
     }
 
     fn goal(&self, f: &Function) -> Result<Def, EmitError> {
-        let goal = self.program.goals.iter().find(|g| g.name == f.name).ok_or_else(|| EmitError::new("goal"))?;
+        let goal =
+            self.program.goals.iter().find(|g| g.name == f.name).ok_or_else(|| EmitError::new("goal"))?;
         let (schema_params, result) = params_of(&goal.schema.ty);
         let mut bg = BodyGen { g: self, f, names: Vec::new() };
         bg.names = bg.local_names();
@@ -863,7 +975,10 @@ impl<'p> Gen<'p> {
         for ((s, _), (_, t)) in f.params.iter().zip(&schema_params) {
             let check = type_check(&self.plan.exec, t, &[]);
             let name = env.vars[s].clone();
-            stmts.extend(check_stmts(self.check_value(&check, t, &name, &env), &format!("Precondition on [{s}]")));
+            stmts.extend(check_stmts(
+                self.check_value(&check, t, &name, &env),
+                &format!("Precondition on [{s}]"),
+            ));
         }
         let result_name = fresh_name("result", &bg.names);
         let check = type_check(&self.plan.exec, result, &[]);
@@ -937,7 +1052,8 @@ fn check_stmts(items: Vec<Check>, what: &str) -> Vec<Stmt> {
 }
 
 fn fresh(env: &FEnv) -> String {
-    let taken: Vec<String> = env.vars.values().chain(env.elem_ok.values()).chain(env.preds.values()).cloned().collect();
+    let taken: Vec<String> =
+        env.vars.values().chain(env.elem_ok.values()).chain(env.preds.values()).cloned().collect();
     fresh_name("v", &taken)
 }
 
@@ -953,7 +1069,8 @@ fn fresh_name(base: &str, taken: &[String]) -> String {
 fn pattern(c: Symbol, names: &[String], body: &OExpr) -> String {
     let mut used = BTreeSet::new();
     atoms(body, &mut used);
-    let bs: Vec<String> = names.iter().map(|n| if used.contains(n) { n.clone() } else { "_".to_string() }).collect();
+    let bs: Vec<String> =
+        names.iter().map(|n| if used.contains(n) { n.clone() } else { "_".to_string() }).collect();
     match bs.as_slice() {
         [] => c.to_string(),
         [b] => format!("{c} {b}"),
@@ -1065,9 +1182,10 @@ impl BodyGen<'_, '_> {
                 };
                 bin(s, x, y)
             }
-            ExprKind::Lambda { params, body } => {
-                OExpr::Fun(params.iter().map(|p| self.names[*p].clone()).collect(), Box::new(self.expr(body)?))
-            }
+            ExprKind::Lambda { params, body } => OExpr::Fun(
+                params.iter().map(|p| self.names[*p].clone()).collect(),
+                Box::new(self.expr(body)?),
+            ),
             ExprKind::Let { local, value, body, recursive } => OExpr::Let {
                 rec_: *recursive,
                 name: self.names[*local].clone(),
@@ -1082,8 +1200,11 @@ impl BodyGen<'_, '_> {
             ExprKind::Match { scrutinee, cases, exhaustive, .. } => {
                 let mut arms = Vec::new();
                 for c in cases {
-                    let names: Vec<String> =
-                        c.binders.iter().map(|b| b.map_or("_".to_string(), |l| self.names[l].clone())).collect();
+                    let names: Vec<String> = c
+                        .binders
+                        .iter()
+                        .map(|b| b.map_or("_".to_string(), |l| self.names[l].clone()))
+                        .collect();
                     let pat = match names.as_slice() {
                         [] => c.ctor.to_string(),
                         [b] => format!("{} {b}", c.ctor),

@@ -57,7 +57,8 @@ impl<'p> Plan<'p> {
         loop {
             let before = needs_components.len();
             for f in &functions {
-                if f.body.globals().iter().any(|g| abstract_names.contains(g) || needs_components.contains(g)) {
+                if f.body.globals().iter().any(|g| abstract_names.contains(g) || needs_components.contains(g))
+                {
                     needs_components.insert(f.name);
                 }
             }

@@ -30,7 +30,7 @@ use super::ty::Ty;
 use super::{EmitError, EmitOptions};
 use crate::logic::{Sort, Symbol, VALUE_VAR};
 use crate::resolve::{Component, Program};
-use crate::types::{RType, Schema};
+use crate::types::Schema;
 
 /// A function of the emitted file, before bounds are known.
 struct FnItem {
@@ -142,7 +142,8 @@ pub(crate) fn emit_parts(
                 Item::TraitMethod(n) => *n,
                 _ => Symbol::intern(&m.name),
             };
-            let params = m.params.iter().map(|p| p.split(':').next().unwrap_or("").trim().to_string()).collect();
+            let params =
+                m.params.iter().map(|p| p.split(':').next().unwrap_or("").trim().to_string()).collect();
             (key, signature(m, &bounds, Indent::new(0), ""), params)
         })
         .collect();
@@ -188,11 +189,14 @@ fn header(plan: &Plan<'_>, options: &EmitOptions) -> String {
     )];
     lines.push(String::new());
     lines.push("Each function checks the refinements of its specification in debug builds:".to_string());
-    lines.push("preconditions with `debug_assert!`, postconditions after the body (values of the".to_string());
+    lines
+        .push("preconditions with `debug_assert!`, postconditions after the body (values of the".to_string());
     lines.push("arguments on entry are kept in `old_*` variables), and the refinements inside".to_string());
-    lines.push("datatype values with `satisfies`. Formulas that cannot be executed are listed in".to_string());
+    lines
+        .push("datatype values with `satisfies`. Formulas that cannot be executed are listed in".to_string());
     lines.push("comments instead. Integers are `i64`.".to_string());
-    let mut s: String = lines.iter().map(|l| if l.is_empty() { "//!\n".to_string() } else { format!("//! {l}\n") }).collect();
+    let mut s: String =
+        lines.iter().map(|l| if l.is_empty() { "//!\n".to_string() } else { format!("//! {l}\n") }).collect();
     s.push('\n');
     s
 }
@@ -235,8 +239,11 @@ fn assert_stmts(items: Vec<CheckItem>, what: &str, cfg: bool) -> Vec<Stmt> {
                 if !formula.is_empty() {
                     out.push(Stmt::Comment(format!("{what}: {formula}")));
                 }
-                let (name, attrs) =
-                    if cfg { ("assert", vec!["#[cfg(debug_assertions)]".to_string()]) } else { ("debug_assert", Vec::new()) };
+                let (name, attrs) = if cfg {
+                    ("assert", vec!["#[cfg(debug_assertions)]".to_string()])
+                } else {
+                    ("debug_assert", Vec::new())
+                };
                 out.push(Stmt::Semi { attrs, expr: rs::mac(name, vec![cond]) });
             }
             CheckItem::Skipped { formula, why } => {
@@ -257,7 +264,9 @@ fn mentions(e: &Expr, name: &str) -> bool {
         Expr::Macro(_, args) | Expr::Array(args) => args.iter().any(|a| mentions(a, name)),
         Expr::Unary(_, a) | Expr::AddrOf(a) | Expr::Paren(a) => mentions(a, name),
         Expr::Binary(_, a, b) => mentions(a, name) || mentions(b, name),
-        Expr::If(c, t, e) => mentions(c, name) || block_mentions(t, name) || e.as_ref().is_some_and(|e| mentions(e, name)),
+        Expr::If(c, t, e) => {
+            mentions(c, name) || block_mentions(t, name) || e.as_ref().is_some_and(|e| mentions(e, name))
+        }
         Expr::Match(s, arms) => mentions(s, name) || arms.iter().any(|a| mentions(&a.body, name)),
         Expr::Block(b) => block_mentions(b, name),
         Expr::Closure(_, b) => mentions(b, name),
@@ -341,7 +350,13 @@ impl<'p> Emitter<'p> {
         s
     }
 
-    fn print_impl(&self, d: Symbol, methods: &[FnItem], bounds: &Bounds, cx: &Cx) -> Result<String, EmitError> {
+    fn print_impl(
+        &self,
+        d: Symbol,
+        methods: &[FnItem],
+        bounds: &Bounds,
+        cx: &Cx,
+    ) -> Result<String, EmitError> {
         let dt = &self.program.datatypes[&d];
         let tparams = tparam_map(&dt.params);
         let generics = if dt.params.is_empty() {
@@ -394,7 +409,11 @@ impl<'p> Emitter<'p> {
         let args: Vec<Expr> = pnames
             .iter()
             .zip(&boxed)
-            .map(|(n, b)| if *b { rs::call("Box::new", vec![rs::path(n.clone())]) } else { rs::path(n.clone()) })
+            .map(
+                |(n, b)| {
+                    if *b { rs::call("Box::new", vec![rs::path(n.clone())]) } else { rs::path(n.clone()) }
+                },
+            )
             .collect();
         let ty_name = names::type_name(d.as_str());
         stmts.push(Stmt::Tail(rs::call(format!("{ty_name}::{}", names::type_name(c.as_str())), args)));
@@ -459,7 +478,11 @@ impl<'p> Emitter<'p> {
         self.register(key.clone(), dt.params.clone(), fg.needs);
         let name = names::value(m.as_str());
         self.value_names.insert(name.clone());
-        let post = if def.postcondition.is_true() { String::new() } else { format!(" | {}", formula::show(&def.postcondition)) };
+        let post = if def.postcondition.is_true() {
+            String::new()
+        } else {
+            format!(" | {}", formula::show(&def.postcondition))
+        };
         let out = if post.is_empty() { def.output.to_string() } else { format!("{{{}{post}}}", def.output) };
         Ok(FnItem {
             doc: vec![format!("Measure `{m} :: {} -> {out}`.", def.input)],
@@ -488,7 +511,12 @@ impl<'p> Emitter<'p> {
         let binder_names: BTreeSet<String> = dt
             .constructors
             .iter()
-            .flat_map(|c| params_of(&self.program.constructors[c].schema.ty).0.into_iter().map(|(p, _)| names::value(p.as_str())))
+            .flat_map(|c| {
+                params_of(&self.program.constructors[c].schema.ty)
+                    .0
+                    .into_iter()
+                    .map(|(p, _)| names::value(p.as_str()))
+            })
             .collect();
         let unique = |base: String| {
             let mut n = base.clone();
@@ -528,7 +556,8 @@ impl<'p> Emitter<'p> {
             let mut cenv = env.clone();
             let bnames: Vec<String> = fields.iter().map(|(p, _)| names::value(p.as_str())).collect();
             for (i, ((p, _), n)) in fields.iter().zip(&bnames).enumerate() {
-                cenv.vars.insert(*p, Access { expr: rs::path(n.clone()), depth: if boxed[i] { 2 } else { 1 } });
+                cenv.vars
+                    .insert(*p, Access { expr: rs::path(n.clone()), depth: if boxed[i] { 2 } else { 1 } });
             }
             let mut conds = Vec::new();
             for (i, (_, t)) in fields.iter().enumerate() {
@@ -540,7 +569,8 @@ impl<'p> Emitter<'p> {
                     }
                 }
             }
-            let body = conds.into_iter().reduce(|a, b| rs::binary("&&", a, b)).unwrap_or_else(|| rs::lit("true"));
+            let body =
+                conds.into_iter().reduce(|a, b| rs::binary("&&", a, b)).unwrap_or_else(|| rs::lit("true"));
             arms.push(Arm { pat: pattern(d, *c, &bnames, &body), body });
         }
         let body = Block { stmts: vec![Stmt::Tail(Expr::Match(Box::new(rs::path("self")), arms))] };
@@ -565,7 +595,12 @@ impl<'p> Emitter<'p> {
 
     // ----- components -----
 
-    fn derived(&mut self, c: &Component, body: &crate::logic::Formula, rest: &[crate::logic::Formula]) -> Result<FnItem, EmitError> {
+    fn derived(
+        &mut self,
+        c: &Component,
+        body: &crate::logic::Formula,
+        rest: &[crate::logic::Formula],
+    ) -> Result<FnItem, EmitError> {
         let tparams = tparam_map(&c.schema.type_vars);
         let mut fg = self.fgen(&tparams);
         let (params, result) = params_of(&c.schema.ty);
@@ -594,7 +629,11 @@ impl<'p> Emitter<'p> {
             let access = env.vars[p].clone();
             stmts.extend(assert_stmts(fg.check_value(&check, t, &access, &env), "Precondition", false));
         }
-        let rest_check = crate::emit::spec::Conjunct::split(&self.plan.exec, &crate::logic::Formula::conjunction(rest.iter().cloned()), &[]);
+        let rest_check = crate::emit::spec::Conjunct::split(
+            &self.plan.exec,
+            &crate::logic::Formula::conjunction(rest.iter().cloned()),
+            &[],
+        );
         if rest_check.iter().any(|c| matches!(c, crate::emit::spec::Conjunct::Exec(_))) {
             let check = crate::emit::spec::TypeCheck { conjuncts: rest_check, structure: None };
             stmts.push(Stmt::Let { attrs: Vec::new(), pat: "result".to_string(), ty: None, init: value });
@@ -649,7 +688,11 @@ impl<'p> Emitter<'p> {
         let name = names::value(c.name.as_str());
         self.value_names.insert(name.clone());
         FnItem {
-            doc: vec![format!("`{}`", schema_doc(c.name, &c.schema)), String::new(), format!("Abstract: {why}.")],
+            doc: vec![
+                format!("`{}`", schema_doc(c.name, &c.schema)),
+                String::new(),
+                format!("Abstract: {why}."),
+            ],
             key,
             name,
             tparams: tparam_list(&c.schema.type_vars),
@@ -664,7 +707,8 @@ impl<'p> Emitter<'p> {
     // ----- goals -----
 
     fn goal(&mut self, f: &super::ir::Function) -> Result<Vec<FnItem>, EmitError> {
-        let goal = self.program.goals.iter().find(|g| g.name == f.name).ok_or_else(|| EmitError::new("goal"))?;
+        let goal =
+            self.program.goals.iter().find(|g| g.name == f.name).ok_or_else(|| EmitError::new("goal"))?;
         let tparams = tparam_map(&f.type_params);
         // Names the body may not take for its locals.
         let mut reserved: BTreeSet<String> = ["result", "old_0", "C"].iter().map(|s| s.to_string()).collect();
@@ -703,21 +747,40 @@ impl<'p> Emitter<'p> {
         for ((sname, _), (_, t)) in f.params.iter().zip(&schema_params) {
             let check = type_check(&self.plan.exec, t, &[]);
             let access = pre_env.vars[sname].clone();
-            stmts.extend(assert_stmts(fg.check_value(&check, t, &access, &pre_env), &format!("Precondition on `{sname}`"), false));
+            stmts.extend(assert_stmts(
+                fg.check_value(&check, t, &access, &pre_env),
+                &format!("Precondition on `{sname}`"),
+                false,
+            ));
         }
         let result_name = if bg.names.iter().any(|n| n == "result") { "result_" } else { "result" };
-        fg.olds = Some(Olds { params: non_copy, pre_env: pre_env.clone(), lets: Vec::new(), prefix: "old_".to_string() });
+        fg.olds = Some(Olds {
+            params: non_copy,
+            pre_env: pre_env.clone(),
+            lets: Vec::new(),
+            prefix: "old_".to_string(),
+        });
         let post_env = pre_env.with_var(Symbol::intern(VALUE_VAR), Access::owned(result_name));
         let check = type_check(&self.plan.exec, result, &[]);
         let post_items = fg.check_value(&check, result, &Access::owned(result_name), &post_env);
         let olds = fg.olds.take().unwrap_or_default();
         let has_post = post_items.iter().any(|i| matches!(i, CheckItem::Assert { .. }));
         for (name, value) in olds.lets {
-            stmts.push(Stmt::Let { attrs: vec!["#[cfg(debug_assertions)]".to_string()], pat: name, ty: None, init: value });
+            stmts.push(Stmt::Let {
+                attrs: vec!["#[cfg(debug_assertions)]".to_string()],
+                pat: name,
+                ty: None,
+                init: value,
+            });
         }
         let uses_olds = |e: &Expr| (0..100).any(|k| mentions(e, &format!("old_{k}")));
         if has_post {
-            stmts.push(Stmt::Let { attrs: Vec::new(), pat: result_name.to_string(), ty: None, init: block_expr(body_block) });
+            stmts.push(Stmt::Let {
+                attrs: Vec::new(),
+                pat: result_name.to_string(),
+                ty: None,
+                init: block_expr(body_block),
+            });
             for item in post_items {
                 let cfg = matches!(&item, CheckItem::Assert { cond, .. } if uses_olds(cond));
                 stmts.extend(assert_stmts(vec![item], "Postcondition", cfg));
@@ -748,9 +811,15 @@ impl<'p> Emitter<'p> {
         Ok(items)
     }
 
-    fn helper(&mut self, bg: &mut BodyGen<'_>, h: &body::Helper, tparams: &BTreeMap<Symbol, String>) -> Result<FnItem, EmitError> {
+    fn helper(
+        &mut self,
+        bg: &mut BodyGen<'_>,
+        h: &body::Helper,
+        tparams: &BTreeMap<Symbol, String>,
+    ) -> Result<FnItem, EmitError> {
         let mut f = bg.f.clone();
-        f.params = h.captured.iter().chain(&h.params).map(|l| (Symbol::intern(&f.locals[*l].name), *l)).collect();
+        f.params =
+            h.captured.iter().chain(&h.params).map(|l| (Symbol::intern(&f.locals[*l].name), *l)).collect();
         f.body = h.body.clone();
         f.result = h.body.ty.clone();
         let smart = self.smart.clone();
@@ -779,7 +848,10 @@ impl<'p> Emitter<'p> {
         self.value_names.insert(h.name.clone());
         let extra = if bg.components.is_some() { vec!["C: Components".to_string()] } else { Vec::new() };
         Ok(FnItem {
-            doc: vec![format!("The recursive local function `{}` of `{}`.", f.locals[h.local].name, bg.f.name)],
+            doc: vec![format!(
+                "The recursive local function `{}` of `{}`.",
+                f.locals[h.local].name, bg.f.name
+            )],
             key,
             name: h.name.clone(),
             tparams: tparam_list(&f.type_params),
@@ -808,7 +880,8 @@ fn pattern(d: Symbol, c: Symbol, binders: &[String], body: &Expr) -> String {
     if binders.is_empty() {
         return path;
     }
-    let bs: Vec<String> = binders.iter().map(|b| if mentions(body, b) { b.clone() } else { "_".to_string() }).collect();
+    let bs: Vec<String> =
+        binders.iter().map(|b| if mentions(body, b) { b.clone() } else { "_".to_string() }).collect();
     if bs.iter().all(|b| b == "_") {
         return format!("{path}(..)");
     }
@@ -879,8 +952,10 @@ fn signature(f: &FnItem, bounds: &Bounds, indent: Indent, vis: &str) -> String {
     if f.method {
         where_clauses = clauses;
     } else {
-        let with_bounds: BTreeMap<String, String> =
-            clauses.iter().filter_map(|c| c.split_once(": ").map(|(a, b)| (a.to_string(), b.to_string()))).collect();
+        let with_bounds: BTreeMap<String, String> = clauses
+            .iter()
+            .filter_map(|c| c.split_once(": ").map(|(a, b)| (a.to_string(), b.to_string())))
+            .collect();
         for (_, n) in &f.tparams {
             match with_bounds.get(n) {
                 Some(b) => generics.push(format!("{n}: {b}")),

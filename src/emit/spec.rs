@@ -57,10 +57,9 @@ impl Executable {
             match g.kind() {
                 Kind::All { .. } => reason = Some("a quantifier is not executable".to_string()),
                 Kind::Unknown { .. } => reason = Some("a liquid unknown is not executable".to_string()),
-                Kind::Pred { name, .. } => {
-                    if !self.measures.contains(name) && !callable.contains(name) {
-                        reason = Some(format!("`{name}` is an abstract refinement or an uninterpreted predicate"));
-                    }
+                Kind::Pred { name, .. } if !self.measures.contains(name) && !callable.contains(name) => {
+                    reason =
+                        Some(format!("`{name}` is an abstract refinement or an uninterpreted predicate"));
                 }
                 _ => {}
             }
@@ -276,7 +275,8 @@ pub fn plan_component(exec: &Executable, c: &Component) -> ComponentPlan {
         if let Some(body) = candidate
             && exec.why_not(&body, &[]).is_none()
         {
-            let rest = conjuncts.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, f)| f.clone()).collect();
+            let rest =
+                conjuncts.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, f)| f.clone()).collect();
             return ComponentPlan::Derived { body, rest };
         }
     }
@@ -325,7 +325,11 @@ pub fn doc_text(text: &str) -> String {
         {
             let inner: String = chars[i + 2..close].iter().collect();
             let words: Vec<&str> = inner.split(' ').collect();
-            if words.len() >= 2 && words[1..].iter().enumerate().all(|(k, w)| *w == format!("_{k}")) && !words[0].starts_with('_') && words[0].chars().all(|c| c.is_alphanumeric() || c == '_') {
+            if words.len() >= 2
+                && words[1..].iter().enumerate().all(|(k, w)| *w == format!("_{k}"))
+                && !words[0].starts_with('_')
+                && words[0].chars().all(|c| c.is_alphanumeric() || c == '_')
+            {
                 out.push_str(&format!("<{}>", words[0]));
                 i = close + 2;
                 continue;

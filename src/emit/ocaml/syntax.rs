@@ -22,7 +22,12 @@ pub enum OExpr {
     Neg(Box<OExpr>),
     If(Box<OExpr>, Box<OExpr>, Box<OExpr>),
     Match(Box<OExpr>, Vec<(String, OExpr)>),
-    Let { rec_: bool, name: String, value: Box<OExpr>, body: Box<OExpr> },
+    Let {
+        rec_: bool,
+        name: String,
+        value: Box<OExpr>,
+        body: Box<OExpr>,
+    },
     Fun(Vec<String>, Box<OExpr>),
     /// `e1; e2; e` (the statements are assertions, each with optional comments).
     Seq(Vec<Stmt>, Box<OExpr>),
@@ -179,15 +184,26 @@ fn broken(e: &OExpr, indent: usize) -> String {
         },
         OExpr::Bin(op, l, r) => {
             let (lmin, rmin) = bin_mins(op);
-            format!("{}\n{}{op} {}", operand(l, lmin, indent), ind(indent), operand(r, rmin, indent + op.len() + 1))
+            format!(
+                "{}\n{}{op} {}",
+                operand(l, lmin, indent),
+                ind(indent),
+                operand(r, rmin, indent + op.len() + 1)
+            )
         }
         OExpr::If(c, t, f) => {
-            let mut s = format!("if {} then\n{}{}", print(c, indent + 3), ind(indent + 2), branch(t, indent + 2));
+            let mut s =
+                format!("if {} then\n{}{}", print(c, indent + 3), ind(indent + 2), branch(t, indent + 2));
             match &**f {
                 OExpr::If(..) => {
                     s.push_str(&format!("\n{}else {}", ind(indent), print(f, indent)));
                 }
-                _ => s.push_str(&format!("\n{}else\n{}{}", ind(indent), ind(indent + 2), branch(f, indent + 2))),
+                _ => s.push_str(&format!(
+                    "\n{}else\n{}{}",
+                    ind(indent),
+                    ind(indent + 2),
+                    branch(f, indent + 2)
+                )),
             }
             s
         }

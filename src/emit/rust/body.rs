@@ -118,7 +118,9 @@ impl<'a> BodyGen<'a> {
                 live.insert(*l);
                 live
             }
-            ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Global { .. } | ExprKind::Unreachable => after.clone(),
+            ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Global { .. } | ExprKind::Unreachable => {
+                after.clone()
+            }
             ExprKind::Call { callee, args } => {
                 let mut pinned = after.clone();
                 for a in args {
@@ -316,7 +318,12 @@ impl<'a> BodyGen<'a> {
         match &self.components {
             Some(c) => {
                 let mut tys = vec![c.clone()];
-                tys.extend(self.f.type_params.iter().map(|p| self.tparams.get(p).cloned().unwrap_or_else(|| "_".into())));
+                tys.extend(
+                    self.f
+                        .type_params
+                        .iter()
+                        .map(|p| self.tparams.get(p).cloned().unwrap_or_else(|| "_".into())),
+                );
                 format!("{name}::<{}>", tys.join(", "))
             }
             None => name.to_string(),
@@ -361,7 +368,11 @@ impl<'a> BodyGen<'a> {
         let mut args = Vec::new();
         for (i, t) in arg_tys.iter().enumerate() {
             let id = self.f.locals.len();
-            self.f.locals.push(crate::emit::ir::Local { name: format!("a{i}"), ty: t.clone(), recursive_field: false });
+            self.f.locals.push(crate::emit::ir::Local {
+                name: format!("a{i}"),
+                ty: t.clone(),
+                recursive_field: false,
+            });
             self.names.push(format!("a{i}"));
             params.push(id);
             args.push(IExpr { id: u32::MAX - i as u32, kind: ExprKind::Local(id), ty: t.clone() });
@@ -419,7 +430,9 @@ impl<'a> BodyGen<'a> {
             BinOp::And => owned2(self, "&&"),
             BinOp::Or => owned2(self, "||"),
             BinOp::Iff => owned2(self, "=="),
-            BinOp::Implies => Ok(rs::binary("||", rs::not(self.expr(a, Mode::Owned)?), self.expr(b, Mode::Owned)?)),
+            BinOp::Implies => {
+                Ok(rs::binary("||", rs::not(self.expr(a, Mode::Owned)?), self.expr(b, Mode::Owned)?))
+            }
             BinOp::Eq | BinOp::Neq | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let s = match op {
                     BinOp::Eq => "==",
@@ -487,8 +500,10 @@ impl<'a> BodyGen<'a> {
                 match self.plan.component_plan(*name) {
                     Some(ComponentPlan::Derived { .. }) => {
                         self.needs.call(Item::Derived(*name), inst.clone());
-                        let modes: Vec<Mode> =
-                            args.iter().map(|a| if a.ty.is_copy() { Mode::Owned } else { Mode::Ref }).collect();
+                        let modes: Vec<Mode> = args
+                            .iter()
+                            .map(|a| if a.ty.is_copy() { Mode::Owned } else { Mode::Ref })
+                            .collect();
                         let xs = self.args(args, &modes)?;
                         Ok(rs::call(names::value(name.as_str()), xs))
                     }
@@ -581,21 +596,30 @@ fn rebuild(e: &mut IExpr, types: &[Ty], next: &mut u32, raw: &mut BTreeSet<u32>)
             }
             let binders: Vec<LocalId> = c.binders.iter().flatten().copied().collect();
             let ctor = c.ctor;
-            replace_local(&mut c.body, s, &mut |next_id: &mut u32| {
-                let args = binders
-                    .iter()
-                    .map(|b| {
-                        *next_id += 1;
-                        IExpr { id: *next_id, kind: ExprKind::Local(*b), ty: types[*b].clone() }
-                    })
-                    .collect();
-                *next_id += 1;
-                IExpr {
-                    id: *next_id,
-                    kind: ExprKind::Call { callee: Callee::Ctor { name: ctor, inst: targs.clone() }, args },
-                    ty: sty.clone(),
-                }
-            }, next, raw);
+            replace_local(
+                &mut c.body,
+                s,
+                &mut |next_id: &mut u32| {
+                    let args = binders
+                        .iter()
+                        .map(|b| {
+                            *next_id += 1;
+                            IExpr { id: *next_id, kind: ExprKind::Local(*b), ty: types[*b].clone() }
+                        })
+                        .collect();
+                    *next_id += 1;
+                    IExpr {
+                        id: *next_id,
+                        kind: ExprKind::Call {
+                            callee: Callee::Ctor { name: ctor, inst: targs.clone() },
+                            args,
+                        },
+                        ty: sty.clone(),
+                    }
+                },
+                next,
+                raw,
+            );
         }
     }
     match &mut e.kind {
@@ -619,7 +643,11 @@ fn rebuild(e: &mut IExpr, types: &[Ty], next: &mut u32, raw: &mut BTreeSet<u32>)
             rebuild(scrutinee, types, next, raw);
             cases.iter_mut().for_each(|c| rebuild(&mut c.body, types, next, raw));
         }
-        ExprKind::Local(_) | ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Global { .. } | ExprKind::Unreachable => {}
+        ExprKind::Local(_)
+        | ExprKind::Int(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Global { .. }
+        | ExprKind::Unreachable => {}
     }
 }
 
@@ -641,7 +669,9 @@ fn replace_local(
         return;
     }
     match &mut e.kind {
-        ExprKind::Call { args, .. } => args.iter_mut().for_each(|a| replace_local(a, target, make, next, raw)),
+        ExprKind::Call { args, .. } => {
+            args.iter_mut().for_each(|a| replace_local(a, target, make, next, raw))
+        }
         ExprKind::Unary(_, a) => replace_local(a, target, make, next, raw),
         ExprKind::Binary(_, a, b) => {
             replace_local(a, target, make, next, raw);
@@ -661,7 +691,11 @@ fn replace_local(
             replace_local(scrutinee, target, make, next, raw);
             cases.iter_mut().for_each(|c| replace_local(&mut c.body, target, make, next, raw));
         }
-        ExprKind::Local(_) | ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Global { .. } | ExprKind::Unreachable => {}
+        ExprKind::Local(_)
+        | ExprKind::Int(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Global { .. }
+        | ExprKind::Unreachable => {}
     }
 }
 

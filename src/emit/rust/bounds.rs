@@ -141,10 +141,6 @@ impl Bounds {
             })
             .collect()
     }
-
-    pub fn has(&self, item: &Item) -> bool {
-        self.of.get(item).is_some_and(|s| !s.is_empty())
-    }
 }
 
 /// `Clone + Ord`; `Eq` is implied by `Ord`.

@@ -105,7 +105,11 @@ fn deref_to(e: Expr, depth: u8) -> Expr {
 }
 
 impl<'a> FormulaGen<'a> {
-    pub fn new(program: &'a Program, tparams: &'a BTreeMap<Symbol, String>, intrinsic: &'a BTreeMap<Symbol, bool>) -> Self {
+    pub fn new(
+        program: &'a Program,
+        tparams: &'a BTreeMap<Symbol, String>,
+        intrinsic: &'a BTreeMap<Symbol, bool>,
+    ) -> Self {
         FormulaGen { program, needs: Needs::default(), tparams, olds: None, intrinsic }
     }
 
@@ -310,7 +314,11 @@ impl<'a> FormulaGen<'a> {
                     self.needs.require(&t, Trait::Ord);
                 }
                 let e = self.tr(l, env);
-                let e = if is_copy_sort(&l.sort()) { rs::addr_of(deref_to(e.expr, e.depth)) } else { Self::as_ref(e) };
+                let e = if is_copy_sort(&l.sort()) {
+                    rs::addr_of(deref_to(e.expr, e.depth))
+                } else {
+                    Self::as_ref(e)
+                };
                 let s = self.tr(r, env);
                 rs::method(s.expr, "contains", vec![e])
             }
@@ -328,27 +336,43 @@ impl<'a> FormulaGen<'a> {
     // ----- refinement types as checks -----
 
     /// The checks of refinement type `t` on the value `value` (`_v`).
-    pub fn check_value(&mut self, check: &TypeCheck, t: &RType, value: &Access, env: &FEnv) -> Vec<CheckItem> {
+    pub fn check_value(
+        &mut self,
+        check: &TypeCheck,
+        t: &RType,
+        value: &Access,
+        env: &FEnv,
+    ) -> Vec<CheckItem> {
         let env = env.with_var(Symbol::intern(VALUE_VAR), value.clone());
         let mut out = Vec::new();
         if let RType::Scalar { base: BaseType::Var(a), .. } = t
             && let Some(ok) = env.elem_ok.get(a)
         {
             let v = Val { expr: value.expr.clone(), depth: value.depth, place: true };
-            out.push(CheckItem::Assert { formula: String::new(), cond: rs::call(ok.clone(), vec![Self::as_ref(v)]) });
+            out.push(CheckItem::Assert {
+                formula: String::new(),
+                cond: rs::call(ok.clone(), vec![Self::as_ref(v)]),
+            });
         }
         for c in &check.conjuncts {
             match c {
                 Conjunct::Exec(f) => {
                     out.push(CheckItem::Assert { formula: show(f), cond: self.cond(f, &env) });
                 }
-                Conjunct::Skipped(f, why) => out.push(CheckItem::Skipped { formula: show(f), why: why.clone() }),
+                Conjunct::Skipped(f, why) => {
+                    out.push(CheckItem::Skipped { formula: show(f), why: why.clone() })
+                }
             }
         }
-        if let (Some(dc), RType::Scalar { base: base @ BaseType::Data { args, .. }, .. }) = (&check.structure, t) {
+        if let (Some(dc), RType::Scalar { base: base @ BaseType::Data { args, .. }, .. }) =
+            (&check.structure, t)
+        {
             let recv = Val { expr: value.expr.clone(), depth: value.depth, place: true };
             if let Some(call) = self.satisfies_call(recv, dc, args, &env) {
-                out.push(CheckItem::Assert { formula: format!("the refinements inside `{base}`"), cond: call });
+                out.push(CheckItem::Assert {
+                    formula: format!("the refinements inside `{base}`"),
+                    cond: call,
+                });
             }
             let mut skipped = Vec::new();
             for (_, a) in &dc.args {
@@ -427,7 +451,12 @@ impl<'a> FormulaGen<'a> {
         (rs::addr_of(Expr::Closure(vec![format!("{v}: &{t}")], Box::new(body))), false)
     }
 
-    pub fn pred_closure(&mut self, pc: &PredCheck, arg_tys: &[(bool, Option<Ty>)], env: &FEnv) -> (Expr, bool) {
+    pub fn pred_closure(
+        &mut self,
+        pc: &PredCheck,
+        arg_tys: &[(bool, Option<Ty>)],
+        env: &FEnv,
+    ) -> (Expr, bool) {
         let param_ty = |(by_value, t): &(bool, Option<Ty>), tparams: &BTreeMap<Symbol, String>| match t {
             Some(t) if *by_value => names::rust_type(t, tparams),
             Some(t) => format!("&{}", names::rust_type(t, tparams)),

@@ -104,7 +104,15 @@ impl<'a> HGen<'a> {
 
     /// An `Option<T>` expression: a value of refinement type `t` (type variables
     /// mapped by `subst`), its formulas read in `env`; `depth` is the size budget.
-    fn value(&mut self, fg: &mut FormulaGen<'_>, t: &RType, subst: &BTreeMap<Symbol, Ty>, env: &FEnv, depth: &str, preds: &[Symbol]) -> String {
+    fn value(
+        &mut self,
+        fg: &mut FormulaGen<'_>,
+        t: &RType,
+        subst: &BTreeMap<Symbol, Ty>,
+        env: &FEnv,
+        depth: &str,
+        preds: &[Symbol],
+    ) -> String {
         let RType::Scalar { base, refinement } = t else { return "None".to_string() };
         let ty = concrete(&Ty::erase(t), subst);
         let v = fresh_name(env);
@@ -130,7 +138,8 @@ impl<'a> HGen<'a> {
             }
         }
         let _ = refinement;
-        let ok = conds.into_iter().reduce(|a, b| rs::binary("&&", a, b)).map_or("true".to_string(), |e| flat(&e));
+        let ok =
+            conds.into_iter().reduce(|a, b| rs::binary("&&", a, b)).map_or("true".to_string(), |e| flat(&e));
         let ok_closure = format!("&|{v}: &{}| {ok}", rust_ty(&ty));
         if let Some(e) = equal_to {
             return format!("Some({e}).filter(|{v}: &i64| {ok})");
@@ -148,8 +157,12 @@ impl<'a> HGen<'a> {
                         let (c, _) = fg.element_closure(rt, ch, &aty, env);
                         call.push_str(&format!(", {}", flat(&c)));
                     }
-                    let psubst: BTreeMap<Symbol, Ty> =
-                        dt.params.iter().copied().zip(args.iter().map(|a| concrete(&Ty::erase(a), subst))).collect();
+                    let psubst: BTreeMap<Symbol, Ty> = dt
+                        .params
+                        .iter()
+                        .copied()
+                        .zip(args.iter().map(|a| concrete(&Ty::erase(a), subst)))
+                        .collect();
                     for (p, pc) in dt.pred_params.iter().zip(&dc.preds) {
                         let arg_tys: Vec<(bool, Option<Ty>)> = p
                             .sig
@@ -177,9 +190,11 @@ impl<'a> HGen<'a> {
                 for a in targs {
                     call.push_str(&format!(", &|_: &{}| true", rust_ty(a)));
                 }
-                let psubst: BTreeMap<Symbol, Ty> = dt.params.iter().copied().zip(targs.iter().cloned()).collect();
+                let psubst: BTreeMap<Symbol, Ty> =
+                    dt.params.iter().copied().zip(targs.iter().cloned()).collect();
                 for p in &dt.pred_params {
-                    let ps: Vec<String> = p.sig.args.iter().map(|s| format!("_: {}", pred_arg_type(s, &psubst))).collect();
+                    let ps: Vec<String> =
+                        p.sig.args.iter().map(|s| format!("_: {}", pred_arg_type(s, &psubst))).collect();
                     call.push_str(&format!(", &|{}| true", ps.join(", ")));
                 }
                 call.push(')');
@@ -205,7 +220,12 @@ impl<'a> HGen<'a> {
         let binder_names: BTreeSet<String> = dt
             .constructors
             .iter()
-            .flat_map(|c| params_of(&self.plan.program.constructors[c].schema.ty).0.into_iter().map(|(p, _)| names::value(p.as_str())))
+            .flat_map(|c| {
+                params_of(&self.plan.program.constructors[c].schema.ty)
+                    .0
+                    .into_iter()
+                    .map(|(p, _)| names::value(p.as_str()))
+            })
             .collect();
         let unique = |base: String| {
             let mut n = base;
@@ -299,7 +319,11 @@ fn solved(f: &Formula) -> Option<Formula> {
     }
 }
 
-pub(crate) fn emit(plan: &Plan<'_>, models: &Models<'_>, options: &HarnessOptions) -> Result<Harness, EmitError> {
+pub(crate) fn emit(
+    plan: &Plan<'_>,
+    models: &Models<'_>,
+    options: &HarnessOptions,
+) -> Result<Harness, EmitError> {
     let modelled = &models.modelled();
     let mut h = HGen { plan, wanted: Vec::new(), written: BTreeSet::new(), out: String::new() };
     let mut text = String::new();
@@ -338,7 +362,8 @@ pub(crate) fn emit(plan: &Plan<'_>, models: &Models<'_>, options: &HarnessOption
             untested.push((f.name, format!("no model of the abstract component `{c}`")));
             continue;
         }
-        let goal = plan.program.goals.iter().find(|g| g.name == f.name).ok_or_else(|| EmitError::new("goal"))?;
+        let goal =
+            plan.program.goals.iter().find(|g| g.name == f.name).ok_or_else(|| EmitError::new("goal"))?;
         let subst = ints(&f.type_params);
         let tparams: BTreeMap<Symbol, String> = subst.iter().map(|(k, v)| (*k, rust_ty(v))).collect();
         let mut fg = FormulaGen::new(plan.program, &tparams, &plan.intrinsic);
@@ -353,7 +378,8 @@ pub(crate) fn emit(plan: &Plan<'_>, models: &Models<'_>, options: &HarnessOption
                 let ty = concrete(&Ty::erase(t), &subst);
                 let (arg_tys, result) = ty.uncurry();
                 if result.is_fun() || arg_tys.iter().any(|a| a.is_fun()) || !function_unrefined(plan, t) {
-                    reason = Some(format!("argument `{p}` is a function with refinements or of higher order"));
+                    reason =
+                        Some(format!("argument `{p}` is a function with refinements or of higher order"));
                     break;
                 }
                 let r = h.value(&mut fg, &RType::plain(result_base(result)), &subst, &env, "depth", &[]);
@@ -407,7 +433,10 @@ pub(crate) fn emit(plan: &Plan<'_>, models: &Models<'_>, options: &HarnessOption
         ));
     }
     for (g, why) in &untested {
-        text.push_str(&format!("    println!(\"goal {g}: not tested ({})\");\n", why.replace('"', "'").replace('{', "{{").replace('}', "}}")));
+        text.push_str(&format!(
+            "    println!(\"goal {g}: not tested ({})\");\n",
+            why.replace('"', "'").replace('{', "{{").replace('}', "}}")
+        ));
     }
     text.push_str("}\n");
     Ok(Harness { text, tested, untested })
@@ -431,7 +460,9 @@ fn result_base(t: &Ty) -> BaseType {
 /// function then meets them).
 fn function_unrefined(plan: &Plan<'_>, t: &RType) -> bool {
     match t {
-        RType::Function { arg, result, .. } => function_unrefined(plan, arg) && function_unrefined(plan, result),
+        RType::Function { arg, result, .. } => {
+            function_unrefined(plan, arg) && function_unrefined(plan, result)
+        }
         RType::Scalar { .. } => {
             let check: TypeCheck = type_check(&plan.exec, t, &[]);
             let mut trivial = BTreeMap::new();

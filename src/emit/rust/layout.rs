@@ -71,11 +71,6 @@ impl Shape {
         Shape { width: MAX_WIDTH.saturating_sub(self.indent.width()), ..self }
     }
 
-    fn visual_indent(self, delta: usize) -> Shape {
-        let align = self.offset + delta;
-        Shape { width: self.width, indent: Indent { block: self.indent.block, align }, offset: align }
-    }
-
     fn block_indent(self, delta: usize) -> Shape {
         if self.indent.align == 0 {
             Shape { width: self.width, indent: Indent::new(self.indent.block + delta), offset: 0 }
@@ -241,7 +236,8 @@ impl Cx {
                     return Some(format!("{name}()"));
                 }
                 let old = self.inside_macro.replace(true);
-                let r = self.rewrite_with_parens(&name, args, shape, FN_CALL_WIDTH, Some(SepTactic::Never), true);
+                let r =
+                    self.rewrite_with_parens(&name, args, shape, FN_CALL_WIDTH, Some(SepTactic::Never), true);
                 self.inside_macro.set(old);
                 r
             }
@@ -323,7 +319,8 @@ impl Cx {
     fn try_overflow_last_item(&self, ctx: &OverflowCx<'_>, list: &mut [Option<String>]) -> Tactic {
         let n = ctx.items.len();
         let combine_arg_with_callee = n == 1 && ctx.ident.len() < TAB;
-        let overflow_last = combine_arg_with_callee || ctx.items.last().is_some_and(|l| can_be_overflowed_expr(l, n));
+        let overflow_last =
+            combine_arg_with_callee || ctx.items.last().is_some_and(|l| can_be_overflowed_expr(l, n));
         let placeholder = if overflow_last {
             let old = self.force_one_line_chain.get();
             if let Some(last) = ctx.items.last()
@@ -466,8 +463,8 @@ impl Cx {
         } else {
             rewrites.iter().map(|r| r.chars().count()).sum()
         };
-        let one_line_budget =
-            if child_count == 1 { shape.width } else { shape.width.min(CHAIN_WIDTH) }.saturating_sub(almost_total);
+        let one_line_budget = if child_count == 1 { shape.width } else { shape.width.min(CHAIN_WIDTH) }
+            .saturating_sub(almost_total);
         let all_in_one_line = rewrites.iter().all(|s| !s.contains('\n')) && one_line_budget > 0;
         let last_shape = if all_in_one_line {
             shape
@@ -478,28 +475,27 @@ impl Cx {
         };
         let mut fits_single_line = false;
         let mut last_str = None;
-        if all_in_one_line || extendable {
-            if let Some(one_line_shape) = last_shape.offset_left(almost_total)
-                && let Some(rw) = rewrite_child(last, one_line_shape)
-            {
-                let line_count = rw.lines().count();
-                let could_fit_single_line = first_line_width(&rw) <= one_line_budget;
-                if could_fit_single_line && line_count >= 5 {
-                    last_str = Some(rw);
-                    fits_single_line = all_in_one_line;
-                } else {
-                    let s = child_shape.sub_width(shape.rhs_overhead())?;
-                    match rewrite_child(last, s) {
-                        Some(new_rw) if !could_fit_single_line => last_str = Some(new_rw),
-                        Some(new_rw) if new_rw.lines().count() >= line_count => {
-                            last_str = Some(rw);
-                            fits_single_line = could_fit_single_line && all_in_one_line;
-                        }
-                        Some(new_rw) => last_str = Some(new_rw),
-                        None => {
-                            last_str = Some(rw);
-                            fits_single_line = could_fit_single_line && all_in_one_line;
-                        }
+        if (all_in_one_line || extendable)
+            && let Some(one_line_shape) = last_shape.offset_left(almost_total)
+            && let Some(rw) = rewrite_child(last, one_line_shape)
+        {
+            let line_count = rw.lines().count();
+            let could_fit_single_line = first_line_width(&rw) <= one_line_budget;
+            if could_fit_single_line && line_count >= 5 {
+                last_str = Some(rw);
+                fits_single_line = all_in_one_line;
+            } else {
+                let s = child_shape.sub_width(shape.rhs_overhead())?;
+                match rewrite_child(last, s) {
+                    Some(new_rw) if !could_fit_single_line => last_str = Some(new_rw),
+                    Some(new_rw) if new_rw.lines().count() >= line_count => {
+                        last_str = Some(rw);
+                        fits_single_line = could_fit_single_line && all_in_one_line;
+                    }
+                    Some(new_rw) => last_str = Some(new_rw),
+                    None => {
+                        last_str = Some(rw);
+                        fits_single_line = could_fit_single_line && all_in_one_line;
                     }
                 }
             }
@@ -577,7 +573,9 @@ impl Cx {
         if first_line_width(&result) > shape.width {
             return None;
         }
-        if !(!result.contains('\n') || last_rewrite.starts_with('{'))
+        // rustfmt: a multi-line last operand only after a short prefix, and not `(`.
+        if result.contains('\n')
+            && !last_rewrite.starts_with('{')
             && (last_rewrite.starts_with('(') || prefix_len > TAB)
         {
             return None;
@@ -620,14 +618,14 @@ impl Cx {
         let lhs_overhead = shape.used_width();
         let lhs_shape = Shape { width: budget(lhs_overhead), ..shape };
         let lhs_result = self.rewrite(lhs, lhs_shape)?;
-        let rhs_orig = shape
-            .offset_left(last_line_width(&lhs_result) + infix.len())
-            .and_then(|s| self.rewrite(rhs, s));
+        let rhs_orig =
+            shape.offset_left(last_line_width(&lhs_result) + infix.len()).and_then(|s| self.rewrite(rhs, s));
         if let Some(rhs_result) = &rhs_orig {
             let allow_same_line =
                 lhs_result.len() <= TAB || rhs_result.split('\n').next().is_some_and(|l| l.ends_with('{'));
             if !rhs_result.contains('\n') || allow_same_line {
-                let one_line_width = last_line_width(&lhs_result) + infix.len() + first_line_width(rhs_result);
+                let one_line_width =
+                    last_line_width(&lhs_result) + infix.len() + first_line_width(rhs_result);
                 if one_line_width <= shape.width {
                     return Some(format!("{lhs_result}{infix}{rhs_result}"));
                 }
@@ -635,7 +633,8 @@ impl Cx {
         }
         let rhs_overhead = shape.rhs_overhead();
         let infix = infix.trim_start();
-        let rhs_shape = Shape::indented(shape.indent.block_indent()).sub_width(rhs_overhead)?.offset_left(infix.len())?;
+        let rhs_shape =
+            Shape::indented(shape.indent.block_indent()).sub_width(rhs_overhead)?.offset_left(infix.len())?;
         let rhs_result = self.rewrite(rhs, rhs_shape)?;
         let indent_str = rhs_shape.indent.with_newline();
         Some(format!("{lhs_result}{indent_str}{infix}{rhs_result}"))
@@ -661,7 +660,12 @@ impl Cx {
         }
     }
 
-    fn control_flow_cond(&self, cf: &ControlFlow<'_>, shape: Shape, alt_block_sep: &str) -> Option<(String, usize)> {
+    fn control_flow_cond(
+        &self,
+        cf: &ControlFlow<'_>,
+        shape: Shape,
+        alt_block_sep: &str,
+    ) -> Option<(String, usize)> {
         let fresh = Shape { width: budget(shape.used_width()), ..shape };
         let constr = if cf.nested_if { fresh.offset_left(7)? } else { fresh };
         let offset = "if".len() + 1;
@@ -677,7 +681,8 @@ impl Cx {
             return Some((s, 0));
         }
         let block_sep = if force_newline_brace { alt_block_sep } else { " " };
-        let used_width = if cond_str.contains('\n') { last_line_width(&cond_str) } else { 2 + cond_str.len() + 2 };
+        let used_width =
+            if cond_str.contains('\n') { last_line_width(&cond_str) } else { 2 + cond_str.len() + 2 };
         Some((format!("if {cond_str}{block_sep}"), used_width))
     }
 
@@ -692,7 +697,8 @@ impl Cx {
         let new_width = width.checked_sub(cond_str.len() + fixed_cost)?;
         let if_str = self.rewrite(if_expr, Shape { width: new_width, indent: Indent::new(0), offset: 0 })?;
         let new_width = new_width.checked_sub(if_str.len())?;
-        let else_str = self.rewrite(else_expr, Shape { width: new_width, indent: Indent::new(0), offset: 0 })?;
+        let else_str =
+            self.rewrite(else_expr, Shape { width: new_width, indent: Indent::new(0), offset: 0 })?;
         if if_str.contains('\n') || else_str.contains('\n') {
             return None;
         }
@@ -707,7 +713,8 @@ impl Cx {
             return Some(cond_str);
         }
         let block_width = shape.width.saturating_sub(used_width);
-        let block_width = if cf.else_block.is_some() || cf.nested_if { block_width.min(1) } else { block_width };
+        let block_width =
+            if cf.else_block.is_some() || cf.nested_if { block_width.min(1) } else { block_width };
         let block_shape = Shape { width: block_width, ..shape };
         let block_str = self.rewrite_block_with_visitor("", cf.block, block_shape)?;
         let mut result = format!("{cond_str}{block_str}");
@@ -772,7 +779,9 @@ impl Cx {
             attrs.iter().map(|a| format!("{a}{}", shape.indent.with_newline())).collect()
         };
         match s {
-            Stmt::Comment(text) => Some(if text.is_empty() { "//".to_string() } else { format!("// {text}") }),
+            Stmt::Comment(text) => {
+                Some(if text.is_empty() { "//".to_string() } else { format!("// {text}") })
+            }
             Stmt::Tail(e) => self.format_expr(e, ExprType::SubExpression, shape),
             Stmt::Semi { attrs, expr } => {
                 let shape = shape.sub_width(1)?;
@@ -796,9 +805,11 @@ impl Cx {
     /// The right side of `lhs = rhs` (with its leading space or line break).
     fn rewrite_assign_rhs(&self, lhs: &str, ex: &Expr, shape: Shape) -> Option<String> {
         let last = last_line_width(lhs);
-        let orig_shape = shape
-            .offset_left(last + 1)
-            .unwrap_or(Shape { width: 0, offset: shape.offset + last + 1, ..shape });
+        let orig_shape = shape.offset_left(last + 1).unwrap_or(Shape {
+            width: 0,
+            offset: shape.offset + last + 1,
+            ..shape
+        });
         let orig = self.rewrite(ex, orig_shape);
         self.choose_rhs(ex, orig_shape, orig)
     }
@@ -808,7 +819,8 @@ impl Cx {
             Some(s) if s.is_empty() => Some(String::new()),
             Some(s) if !s.contains('\n') && s.chars().count() <= shape.width => Some(format!(" {s}")),
             orig => {
-                let new_shape = Shape::indented(shape.indent.block_indent()).sub_width(shape.rhs_overhead())?;
+                let new_shape =
+                    Shape::indented(shape.indent.block_indent()).sub_width(shape.rhs_overhead())?;
                 let new_rhs = self.rewrite(ex, new_shape);
                 let new_indent_str = shape.indent.block_indent().with_newline();
                 match (orig, new_rhs) {
@@ -853,7 +865,13 @@ impl Cx {
         let pats = &arm.pat;
         let (extend, body) = flatten_arm_body(&arm.body);
         let is_block = matches!(body, Expr::Block(_));
-        let comma = if is_last { "," } else if is_block { "" } else { "," };
+        let comma = if is_last {
+            ","
+        } else if is_block {
+            ""
+        } else {
+            ","
+        };
         let comma = if is_block { "" } else { comma };
         let next_line_indent = if !is_block { shape.indent.block_indent() } else { shape.indent };
         let combine_orig_body = |body_str: &str| format!("{pats} => {body_str}{comma}");
@@ -865,12 +883,18 @@ impl Cx {
             let indent_str = shape.indent.with_newline();
             format!("{pats} => {{{nested_indent_str}{body_str}{indent_str}}}")
         };
-        let orig_body_shape = shape.offset_left(extra_offset(pats, shape) + 4).and_then(|s| s.sub_width(comma.len()));
+        let orig_body_shape =
+            shape.offset_left(extra_offset(pats, shape) + 4).and_then(|s| s.sub_width(comma.len()));
         let orig_body = match orig_body_shape {
             Some(body_shape) => {
-                let rewrite = nop_block_collapse(self.format_expr(body, ExprType::Statement, body_shape), body_shape.width);
+                let rewrite = nop_block_collapse(
+                    self.format_expr(body, ExprType::Statement, body_shape),
+                    body_shape.width,
+                );
                 match rewrite {
-                    Some(ref s) if is_block || (!s.contains('\n') && s.chars().count() <= body_shape.width) => {
+                    Some(ref s)
+                        if is_block || (!s.contains('\n') && s.chars().count() <= body_shape.width) =>
+                    {
                         return Some(combine_orig_body(s));
                     }
                     r => r,
@@ -880,8 +904,10 @@ impl Cx {
         };
         let orig_budget = orig_body_shape.map_or(0, |s| s.width);
         let next_line_body_shape = Shape::indented(next_line_indent);
-        let next_line_body =
-            nop_block_collapse(self.format_expr(body, ExprType::Statement, next_line_body_shape), next_line_body_shape.width);
+        let next_line_body = nop_block_collapse(
+            self.format_expr(body, ExprType::Statement, next_line_body_shape),
+            next_line_body_shape.width,
+        );
         match (orig_body, next_line_body) {
             (Some(ref o), Some(ref n)) if prefer_next_line(o, n) => Some(combine_next_line_body(n)),
             (Some(ref o), _) if extend && first_line_width(o) <= orig_budget => Some(combine_orig_body(o)),
@@ -959,7 +985,7 @@ impl Cx {
     }
 
     fn rewrite_closure_with_block(&self, body: &Expr, prefix: &str, shape: Shape) -> Option<String> {
-        let veto = matches!(body, Expr::Call(..) | Expr::Binary(..)) && !body.is_block_like();
+        let veto = matches!(body, Expr::Call(..) | Expr::Binary(..));
         if veto {
             return None;
         }
@@ -968,7 +994,13 @@ impl Cx {
         Some(format!("{prefix} {b}"))
     }
 
-    fn rewrite_last_closure(&self, params: &[String], body: &Expr, whole: &Expr, shape: Shape) -> Option<String> {
+    fn rewrite_last_closure(
+        &self,
+        params: &[String],
+        body: &Expr,
+        whole: &Expr,
+        shape: Shape,
+    ) -> Option<String> {
         let body = match body {
             Expr::Block(b) if !self.inside_macro.get() => simple_block_expr(b).unwrap_or(body),
             _ => body,
@@ -985,8 +1017,9 @@ impl Cx {
             }
             return Some(body_str);
         }
-        let multi_lined_cond =
-            self.rewrite_cond(body, body_shape).is_some_and(|c| c.contains('\n') || c.len() > body_shape.width);
+        let multi_lined_cond = self
+            .rewrite_cond(body, body_shape)
+            .is_some_and(|c| c.contains('\n') || c.len() > body_shape.width);
         if multi_lined_cond {
             return self.rewrite_closure_with_block(body, &prefix, body_shape);
         }
@@ -1046,7 +1079,8 @@ fn prefer_next_line(orig: &str, next: &str) -> bool {
 
 fn nop_block_collapse(s: Option<String>, budget: usize) -> Option<String> {
     s.map(|s| {
-        if s.starts_with('{') && budget >= 2 && s[1..].find(|c: char| !c.is_whitespace()) == Some(s.len() - 2) {
+        if s.starts_with('{') && budget >= 2 && s[1..].find(|c: char| !c.is_whitespace()) == Some(s.len() - 2)
+        {
             "{}".to_string()
         } else {
             s
@@ -1185,12 +1219,16 @@ fn special_macro(ctx: &OverflowCx<'_>) -> Option<(bool, usize)> {
     Some((all_simple, before))
 }
 
-fn last_item_shape(items: &[Expr], list: &[Option<String>], shape: Shape, args_max_width: usize) -> Option<Shape> {
+fn last_item_shape(
+    items: &[Expr],
+    list: &[Option<String>],
+    shape: Shape,
+    args_max_width: usize,
+) -> Option<Shape> {
     if list.len() == 1 && !is_nested_call(items.first()?) {
         return Some(shape);
     }
-    let offset: usize =
-        list[..list.len() - 1].iter().map(|i| 2 + i.as_ref().map_or(0, |s| s.len())).sum();
+    let offset: usize = list[..list.len() - 1].iter().map(|i| 2 + i.as_ref().map_or(0, |s| s.len())).sum();
     Shape { width: args_max_width.min(shape.width), ..shape }.offset_left(offset)
 }
 

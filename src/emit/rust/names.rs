@@ -11,16 +11,28 @@ use crate::emit::ty::Ty;
 use crate::logic::Symbol;
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
-    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
-    "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract",
-    "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
-    "union",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false",
+    "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
+    "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized",
+    "virtual", "yield", "try", "union",
 ];
 
 /// Names the emitted code itself uses at the top level.
-const RESERVED_TYPES: &[&str] =
-    &["Box", "BTreeSet", "Option", "Some", "None", "Result", "Ok", "Err", "Vec", "String", "Fn", "Components"];
+const RESERVED_TYPES: &[&str] = &[
+    "Box",
+    "BTreeSet",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Vec",
+    "String",
+    "Fn",
+    "Components",
+];
 
 /// A value-level name (function, measure, variable).
 pub fn value(name: &str) -> String {
@@ -91,12 +103,6 @@ pub fn rust_type(t: &Ty, params: &BTreeMap<Symbol, String>) -> String {
         }
         Ty::Meta(_) => "_".to_string(),
     }
-}
-
-/// A type in a position where inference fills the gaps (`_` for unknowns).
-pub fn turbofish(args: &[Ty], params: &BTreeMap<Symbol, String>) -> String {
-    let args: Vec<String> = args.iter().map(|a| rust_type(a, params)).collect();
-    format!("::<{}>", args.join(", "))
 }
 
 #[cfg(test)]

@@ -154,25 +154,6 @@ pub fn if_else(cond: Expr, then: Block, otherwise: Option<Expr>) -> Expr {
     Expr::If(Box::new(cond), then, otherwise.map(Box::new))
 }
 
-impl Expr {
-    /// The expression without surrounding parentheses.
-    pub fn unparen(self) -> Expr {
-        match self {
-            Expr::Paren(e) => e.unparen(),
-            e => e,
-        }
-    }
-
-    pub fn is_block_like(&self) -> bool {
-        matches!(self, Expr::If(..) | Expr::Match(..) | Expr::Block(_))
-    }
-}
-
-/// A string literal with `"` and `\` escaped.
-pub fn string_lit(s: &str) -> Expr {
-    Expr::Lit(format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")))
-}
-
 /// The expression on one line (for generated test code, which is not laid out).
 pub fn flat(e: &Expr) -> String {
     let list = |xs: &[Expr]| xs.iter().map(flat).collect::<Vec<_>>().join(", ");
