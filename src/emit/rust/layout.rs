@@ -393,7 +393,9 @@ impl Cx {
         shape: Shape,
     ) -> Option<String> {
         let last = ctx.items.last()?;
+        // Macro arguments are rewritten as they are (rustfmt's `MacroArg` items).
         let rewrite = match last {
+            _ if ctx.macro_args => self.rewrite(last, shape),
             Expr::Closure(params, body) => {
                 if ctx.items.iter().filter(|i| matches!(i, Expr::Closure(..))).count() > 1 {
                     None
@@ -762,6 +764,17 @@ impl Cx {
 
     /// `{`, the statements one per line at the block's indent plus one step, `}`.
     pub fn rewrite_block_with_visitor(&self, prefix: &str, b: &Block, shape: Shape) -> Option<String> {
+        // rustfmt formats a block's statements with a fresh context: not inside a macro,
+        // chains not forced onto one line.
+        let macro_before = self.inside_macro.replace(false);
+        let chain_before = self.force_one_line_chain.replace(false);
+        let r = self.block_statements(prefix, b, shape);
+        self.inside_macro.set(macro_before);
+        self.force_one_line_chain.set(chain_before);
+        r
+    }
+
+    fn block_statements(&self, prefix: &str, b: &Block, shape: Shape) -> Option<String> {
         let inner = shape.indent.block_indent();
         let mut out = format!("{prefix}{{");
         let n = b.stmts.len();
@@ -985,7 +998,10 @@ impl Cx {
     }
 
     fn rewrite_closure_with_block(&self, body: &Expr, prefix: &str, shape: Shape) -> Option<String> {
-        let veto = matches!(body, Expr::Call(..) | Expr::Binary(..));
+        // rustfmt vetoes the block only where removing it later would change the parse:
+        // when the leftmost operand is block-like.
+        let veto =
+            matches!(body, Expr::Call(..) | Expr::Binary(..)) && left_most_sub_expr(body).is_block_like();
         if veto {
             return None;
         }
@@ -1054,6 +1070,13 @@ fn collect_pairs<'a>(e: &'a Expr, top: &'a str, operands: &mut Vec<&'a Expr>, se
             operands.push(r);
         }
         _ => operands.push(e),
+    }
+}
+
+fn left_most_sub_expr(e: &Expr) -> &Expr {
+    match e {
+        Expr::Call(c, _) | Expr::Binary(_, c, _) => left_most_sub_expr(c),
+        _ => e,
     }
 }
 
@@ -1322,4 +1345,168 @@ fn wrap_items(ctx: &OverflowCx<'_>, items_str: &str, shape: Shape, is_extendable
     }
     result.push(close);
     result
+}
+
+#[cfg(test)]
+mod fuzz {
+    //! Random expressions laid out here and by rustfmt must agree.
+
+    use super::super::syntax::{self as rs, Arm, Block, Expr, Stmt};
+    use super::*;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    const NAMES: &[&str] =
+        &["x", "xs", "result", "left_subtree", "realHeight", "old_0", "a_very_long_variable_name"];
+
+    fn name(r: &mut Rng) -> &'static str {
+        NAMES[r.below(NAMES.len() as u64) as usize]
+    }
+
+    fn leaf(r: &mut Rng) -> Expr {
+        if r.below(3) == 0 { rs::lit(r.below(100).to_string()) } else { rs::path(name(r)) }
+    }
+
+    /// What contracts look like: measures, arithmetic, comparisons, sets, `if`, closures.
+    fn formula(r: &mut Rng, depth: u32) -> Expr {
+        if depth == 0 {
+            return leaf(r);
+        }
+        let d = depth - 1;
+        match r.below(9) {
+            0 => leaf(r),
+            1 => rs::method(formula(r, d), name(r), (0..r.below(2)).map(|_| formula(r, d)).collect()),
+            2 | 3 => rs::binary(
+                ["&&", "||", "+", "-", "*", "==", "<=", "|"][r.below(8) as usize],
+                formula(r, d),
+                formula(r, d),
+            ),
+            4 => rs::not(formula(r, d)),
+            5 => rs::method(
+                leaf(r),
+                "satisfies",
+                (0..1 + r.below(2))
+                    .map(|_| rs::addr_of(Expr::Closure(vec!["v: &A".to_string()], Box::new(formula(r, d)))))
+                    .collect(),
+            ),
+            6 => rs::if_else(
+                condition(r, d),
+                rs::block_of(formula(r, d)),
+                Some(Expr::Block(rs::block_of(formula(r, d)))),
+            ),
+            7 => rs::deref(rs::path(name(r))),
+            _ => rs::call(
+                "BTreeSet::from",
+                vec![Expr::Array((0..1 + r.below(3)).map(|_| formula(r, d)).collect())],
+            ),
+        }
+    }
+
+    /// A formula that is not itself an `if` (the emitter never writes `if if`).
+    fn condition(r: &mut Rng, depth: u32) -> Expr {
+        loop {
+            let e = formula(r, depth);
+            if !matches!(e, Expr::If(..)) {
+                return e;
+            }
+        }
+    }
+
+    /// What goal bodies look like: calls, constructors, boxes, `match`, `if`, closures.
+    fn expr(r: &mut Rng, depth: u32) -> Expr {
+        if depth == 0 {
+            return leaf(r);
+        }
+        let d = depth - 1;
+        match r.below(9) {
+            0 => leaf(r),
+            1 | 2 => rs::call(name(r), (0..r.below(4)).map(|_| expr(r, d)).collect()),
+            3 => rs::call(format!("List::{}", name(r)), (0..1 + r.below(2)).map(|_| expr(r, d)).collect()),
+            4 => rs::call("Box::new", vec![expr(r, d)]),
+            5 => rs::if_else(
+                formula(r, 1),
+                rs::block_of(expr(r, d)),
+                Some(Expr::Block(rs::block_of(expr(r, d)))),
+            ),
+            6 => Expr::Match(
+                Box::new(leaf(r)),
+                (0..1 + r.below(3))
+                    .map(|i| Arm { pat: format!("List::C{i}(x, xs)"), body: expr(r, d) })
+                    .collect(),
+            ),
+            7 => rs::addr_of(Expr::Closure(vec!["x9: A".to_string()], Box::new(expr(r, d)))),
+            _ => rs::method(rs::deref(rs::path(name(r))), "clone", Vec::new()),
+        }
+    }
+
+    fn program(r: &mut Rng) -> String {
+        let mut stmts = Vec::new();
+        for i in 0..4 {
+            stmts.push(match i % 4 {
+                0 => Stmt::Semi { attrs: Vec::new(), expr: rs::mac("debug_assert", vec![formula(r, 4)]) },
+                1 => Stmt::Let {
+                    attrs: vec!["#[cfg(debug_assertions)]".to_string()],
+                    pat: format!("old_{i}"),
+                    ty: None,
+                    init: formula(r, 4),
+                },
+                2 => Stmt::Let { attrs: Vec::new(), pat: "result".to_string(), ty: None, init: expr(r, 4) },
+                _ => Stmt::Semi {
+                    attrs: vec!["#[cfg(debug_assertions)]".to_string()],
+                    expr: rs::mac("assert", vec![formula(r, 4)]),
+                },
+            });
+        }
+        stmts.push(Stmt::Tail(expr(r, 4)));
+        let cx = Cx::default();
+        let body = cx
+            .rewrite_block_with_visitor("", &Block { stmts }, Shape::indented(Indent::new(0)))
+            .unwrap_or_default();
+        format!("fn f() {body}\n")
+    }
+
+    /// 150 random programs by default (a few seconds); `RSYNTH_LAYOUT_CASES=2000` for a
+    /// deeper run. Skipped when rustfmt is not installed.
+    #[test]
+    fn layout_agrees_with_rustfmt_on_random_expressions() {
+        if std::process::Command::new("rustfmt").arg("--version").output().is_err() {
+            eprintln!("skipping: rustfmt not found");
+            return;
+        }
+        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        let dir = std::env::temp_dir().join(format!("rsynth-layout-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let n: usize = std::env::var("RSYNTH_LAYOUT_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(150);
+        let mut failures = Vec::new();
+        for i in 0..n {
+            let text = program(&mut r);
+            let path = dir.join("f.rs");
+            std::fs::write(&path, &text).unwrap();
+            let out = std::process::Command::new("rustfmt")
+                .args(["--edition", "2024", "--emit", "stdout", "-q"])
+                .arg(&path)
+                .output()
+                .unwrap();
+            let formatted = String::from_utf8_lossy(&out.stdout).into_owned();
+            if out.status.success() && formatted != text {
+                failures.push(format!("case {i}:\n--- ours\n{text}\n--- rustfmt\n{formatted}"));
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        if let Ok(path) = std::env::var("RSYNTH_LAYOUT_DUMP") {
+            std::fs::write(path, failures.join("\n=====\n")).unwrap();
+        }
+        assert!(failures.is_empty(), "{} of {n} differ; first:\n{}", failures.len(), failures[0]);
+    }
 }

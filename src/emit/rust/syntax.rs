@@ -154,6 +154,13 @@ pub fn if_else(cond: Expr, then: Block, otherwise: Option<Expr>) -> Expr {
     Expr::If(Box::new(cond), then, otherwise.map(Box::new))
 }
 
+impl Expr {
+    /// `if`, `match` or a block (they end statements where they start them).
+    pub fn is_block_like(&self) -> bool {
+        matches!(self, Expr::If(..) | Expr::Match(..) | Expr::Block(_))
+    }
+}
+
 /// The expression on one line (for generated test code, which is not laid out).
 pub fn flat(e: &Expr) -> String {
     let list = |xs: &[Expr]| xs.iter().map(flat).collect::<Vec<_>>().join(", ");
