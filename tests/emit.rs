@@ -554,3 +554,77 @@ fn emitted_code() {
         insta::assert_snapshot!(format!("----- SOURCE\n{text}\n----- RUST\n{rust}\n----- OCAML\n{ocaml}"));
     });
 }
+
+/// Swaps the branches of the first `if` (in evaluation order) of a term.
+fn swap_first_if(t: &mut syntax::ast::Term) -> bool {
+    use syntax::ast::TermKind;
+    match &mut t.kind {
+        TermKind::If { then_branch, else_branch, .. } => {
+            std::mem::swap(then_branch, else_branch);
+            true
+        }
+        TermKind::App { head, args } => swap_first_if(head) || args.iter_mut().any(swap_first_if),
+        TermKind::Unary(_, a) | TermKind::Lambda { body: a, .. } | TermKind::Annot { term: a, .. } => {
+            swap_first_if(a)
+        }
+        TermKind::Binary(_, a, b) | TermKind::Let { value: a, body: b, .. } => {
+            swap_first_if(a) || swap_first_if(b)
+        }
+        TermKind::Match { scrutinee, cases } => {
+            swap_first_if(scrutinee) || cases.iter_mut().any(|c| swap_first_if(&mut c.body))
+        }
+        TermKind::List(items) => items.iter_mut().any(swap_first_if),
+        _ => false,
+    }
+}
+
+/// Mutants of the suite's solutions that verify (the branches of the first `if`
+/// swapped): for each one the checker rejects, whether running the emitted Rust on random inputs violates
+/// a contract. The snapshot records the outcome per solution.
+#[test]
+fn suite_mutants_are_caught_by_the_contracts() {
+    let Some(suite) = common::synquid_suite() else { return };
+    let programs = suite_programs(&suite.join("solution"));
+    let mut mutants = Vec::new();
+    for path in common::sq_files(&suite.join("solution")) {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let mut parsed = syntax::parse(&std::fs::read_to_string(&path).unwrap());
+        let swapped = parsed.module.decls.iter_mut().any(|d| match &mut d.kind {
+            syntax::ast::DeclKind::Goal(g) => swap_first_if(&mut g.body),
+            _ => false,
+        });
+        let original = &programs.iter().find(|(n, _)| *n == name).unwrap().1;
+        let report = rsynth::verify::verify_program(original);
+        let verified = report.measure_failures == 0 && report.goals.iter().all(|g| !g.outcome.is_failure());
+        if swapped && verified {
+            let text = syntax::pretty::print_module(&parsed.module);
+            mutants.push((name, resolve_text("mutant", &text)));
+        }
+    }
+    let options = HarnessOptions { samples: 60, ..HarnessOptions::default() };
+    let results = parallel(&mutants, |(name, p)| {
+        let report = rsynth::verify::verify_program(p);
+        let rejected = report.goals.iter().any(|g| g.outcome.is_failure()) || report.measure_failures > 0;
+        if !rejected {
+            return (name.clone(), "accepted by the checker (the swap meets the specification)".to_string());
+        }
+        let models = with_models(p, &programs);
+        let o = rust_outcome(&format!("suite-mutant-{name}"), p, &models, &options);
+        let verdict = match (&o.clean, &o.contracts) {
+            (Err(e), _) => format!("does not compile cleanly: {}", e.lines().next().unwrap_or("")),
+            (Ok(()), Ok(_)) => "MISSED: every contract held".to_string(),
+            (Ok(()), Err(e)) => format!("caught: {}", violation(e, &o.dir)),
+        };
+        let _ = std::fs::remove_dir_all(&o.dir);
+        (name.clone(), verdict)
+    });
+    let caught = results.iter().filter(|(_, v)| v.starts_with("caught")).count();
+    let rejected = results.iter().filter(|(_, v)| !v.starts_with("accepted")).count();
+    let mut table = format!("{caught} of {rejected} mutants the checker rejects violate a contract\n\n");
+    for (name, verdict) in &results {
+        table.push_str(&format!("{name}: {verdict}\n"));
+    }
+    eprintln!("{table}");
+    assert!(results.iter().all(|(_, v)| !v.starts_with("does not compile")), "{table}");
+    insta::assert_snapshot!(table);
+}
