@@ -208,6 +208,8 @@ fn same_datatypes(a: &Program, b: &Program, t: &rsynth::emit::ty::Ty, exactly: b
 }
 
 /// The outcome of emitting one program in one language and running its harness.
+/// Rust is compiled twice for warnings: with debug assertions (contracts on) and
+/// without (release builds, where `old_*` values and contracts are compiled out).
 #[derive(Debug)]
 struct Outcome {
     /// Where the files were written (kept when something failed).
@@ -237,6 +239,15 @@ fn rust_outcome(name: &str, program: &Program, models: &Program, options: &Harne
     );
     if !ok {
         clean = Err(format!("rustc -D warnings:\n{out}"));
+    } else if let (false, out) = run(
+        Command::new("rustc")
+            .args(["--edition", "2021", "--crate-type", "lib", "--emit=metadata", "-D", "warnings"])
+            .args(["-C", "debug-assertions=off", "-o"])
+            .arg(dir.join("libspec-release.rmeta"))
+            .arg(dir.join("spec.rs")),
+        COMPILE_LIMIT,
+    ) {
+        clean = Err(format!("rustc -D warnings -C debug-assertions=off:\n{out}"));
     } else {
         let (ok, out) = run(
             Command::new("rustfmt").args(["--edition", "2024", "--check"]).arg(dir.join("spec.rs")),

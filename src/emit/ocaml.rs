@@ -650,21 +650,28 @@ impl<'p> Gen<'p> {
             (&check.structure, t)
         {
             if let Some(call) = self.satisfies_call(value, dc, args, &env) {
-                out.push(Check::Assert(format!("the refinements inside `{base}`"), call));
+                out.push(Check::Assert(
+                    super::spec::doc_text(&format!("the refinements inside `{base}`")),
+                    call,
+                ));
             }
             let mut skipped = Vec::new();
             for (_, a) in &dc.args {
                 a.skipped(&mut skipped);
             }
+            for (f, why) in skipped {
+                out.push(Check::Skipped(show(&f), why));
+            }
             for p in &dc.preds {
                 if let PredCheck::Erased(f, why) = p
                     && !f.is_true()
                 {
-                    skipped.push((f.clone(), why.clone()));
+                    let arg = super::spec::doc_text(&format!("<{{{}}}>", show(f)));
+                    out.push(Check::Skipped(
+                        super::spec::doc_text(&format!("the predicate argument {arg} of `{base}`")),
+                        why.clone(),
+                    ));
                 }
-            }
-            for (f, why) in skipped {
-                out.push(Check::Skipped(show(&f), why));
             }
         }
         out
@@ -784,7 +791,7 @@ impl<'p> Gen<'p> {
             &ty,
             &params,
             body,
-            vec![format!("Measure [{m} :: {} -> {out}].", def.input)],
+            vec![format!("Measure [{m} :: {}{} -> {out}].", super::spec::measure_consts(def), def.input)],
         )
     }
 

@@ -25,7 +25,7 @@ use layout::{Cx, Indent, Shape};
 use syntax::{self as rs, Arm, Block, Expr, Stmt};
 
 use super::plan::Plan;
-use super::spec::{ComponentPlan, params_of, type_check};
+use super::spec::{ComponentPlan, measure_consts, params_of, type_check};
 use super::ty::Ty;
 use super::{EmitError, EmitOptions};
 use crate::logic::{Sort, Symbol, VALUE_VAR};
@@ -485,7 +485,7 @@ impl<'p> Emitter<'p> {
         };
         let out = if post.is_empty() { def.output.to_string() } else { format!("{{{}{post}}}", def.output) };
         Ok(FnItem {
-            doc: vec![format!("Measure `{m} :: {} -> {out}`.", def.input)],
+            doc: vec![format!("Measure `{m} :: {}{} -> {out}`.", measure_consts(def), def.input)],
             key,
             name,
             tparams: tparam_list(&dt.params),

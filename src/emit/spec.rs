@@ -24,18 +24,21 @@ use crate::types::{BaseType, RType};
 pub struct Executable {
     /// Measures whose cases are executable.
     pub measures: BTreeSet<Symbol>,
+    /// Uninterpreted functions (`predicate` declarations).
+    pub predicates: BTreeSet<Symbol>,
 }
 
 impl Executable {
     pub fn of(program: &Program) -> Executable {
         let mut ok: BTreeSet<Symbol> = program.measures.keys().copied().collect();
+        let predicates: BTreeSet<Symbol> = program.predicates.keys().copied().collect();
         // A measure is executable if every case only uses executable measures.
         loop {
             let before = ok.len();
             let snapshot = ok.clone();
             ok.retain(|m| {
                 program.measures[m].cases.iter().all(|c| {
-                    let this = Executable { measures: snapshot.clone() };
+                    let this = Executable { measures: snapshot.clone(), predicates: predicates.clone() };
                     this.why_not(&c.body, &[]).is_none()
                 })
             });
@@ -43,7 +46,7 @@ impl Executable {
                 break;
             }
         }
-        Executable { measures: ok }
+        Executable { measures: ok, predicates }
     }
 
     /// `None` when `f` is executable with the given predicate names callable; else the
@@ -58,8 +61,11 @@ impl Executable {
                 Kind::All { .. } => reason = Some("a quantifier is not executable".to_string()),
                 Kind::Unknown { .. } => reason = Some("a liquid unknown is not executable".to_string()),
                 Kind::Pred { name, .. } if !self.measures.contains(name) && !callable.contains(name) => {
-                    reason =
-                        Some(format!("`{name}` is an abstract refinement or an uninterpreted predicate"));
+                    reason = Some(if self.predicates.contains(name) {
+                        format!("`{name}` is an uninterpreted predicate")
+                    } else {
+                        format!("`{name}` is an abstract refinement")
+                    });
                 }
                 _ => {}
             }
@@ -285,6 +291,11 @@ pub fn plan_component(exec: &Executable, c: &Component) -> ComponentPlan {
 
 pub fn mentions_value(f: &Formula) -> bool {
     f.has_free_var(Symbol::intern(VALUE_VAR))
+}
+
+/// `v: a -> ` for a measure's constant arguments (its documentation).
+pub fn measure_consts(def: &crate::resolve::MeasureDef) -> String {
+    def.const_args.iter().map(|(c, s)| format!("{c}: {s} -> ")).collect()
 }
 
 /// The parameters of a function type: names and types, and the result type.

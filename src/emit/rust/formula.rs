@@ -230,7 +230,15 @@ impl<'a> FormulaGen<'a> {
             self.needs.call(Item::Measure(name), inst);
         }
         let r = self.tr(recv, env);
-        let consts: Vec<Expr> = consts.iter().map(|c| self.owned_value(c, env)).collect();
+        // Constant arguments: `Int` and `Bool` by value, others by reference (the
+        // method's signature).
+        let consts: Vec<Expr> = consts
+            .iter()
+            .map(|c| {
+                let v = self.tr(c, env);
+                if is_copy_sort(&c.sort()) { deref_to(v.expr, v.depth) } else { Self::as_ref(v) }
+            })
+            .collect();
         Val { expr: rs::method(r.expr, names::value(name.as_str()), consts), depth: 0, place: false }
     }
 
@@ -370,7 +378,7 @@ impl<'a> FormulaGen<'a> {
             let recv = Val { expr: value.expr.clone(), depth: value.depth, place: true };
             if let Some(call) = self.satisfies_call(recv, dc, args, &env) {
                 out.push(CheckItem::Assert {
-                    formula: format!("the refinements inside `{base}`"),
+                    formula: crate::emit::spec::doc_text(&format!("the refinements inside `{base}`")),
                     cond: call,
                 });
             }
@@ -378,15 +386,21 @@ impl<'a> FormulaGen<'a> {
             for (_, a) in &dc.args {
                 a.skipped(&mut skipped);
             }
+            for (f, why) in skipped {
+                out.push(CheckItem::Skipped { formula: show(&f), why });
+            }
             for p in &dc.preds {
                 if let PredCheck::Erased(f, why) = p
                     && !f.is_true()
                 {
-                    skipped.push((f.clone(), why.clone()));
+                    let arg = crate::emit::spec::doc_text(&format!("<{{{}}}>", show(f)));
+                    out.push(CheckItem::Skipped {
+                        formula: crate::emit::spec::doc_text(&format!(
+                            "the predicate argument {arg} of `{base}`"
+                        )),
+                        why: why.clone(),
+                    });
                 }
-            }
-            for (f, why) in skipped {
-                out.push(CheckItem::Skipped { formula: show(&f), why });
             }
         }
         out
