@@ -796,7 +796,7 @@ impl<'p> Emitter<'p> {
         self.register(key.clone(), f.type_params.clone(), needs);
         let name = names::value(f.name.as_str());
         self.value_names.insert(name.clone());
-        let extra = if bg.components.is_some() { vec!["C: Components".to_string()] } else { Vec::new() };
+        let extra = bg.components.iter().map(|c| format!("{c}: Components")).collect();
         items.push(FnItem {
             doc: vec![format!("Goal `{}`.", schema_doc(f.name, &goal.schema))],
             key,
@@ -846,7 +846,7 @@ impl<'p> Emitter<'p> {
             self.value_names.insert(n.clone());
         }
         self.value_names.insert(h.name.clone());
-        let extra = if bg.components.is_some() { vec!["C: Components".to_string()] } else { Vec::new() };
+        let extra = bg.components.iter().map(|c| format!("{c}: Components")).collect();
         Ok(FnItem {
             doc: vec![format!(
                 "The recursive local function `{}` of `{}`.",

@@ -79,7 +79,7 @@ impl<'a> BodyGen<'a> {
         let mut f = f.clone();
         let raw_ctors = reconstruct(&mut f);
         let names = local_names(&f, reserved);
-        let components = plan.needs_components.contains(&f.name).then(|| "C".to_string());
+        let components = plan.needs_components.contains(&f.name).then(|| names::components_param(tparams));
         let mut g = BodyGen {
             plan,
             f,
@@ -491,7 +491,7 @@ impl<'a> BodyGen<'a> {
                     let xs = self.args(args, &vec![Mode::Owned; args.len()])?;
                     let mut path = names::value(name.as_str());
                     if self.plan.needs_components.contains(name) {
-                        let mut tys = vec!["C".to_string()];
+                        let mut tys = vec![self.components.clone().unwrap_or_else(|| "C".to_string())];
                         tys.extend(inst.iter().map(|t| self.rust_type(t)));
                         path = format!("{path}::<{}>", tys.join(", "));
                     }
@@ -510,7 +510,8 @@ impl<'a> BodyGen<'a> {
                     Some(ComponentPlan::Abstract { .. }) => {
                         self.needs.call(Item::TraitMethod(*name), inst.clone());
                         let xs = self.args(args, &vec![Mode::Owned; args.len()])?;
-                        Ok(rs::call(format!("C::{}", names::value(name.as_str())), xs))
+                        let c = self.components.clone().unwrap_or_else(|| "C".to_string());
+                        Ok(rs::call(format!("{c}::{}", names::value(name.as_str())), xs))
                     }
                     None => Err(EmitError::new(format!("`{name}` is neither a goal nor a component"))),
                 }

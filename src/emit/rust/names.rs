@@ -105,6 +105,16 @@ pub fn rust_type(t: &Ty, params: &BTreeMap<Symbol, String>) -> String {
     }
 }
 
+/// The name of the type parameter standing for the components: `C`, unless a type
+/// variable already is `C`.
+pub fn components_param(tparams: &BTreeMap<Symbol, String>) -> String {
+    let mut name = "C".to_string();
+    while tparams.values().any(|t| *t == name) {
+        name.push('s');
+    }
+    name
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
