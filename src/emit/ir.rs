@@ -190,7 +190,6 @@ pub fn lower_function(
 ) -> Result<Function, EmitError> {
     let mut lw =
         Lowerer { program, unifier: Unifier::default(), locals: Vec::new(), scope: Vec::new(), next_id: 0 };
-    let fun_ty = Ty::erase(&schema.ty);
     let mut params = Vec::new();
     let mut t = &schema.ty;
     let mut term = body;
@@ -220,7 +219,6 @@ pub fn lower_function(
         body = lw.apply(body, args, term.span)?;
     }
     lw.unify(&body.ty, &result, term.span)?;
-    let _ = fun_ty;
     let mut f = Function {
         name,
         type_params: schema.type_vars.clone(),

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use syntax::{OExpr, Stmt, app, atom, bin, not};
 
-use super::ir::{Callee, Expr as IExpr, ExprKind, Function, LocalId, recursive_fields};
+use super::ir::{Callee, Expr as IExpr, ExprKind, Function, LocalId};
 use super::plan::Plan;
 use super::spec::{ComponentPlan, Conjunct, DataCheck, PredCheck, TypeCheck, params_of, type_check};
 use super::ty::Ty;
@@ -1157,7 +1157,6 @@ impl BodyGen<'_, '_> {
                         if self.g.smart.contains(name) {
                             app(format!("mk_{}", type_name(name.as_str())), xs)
                         } else {
-                            let _ = recursive_fields(self.g.program, *name);
                             OExpr::Ctor(name.to_string(), xs)
                         }
                     }

@@ -672,13 +672,14 @@ impl<'p> Emitter<'p> {
             ps.push(format!("{n}: {}", names::rust_type(&Ty::erase(t), &tparams)));
             self.value_names.insert(n);
         }
-        // An implementation may need what the component's contract uses, and `Clone`.
+        // An implementation may need what the component's contract uses (the checks are
+        // translated for their requirements only), and `Clone`.
         for (p, t) in &params {
             let check = type_check(&self.plan.exec, t, &[]);
-            let _ = fg.check_value(&check, t, &env.vars[p].clone(), &env);
+            fg.check_value(&check, t, &env.vars[p].clone(), &env);
         }
         let check = type_check(&self.plan.exec, result, &[]);
-        let _ = fg.check_value(&check, result, &Access::owned("result"), &env);
+        fg.check_value(&check, result, &Access::owned("result"), &env);
         let mut needs = fg.needs;
         for a in &c.schema.type_vars {
             needs.require(&Ty::Param(*a), Trait::Clone);
@@ -729,7 +730,7 @@ impl<'p> Emitter<'p> {
         let mut pre_env = FEnv::default();
         let mut ps = Vec::new();
         let mut non_copy = BTreeSet::new();
-        for ((sname, l), (_, t)) in f.params.iter().zip(&schema_params) {
+        for (sname, l) in &f.params {
             let n = bg.name(*l);
             pre_env.vars.insert(*sname, Access::owned(&n));
             let ty = &f.local(*l).ty;
@@ -737,7 +738,6 @@ impl<'p> Emitter<'p> {
             if !ty.is_copy() {
                 non_copy.insert(*sname);
             }
-            let _ = t;
             self.value_names.insert(n);
         }
         for n in &bg.names {

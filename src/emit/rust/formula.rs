@@ -204,7 +204,7 @@ impl<'a> FormulaGen<'a> {
                 }
                 self.measure_app(*name, args, env)
             }
-            Kind::Cons { name, sort, args } => temp(self.constructor(*name, sort, args, env)),
+            Kind::Cons { name, args, .. } => temp(self.constructor(*name, args, env)),
             Kind::SetLit { elem, elems } => {
                 if let Some(t) = Ty::of_sort(elem) {
                     self.needs.require(&t, Trait::Ord);
@@ -242,7 +242,7 @@ impl<'a> FormulaGen<'a> {
         Val { expr: rs::method(r.expr, names::value(name.as_str()), consts), depth: 0, place: false }
     }
 
-    fn constructor(&mut self, name: Symbol, sort: &Sort, args: &[Formula], env: &FEnv) -> Expr {
+    fn constructor(&mut self, name: Symbol, args: &[Formula], env: &FEnv) -> Expr {
         let datatype = self.program.constructors.get(&name).map(|c| c.datatype);
         let path = format!(
             "{}::{}",
@@ -253,7 +253,6 @@ impl<'a> FormulaGen<'a> {
             return rs::path(path);
         }
         let boxed = crate::emit::ir::recursive_fields(self.program, name);
-        let _ = sort;
         let items: Vec<Expr> = args
             .iter()
             .enumerate()

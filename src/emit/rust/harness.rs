@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::formula::{Access, CheckItem, FEnv, FormulaGen, fresh_name};
+use super::formula::{Access, FEnv, FormulaGen, fresh_name};
 use super::names;
 use super::syntax::{self as rs, Expr, flat};
 use crate::emit::harness::{Harness, HarnessOptions, Models, missing_models};
@@ -113,7 +113,7 @@ impl<'a> HGen<'a> {
         depth: &str,
         preds: &[Symbol],
     ) -> String {
-        let RType::Scalar { base, refinement } = t else { return "None".to_string() };
+        let RType::Scalar { base, .. } = t else { return "None".to_string() };
         let ty = concrete(&Ty::erase(t), subst);
         let v = fresh_name(env);
         let venv = env.with_var(Symbol::intern(VALUE_VAR), Access::by_ref(&v));
@@ -137,7 +137,6 @@ impl<'a> HGen<'a> {
                 conds.push(fg.cond(f, &venv));
             }
         }
-        let _ = refinement;
         let ok =
             conds.into_iter().reduce(|a, b| rs::binary("&&", a, b)).map_or("true".to_string(), |e| flat(&e));
         let ok_closure = format!("&|{v}: &{}| {ok}", rust_ty(&ty));
@@ -473,6 +472,3 @@ fn function_unrefined(plan: &Plan<'_>, t: &RType) -> bool {
         }
     }
 }
-
-#[allow(dead_code)]
-fn unused(_: CheckItem) {}
