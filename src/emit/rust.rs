@@ -425,7 +425,7 @@ impl<'p> Emitter<'p> {
         let ret = names::rust_type(&Ty::Data(d, dt.params.iter().map(|p| Ty::Param(*p)).collect()), &tparams);
         let key = Item::SmartCtor(c);
         self.register(key.clone(), dt.params.clone(), fg.needs);
-        let name = names::snake(c.as_str());
+        let name = smart_name(self.program, c);
         self.value_names.insert(name.clone());
         self.value_names.extend(pnames);
         Some(FnItem {
@@ -476,7 +476,7 @@ impl<'p> Emitter<'p> {
         let body = Block { stmts: vec![Stmt::Tail(Expr::Match(Box::new(rs::path("self")), arms))] };
         let key = Item::Measure(m);
         self.register(key.clone(), dt.params.clone(), fg.needs);
-        let name = names::value(m.as_str());
+        let name = names::measure(m.as_str());
         self.value_names.insert(name.clone());
         let post = if def.postcondition.is_true() {
             String::new()
@@ -872,6 +872,18 @@ fn block_expr(b: Block) -> Expr {
         },
         _ => Expr::Block(b),
     }
+}
+
+/// The smart constructor's name of a constructor (avoiding its datatype's measures).
+pub(crate) fn smart_name(program: &Program, c: Symbol) -> String {
+    let d = program.constructors.get(&c).map(|k| k.datatype);
+    let measures: Vec<String> = program
+        .measures
+        .values()
+        .filter(|m| matches!(&m.input, Sort::Data(x, _) if Some(*x) == d))
+        .map(|m| names::measure(m.name.as_str()))
+        .collect();
+    names::smart_constructor(c.as_str(), &measures)
 }
 
 /// `D::C(x, _, r)` with the binders the body does not use as `_`.

@@ -462,7 +462,7 @@ impl<'a> BodyGen<'a> {
                 if self.smart.contains(name) && !self.raw_ctors.contains(&e.id) {
                     self.needs.call(Item::SmartCtor(*name), inst.clone());
                     let xs = self.args(args, &vec![Mode::Owned; args.len()])?;
-                    return Ok(rs::call(format!("{dt}::{}", names::snake(name.as_str())), xs));
+                    return Ok(rs::call(format!("{dt}::{}", super::smart_name(self.plan.program, *name)), xs));
                 }
                 let boxed = crate::emit::ir::recursive_fields(self.plan.program, *name);
                 let modes: Vec<Mode> =

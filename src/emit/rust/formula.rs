@@ -239,7 +239,7 @@ impl<'a> FormulaGen<'a> {
                 if is_copy_sort(&c.sort()) { deref_to(v.expr, v.depth) } else { Self::as_ref(v) }
             })
             .collect();
-        Val { expr: rs::method(r.expr, names::value(name.as_str()), consts), depth: 0, place: false }
+        Val { expr: rs::method(r.expr, names::measure(name.as_str()), consts), depth: 0, place: false }
     }
 
     fn constructor(&mut self, name: Symbol, args: &[Formula], env: &FEnv) -> Expr {

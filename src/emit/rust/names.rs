@@ -62,6 +62,23 @@ pub fn is_snake(name: &str) -> bool {
     !name.chars().any(|c| c.is_uppercase())
 }
 
+/// Methods the emitted code calls on datatype values (derived or its own), which a
+/// measure of the same name would shadow.
+const RESERVED_METHODS: &[&str] = &["clone", "eq", "ne", "cmp", "partial_cmp", "fmt", "hash", "satisfies"];
+
+/// A measure's method name.
+pub fn measure(name: &str) -> String {
+    let s = value(name);
+    if RESERVED_METHODS.contains(&s.as_str()) { format!("{s}_") } else { s }
+}
+
+/// The smart constructor of `ctor` in an `impl` whose measures are `measures`:
+/// `Node` is `node`, or `new_node` when a measure is called `node`.
+pub fn smart_constructor(ctor: &str, measures: &[String]) -> String {
+    let s = snake(ctor);
+    if measures.contains(&s) || RESERVED_METHODS.contains(&s.as_str()) { format!("new_{s}") } else { s }
+}
+
 /// The snake-case form of a constructor name, for its smart constructor:
 /// `ICons` is `i_cons`, `MinPair` is `min_pair`.
 pub fn snake(name: &str) -> String {
