@@ -77,6 +77,29 @@ impl<'p> Plan<'p> {
         self.functions.iter().any(|f| f.name == name)
     }
 
+    /// Whether a goal calls itself, directly or through other goals.
+    pub fn is_recursive(&self, goal: Symbol) -> bool {
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<Symbol> = self.callees(goal);
+        while let Some(g) = todo.pop() {
+            if g == goal {
+                return true;
+            }
+            if seen.insert(g) {
+                todo.extend(self.callees(g));
+            }
+        }
+        false
+    }
+
+    fn callees(&self, goal: Symbol) -> Vec<Symbol> {
+        self.functions
+            .iter()
+            .find(|f| f.name == goal)
+            .map(|f| f.body.globals().into_iter().filter(|g| self.is_goal(*g)).collect())
+            .unwrap_or_default()
+    }
+
     pub fn abstract_components(&self) -> impl Iterator<Item = &'p Component> + '_ {
         self.components.iter().filter(|(_, p)| matches!(p, ComponentPlan::Abstract { .. })).map(|(c, _)| *c)
     }

@@ -717,7 +717,11 @@ impl<'p> Emitter<'p> {
             reserved.insert(names::value(g.as_str()));
         }
         let smart = self.smart.clone();
+        let recursive = self.plan.is_recursive(f.name);
         let mut bg = BodyGen::new(self.plan, f, &tparams, &smart, &reserved);
+        if !recursive {
+            bg.own_function_params();
+        }
         let body_block = bg.block(&bg.f.body.clone()).map_err(|e| e.in_goal(f.name))?;
         let mut items = Vec::new();
         // Helpers (recursive local functions) first: they were found while generating.
@@ -734,7 +738,15 @@ impl<'p> Emitter<'p> {
             let n = bg.name(*l);
             pre_env.vars.insert(*sname, Access::owned(&n));
             let ty = &f.local(*l).ty;
-            ps.push(format!("{n}: {}", names::rust_type(ty, &tparams)));
+            // A function argument of a goal that does not call itself is `impl Fn`; a
+            // recursive goal passes its closures on as `&dyn Fn` (each `impl Fn` call with
+            // a new closure type would instantiate the goal again, without end).
+            let written = if ty.is_fun() && !recursive {
+                names::rust_type(ty, &tparams).replacen("&dyn Fn", "impl Fn", 1)
+            } else {
+                names::rust_type(ty, &tparams)
+            };
+            ps.push(format!("{n}: {written}"));
             if !ty.is_copy() {
                 non_copy.insert(*sname);
             }

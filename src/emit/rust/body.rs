@@ -98,6 +98,14 @@ impl<'a> BodyGen<'a> {
         g
     }
 
+    /// The function-typed parameters are owned closures (`impl Fn`), passed on by
+    /// reference like local closures.
+    pub fn own_function_params(&mut self) {
+        let ps: Vec<LocalId> =
+            self.f.params.iter().map(|(_, l)| *l).filter(|l| self.f.local(*l).ty.is_fun()).collect();
+        self.closures.extend(ps);
+    }
+
     pub fn name(&self, l: LocalId) -> String {
         self.names[l].clone()
     }
@@ -462,7 +470,10 @@ impl<'a> BodyGen<'a> {
                 if self.smart.contains(name) && !self.raw_ctors.contains(&e.id) {
                     self.needs.call(Item::SmartCtor(*name), inst.clone());
                     let xs = self.args(args, &vec![Mode::Owned; args.len()])?;
-                    return Ok(rs::call(format!("{dt}::{}", super::smart_name(self.plan.program, *name)), xs));
+                    return Ok(rs::call(
+                        format!("{dt}::{}", super::smart_name(self.plan.program, *name)),
+                        xs,
+                    ));
                 }
                 let boxed = crate::emit::ir::recursive_fields(self.plan.program, *name);
                 let modes: Vec<Mode> =
