@@ -12,6 +12,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod bench;
+
 use crate::db::{self, Database};
 use crate::diagnostics::{self, Diagnostic};
 use crate::source::read_source;
@@ -46,6 +48,13 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// A language `rsynth emit` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EmitTarget {
+    Rust,
+    Ocaml,
 }
 
 #[derive(Subcommand, Debug)]
@@ -102,6 +111,25 @@ pub enum Command {
         #[arg(long)]
         stats: bool,
     },
+    /// Emit a checked program as Rust or OCaml, with its refinements as run-time contracts.
+    ///
+    /// Parses, resolves and verifies the file first: every goal must have a complete
+    /// body (use `rsynth fill` for holes) that verifies. Writes one source file to stdout,
+    /// or to the path given with -o. Exits with 0 on success, 1 when a goal does not
+    /// verify, 2 on input errors (including goals with holes and constructs the emitter
+    /// does not support).
+    #[command(
+        after_help = "Example:\n  rsynth emit examples/sorted-insert.sq --to rust\n  rsynth emit my.sq --to ocaml -o my.ml"
+    )]
+    Emit {
+        file: PathBuf,
+        /// The language to emit.
+        #[arg(long, value_enum)]
+        to: EmitTarget,
+        /// Write to this file instead of stdout.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// Fill every `??` hole with a program that provably meets its type.
     ///
     /// Goals are solved in file order; each solution is verified by the checker before it
@@ -112,26 +140,64 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  rsynth fill examples/list-replicate.sq\n  rsynth fill --timeout 10 --stats my.sq"
     )]
-    Fill {
-        file: PathBuf,
-        /// Time limit per goal, in seconds.
-        #[arg(long, default_value_t = 120.0, value_name = "SECS")]
-        timeout: f64,
-        /// Print time, SMT queries, cache hits and candidates explored per goal (stderr).
-        #[arg(long)]
-        stats: bool,
-        #[command(flatten)]
-        bounds: BoundsArgs,
-        /// Print every candidate the search checks (for developers; very verbose).
-        #[arg(long, hide = true)]
-        trace: bool,
-    },
+    Fill(FillArgs),
     /// Explore .sq files interactively. (Not implemented yet.)
     #[command(after_help = "Example:\n  rsynth repl examples/list-length.sq")]
     Repl { files: Vec<PathBuf> },
-    /// Run `fill` over a folder of problems and print a table. (Not implemented yet.)
-    #[command(after_help = "Example:\n  rsynth bench ../shared/benchmarks/synquid-pldi16")]
-    Bench { dirs: Vec<PathBuf> },
+    /// Run `fill` over folders of problems and print a table.
+    ///
+    /// Every `.sq` file is filled in its own process, one after the other, and each
+    /// solution is verified again. The table gives the status, seconds, SMT queries,
+    /// solution size in AST nodes and peak memory of each problem, then the totals and
+    /// `N passed, M failed`. Exits with 0 when every problem is solved, 1 otherwise.
+    #[command(
+        after_help = "Example:\n  rsynth bench ../shared/benchmarks/synquid-pldi16\n  rsynth bench examples --timeout 10 --csv results.csv"
+    )]
+    Bench {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Time limit per goal, in seconds.
+        #[arg(long, default_value_t = 120.0, value_name = "SECS")]
+        timeout: f64,
+        /// Also write the table as CSV to this file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
+}
+
+/// The options of `rsynth fill`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct FillArgs {
+    file: PathBuf,
+    /// Time limit per goal, in seconds.
+    #[arg(long, default_value_t = 120.0, value_name = "SECS")]
+    timeout: f64,
+    /// The language to print the program in.
+    #[arg(long, value_enum, default_value_t = FillOutput::Sq)]
+    emit: FillOutput,
+    /// Write the program to this file instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// Print time, SMT queries, cache hits and candidates explored per goal (stderr).
+    #[arg(long)]
+    stats: bool,
+    #[command(flatten)]
+    bounds: BoundsArgs,
+    /// Print every candidate the search checks (for developers; very verbose).
+    #[arg(long, hide = true)]
+    trace: bool,
+    /// End with one machine-readable line on stderr (used by `rsynth bench`).
+    #[arg(long, hide = true)]
+    machine_report: bool,
+}
+
+/// What `rsynth fill` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FillOutput {
+    /// The `.sq` program with its holes filled.
+    Sq,
+    Rust,
+    Ocaml,
 }
 
 /// Expert flags: pin the search bounds instead of letting the schedule grow them.
@@ -208,11 +274,10 @@ pub fn run(cli: Cli) -> u8 {
         Command::Parse { files, tree } => parse_command(&mut out, &files, tree),
         Command::Fmt { file, write, check } => fmt_command(&mut out, &file, write, check),
         Command::Check { files, resolved, stats } => check_command(&mut out, &files, resolved, stats),
-        Command::Fill { file, timeout, stats, bounds, trace } => {
-            fill_command(&mut out, &file, timeout, stats, &bounds, trace)
-        }
+        Command::Emit { file, to, output } => emit_command(&mut out, &file, to, output.as_deref()),
+        Command::Fill(args) => fill_command(&mut out, &args),
         Command::Repl { .. } => not_implemented("repl", "the REPL (issue #7)"),
-        Command::Bench { .. } => not_implemented("bench", "synthesis (issue #5)"),
+        Command::Bench { dirs, timeout, csv } => bench_command(&mut out, &dirs, timeout, csv.as_deref()),
     }
 }
 
@@ -343,16 +408,11 @@ fn check_command(out: &mut Output, files: &[PathBuf], print_resolved: bool, stat
     status
 }
 
-fn fill_command(
-    out: &mut Output,
-    path: &Path,
-    timeout: f64,
-    stats: bool,
-    bounds: &BoundsArgs,
-    trace: bool,
-) -> u8 {
+fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
+    use crate::fill::GoalResult;
+    use crate::synth::Failure;
     let db = Database::default();
-    let Some(file) = load(&db, out, path) else { return EXIT_INPUT_ERROR };
+    let Some(file) = load(&db, out, &args.file) else { return EXIT_INPUT_ERROR };
     let parsed = db::parse(&db, file);
     let resolved = db::resolve_file(&db, file);
     let mut errors = parsed.errors.clone();
@@ -361,16 +421,16 @@ fn fill_command(
         out.report(file.path(&db), file.text(&db), &errors);
         return EXIT_INPUT_ERROR;
     }
-    if !(timeout.is_finite() && timeout > 0.0) {
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
         eprintln!("rsynth fill: --timeout must be a positive number of seconds");
         return EXIT_INPUT_ERROR;
     }
     let mut config = crate::synth::SynthConfig {
-        timeout: std::time::Duration::from_secs_f64(timeout),
-        trace,
+        timeout: std::time::Duration::from_secs_f64(args.timeout),
+        trace: args.trace,
         ..Default::default()
     };
-    if let Some(pinned) = bounds.pinned() {
+    if let Some(pinned) = args.bounds.pinned() {
         config.schedule = vec![pinned];
     }
     let cancel = crate::synth::CancelFlag::new();
@@ -378,13 +438,53 @@ fn fill_command(
     if !report.diagnostics.is_empty() {
         out.report(file.path(&db), file.text(&db), &report.diagnostics);
     }
+    let mut status = if report.all_done() && report.diagnostics.is_empty() { EXIT_OK } else { EXIT_FAILED };
+
+    // The program: as `.sq`, or emitted once every goal is filled.
     let module = crate::fill::filled_module(&parsed.module, &report);
-    let printed = pretty::print_module_with_comments(&module, file.text(&db), &parsed.comments);
-    let _ = std::io::stdout().write_all(printed.as_bytes());
-    let _ = std::io::stdout().write_all(b"\n");
+    let sq = pretty::print_module_with_comments(&module, file.text(&db), &parsed.comments) + "\n";
+    let target = match args.emit {
+        FillOutput::Sq => None,
+        FillOutput::Rust => Some(crate::emit::Target::Rust),
+        FillOutput::Ocaml => Some(crate::emit::Target::OCaml),
+    };
+    let text = match target {
+        Some(target) if status == EXIT_OK => {
+            let bodies: Vec<_> = report.solutions().map(|(name, s)| (name, s.body.clone())).collect();
+            let options = crate::emit::EmitOptions { source_name: file.path(&db).clone() };
+            match crate::emit::emit_with_bodies(&resolved.program, &bodies, target, &options) {
+                Ok(text) => text,
+                Err(e) => {
+                    out.report(file.path(&db), file.text(&db), &[e.into_diagnostic(&resolved.program)]);
+                    eprintln!("rsynth fill: the program could not be emitted; here it is as .sq");
+                    status = EXIT_INPUT_ERROR;
+                    sq
+                }
+            }
+        }
+        Some(_) => {
+            eprintln!(
+                "rsynth fill: not every goal was filled, so nothing can be emitted; here is what was found, as .sq"
+            );
+            sq
+        }
+        None => sq,
+    };
+    match &args.output {
+        None => {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+        }
+        Some(dest) => {
+            if let Err(e) = write_atomically(dest, &text) {
+                let d = Diagnostic::error("output-error", format!("cannot write `{}`: {e}", dest.display()));
+                out.report_plain(&dest.display().to_string(), &d, None);
+                let _ = std::io::stdout().write_all(text.as_bytes());
+                status = EXIT_INPUT_ERROR;
+            }
+        }
+    }
+
     for goal in &report.goals {
-        use crate::fill::GoalResult;
-        use crate::synth::Failure;
         let line = match &goal.result {
             GoalResult::Verified => format!("{}: verified", goal.name),
             GoalResult::VerificationFailed => format!("{}: FAILED to verify", goal.name),
@@ -406,15 +506,36 @@ fn fill_command(
                 format!("{}: no solution within the bounds ({} candidates)", goal.name, stats.candidates)
             }
             GoalResult::Unsolved(Failure::Timeout { stats, .. }) => {
-                format!("{}: timed out after {timeout}s ({} candidates)", goal.name, stats.candidates)
+                format!("{}: timed out after {}s ({} candidates)", goal.name, args.timeout, stats.candidates)
             }
             GoalResult::Unsolved(Failure::Cancelled { .. }) => format!("{}: cancelled", goal.name),
         };
-        if stats || !matches!(goal.result, GoalResult::Solved(_) | GoalResult::Verified) {
+        if args.stats || !matches!(goal.result, GoalResult::Solved(_) | GoalResult::Verified) {
             eprintln!("{line}");
         }
     }
-    if stats {
+    if args.machine_report {
+        let outcome = if status == EXIT_OK {
+            "solved"
+        } else if report
+            .goals
+            .iter()
+            .any(|g| matches!(g.result, GoalResult::Unsolved(Failure::Timeout { .. })))
+        {
+            "timeout"
+        } else {
+            "unsolved"
+        };
+        let size: usize = report.solutions().map(|(_, s)| s.size).sum();
+        eprintln!(
+            "{} status={outcome} seconds={:.4} queries={} size={size} peak_kb={}",
+            bench::REPORT_PREFIX,
+            report.elapsed.as_secs_f64(),
+            report.smt.queries,
+            bench::peak_kb()
+        );
+    }
+    if args.stats {
         let s = &report.smt;
         eprintln!(
             "{}: {:.3}s, {} SMT queries ({} cached, {} Z3 checks, {} undecided), {:.3}s in Z3",
@@ -427,7 +548,113 @@ fn fill_command(
             s.time_in_z3.as_secs_f64()
         );
     }
-    if report.all_done() && report.diagnostics.is_empty() { EXIT_OK } else { EXIT_FAILED }
+    status
+}
+
+fn emit_command(out: &mut Output, path: &Path, to: EmitTarget, output: Option<&Path>) -> u8 {
+    use crate::emit::{EmitOptions, Target, emit_program};
+    let db = Database::default();
+    let Some(file) = load(&db, out, path) else { return EXIT_INPUT_ERROR };
+    let parsed = db::parse(&db, file);
+    let resolved = db::resolve_file(&db, file);
+    let mut errors = parsed.errors.clone();
+    errors.extend(resolved.errors.iter().cloned());
+    if !errors.is_empty() {
+        out.report(file.path(&db), file.text(&db), &errors);
+        return EXIT_INPUT_ERROR;
+    }
+    let program = &resolved.program;
+    let holes: Vec<Diagnostic> = program
+        .goals
+        .iter()
+        .filter(|g| crate::verify::has_holes(&g.body))
+        .map(|g| {
+            let start = g.offset as usize;
+            Diagnostic::error(
+                "goal-has-holes",
+                format!("goal `{}` has holes `??`: there is nothing to emit yet", g.name),
+            )
+            .with_primary(start..start + g.name.as_str().len(), "this goal")
+            .with_hint(format!("fill the holes first: `rsynth fill {} --emit rust`", path.display()))
+        })
+        .collect();
+    if !holes.is_empty() {
+        out.report(file.path(&db), file.text(&db), &holes);
+        return EXIT_INPUT_ERROR;
+    }
+    let report = db::verify_file(&db, file);
+    if !report.diagnostics.is_empty() {
+        out.report(file.path(&db), file.text(&db), &report.diagnostics);
+    }
+    if report.measure_failures > 0 || report.goals.iter().any(|g| g.outcome.is_failure()) {
+        eprintln!("rsynth emit: {} does not verify; nothing emitted", file.path(&db));
+        return EXIT_FAILED;
+    }
+    let target = match to {
+        EmitTarget::Rust => Target::Rust,
+        EmitTarget::Ocaml => Target::OCaml,
+    };
+    let options = EmitOptions { source_name: file.path(&db).clone() };
+    let text = match emit_program(program, target, &options) {
+        Ok(text) => text,
+        Err(e) => {
+            out.report(file.path(&db), file.text(&db), &[e.into_diagnostic(program)]);
+            return EXIT_INPUT_ERROR;
+        }
+    };
+    match output {
+        None => {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            EXIT_OK
+        }
+        Some(dest) => match std::fs::write(dest, &text) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                let d = Diagnostic::error("output-error", format!("cannot write `{}`: {e}", dest.display()));
+                out.report_plain(&dest.display().to_string(), &d, None);
+                EXIT_INPUT_ERROR
+            }
+        },
+    }
+}
+
+fn bench_command(out: &mut Output, dirs: &[PathBuf], timeout: f64, csv: Option<&Path>) -> u8 {
+    if !(timeout.is_finite() && timeout > 0.0) {
+        eprintln!("rsynth bench: --timeout must be a positive number of seconds");
+        return EXIT_INPUT_ERROR;
+    }
+    let problems = match bench::problems(dirs) {
+        Ok(p) if !p.is_empty() => p,
+        Ok(_) => {
+            eprintln!("rsynth bench: no .sq files found");
+            return EXIT_INPUT_ERROR;
+        }
+        Err(e) => {
+            let d = Diagnostic::error("input-error", format!("cannot list the problems: {e}"));
+            out.report_plain("", &d, None);
+            return EXIT_INPUT_ERROR;
+        }
+    };
+    let Ok(exe) = std::env::current_exe() else {
+        eprintln!("rsynth bench: cannot find the rsynth executable to run the problems with");
+        return EXIT_INPUT_ERROR;
+    };
+    let mut rows = Vec::new();
+    for problem in &problems {
+        let row = bench::run_one(&exe, problem, timeout);
+        eprintln!("{:<28} {:?} {:.2}s", row.name, row.status, row.seconds);
+        rows.push(row);
+    }
+    let table = bench::render(&rows);
+    let _ = std::io::stdout().write_all(table.as_bytes());
+    if let Some(path) = csv
+        && let Err(e) = write_atomically(path, &bench::csv(&rows))
+    {
+        let d = Diagnostic::error("output-error", format!("cannot write `{}`: {e}", path.display()));
+        out.report_plain(&path.display().to_string(), &d, None);
+        return EXIT_INPUT_ERROR;
+    }
+    if rows.iter().all(|r| r.status == bench::Status::Solved) { EXIT_OK } else { EXIT_FAILED }
 }
 
 fn fmt_command(out: &mut Output, path: &Path, write: bool, check: bool) -> u8 {

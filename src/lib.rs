@@ -12,6 +12,7 @@
 //! | types | [`types`] | refinement types and schemas |
 //! | incremental database | [`db`] | salsa inputs and queries shared by CLI, REPL and tests |
 //! | diagnostics | [`diagnostics`] | plain-data diagnostics; the only module that renders them |
+//! | emitters | [`emit`] | checked programs as Rust and OCaml with executable contracts |
 //! | command line | [`cli`] | subcommands; the only module (with `main`) that does IO |
 //!
 //! The liquid type checker, the synthesizer and the emitters are added in that order
@@ -22,6 +23,7 @@
 pub mod cli;
 pub mod db;
 pub mod diagnostics;
+pub mod emit;
 pub mod fill;
 pub mod logic;
 pub mod resolve;

@@ -291,9 +291,10 @@ impl Formula {
     pub fn sort_vars(&self) -> BTreeSet<Symbol> {
         let mut out = BTreeSet::new();
         self.visit(&mut |node| match node.kind() {
-            Kind::Var { sort, .. } | Kind::Pred { sort, .. } | Kind::Cons { sort, .. } | Kind::All { sort, .. } => {
-                out.extend(sort.type_vars())
-            }
+            Kind::Var { sort, .. }
+            | Kind::Pred { sort, .. }
+            | Kind::Cons { sort, .. }
+            | Kind::All { sort, .. } => out.extend(sort.type_vars()),
             Kind::SetLit { elem, .. } => out.extend(elem.type_vars()),
             Kind::Unknown { subst, .. } => {
                 for (_, value) in subst.iter() {
