@@ -119,7 +119,7 @@ fn fmt_never_rewrites_a_file_with_errors() {
 
 #[test]
 fn unimplemented_commands_say_so_and_fail() {
-    for cmd in [&["bench", "dir"][..], &["repl"]] {
+    for cmd in [&["repl"][..]] {
         let (code, _, stderr) = rsynth(cmd);
         assert_eq!(code, 3, "{cmd:?}");
         assert!(stderr.contains("not implemented yet"), "{stderr}");
@@ -134,6 +134,31 @@ fn fill_prints_the_program_with_its_holes_filled() {
     assert!(!stdout.contains("??"), "{stdout}");
     let (code, _, stderr) = rsynth(&["fill", "does-not-exist.sq"]);
     assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn bench_tabulates_a_folder_and_counts_failures() {
+    let dir = std::env::temp_dir().join(format!("rsynth-bench-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(project("examples/list-length.sq"), dir.join("length.sq")).unwrap();
+    // A specification no program meets: `_v == x && _v != x`.
+    std::fs::write(dir.join("impossible.sq"), "f :: x: Int -> {Int | _v == x && _v != x}\nf = ??\n").unwrap();
+    let csv = dir.join("out.csv");
+    let (code, stdout, stderr) = rsynth(&[
+        "bench",
+        &dir.display().to_string(),
+        "--timeout",
+        "20",
+        "--csv",
+        &csv.display().to_string(),
+    ]);
+    assert_eq!(code, 1, "one problem fails: {stdout}{stderr}");
+    assert!(stdout.contains("length ") && stdout.contains("solved"), "{stdout}");
+    assert!(stdout.contains("impossible") && stdout.contains("unsolved"), "{stdout}");
+    assert!(stdout.contains("1 passed, 1 failed"), "{stdout}");
+    let csv = std::fs::read_to_string(csv).unwrap();
+    assert!(csv.starts_with("name,status,seconds,smt_queries,size,peak_mb\n"), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "{csv}");
 }
 
 #[test]

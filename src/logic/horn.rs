@@ -275,6 +275,62 @@ impl HornSolver {
         }
     }
 
+    /// Rewrites the sorts of everything the solver holds (clauses, qualifier spaces,
+    /// fixed valuations, candidate valuations) with `sorts`, the sorts of type variables
+    /// bound since these formulas were made, and re-evaluates the clauses that changed.
+    ///
+    /// A clause made while `A3` was free speaks of `len` at `List A3`; once `A3 := a`
+    /// it must speak of `len` at `List a`, or the solver sees two unrelated functions.
+    /// Only formulas mentioning one of `vars` (the variables just bound) are touched.
+    pub fn resort(
+        &mut self,
+        vars: &BTreeSet<Symbol>,
+        sorts: &BTreeMap<Symbol, crate::logic::Sort>,
+        axioms: &dyn Fn(&Formula) -> Vec<Formula>,
+    ) -> Result<(), HornFailure> {
+        let touches = |f: &Formula| f.sort_vars().iter().any(|v| vars.contains(v));
+        let fix = |f: &Formula| if touches(f) { f.substitute_type_vars(sorts) } else { f.clone() };
+        let mut next = self.clone();
+        for space in next.spaces.values_mut() {
+            if space.qualifiers.iter().any(touches) {
+                space.qualifiers = space.qualifiers.iter().map(fix).collect();
+            }
+        }
+        for valuation in next.fixed.values_mut() {
+            *valuation = fix(valuation);
+        }
+        for cand in &mut next.candidates {
+            for qs in cand.solution.values_mut() {
+                if qs.iter().any(touches) {
+                    *qs = qs.iter().map(fix).collect();
+                }
+            }
+        }
+        let affected: Vec<usize> = (0..next.clauses.len())
+            .filter(|&i| {
+                let c = &next.clauses[i].clause;
+                touches(&c.premise) || touches(&c.conclusion)
+            })
+            .collect();
+        for &i in &affected {
+            let c = &next.clauses[i].clause;
+            let fixed = Clause::new(fix(&c.premise), fix(&c.conclusion), c.label);
+            next.clauses[i] = Arc::new(ClauseInfo::new(fixed));
+        }
+        if !affected.is_empty() {
+            for ci in 0..next.candidates.len() {
+                for i in &affected {
+                    next.candidates[ci].valid.remove(i);
+                    next.candidates[ci].invalid.remove(i);
+                }
+                next.evaluate_into(ci, &affected, axioms)?;
+            }
+            next.refine(axioms)?;
+        }
+        *self = next;
+        Ok(())
+    }
+
     /// Refines every incomplete candidate until it is complete (possibly splitting it),
     /// dropping those that cannot be. Err when none survives.
     pub fn solve_all(&mut self, axioms: &dyn Fn(&Formula) -> Vec<Formula>) -> Result<(), HornFailure> {
@@ -396,7 +452,16 @@ impl HornSolver {
     fn conjunction(&self, unknown: Symbol, qs: Option<&BTreeSet<Formula>>) -> Formula {
         let Some(qs) = qs.filter(|qs| !qs.is_empty()) else { return Formula::tt() };
         match self.spaces.get(&unknown) {
-            Some(space) => Formula::conjunction(space.qualifiers.iter().filter(|q| qs.contains(*q)).cloned()),
+            // In the order of the space; a chosen qualifier the space no longer lists
+            // (it was rebuilt since) still counts, after the others.
+            Some(space) => Formula::conjunction(
+                space
+                    .qualifiers
+                    .iter()
+                    .filter(|q| qs.contains(*q))
+                    .chain(qs.iter().filter(|q| !space.qualifiers.contains(q)))
+                    .cloned(),
+            ),
             None => Formula::conjunction(qs.iter().cloned()),
         }
     }

@@ -98,13 +98,7 @@ impl<'p> Explorer<'p> {
     /// a term of its type, and puts the solutions in: inlined when small, else bound by
     /// a `let` around the E-term.
     fn solve_aux(&mut self, mut st: State<'p>, prog: Prog, k: &mut Then<'_, 'p>) -> Flow {
-        let Some(goal) = st.aux.pop_front() else {
-            // The E-term is complete: what it left free stays free.
-            if st.typing.flush().is_err() {
-                return Flow::Continue(());
-            }
-            return k(self, st, prog);
-        };
+        let Some(goal) = st.aux.pop_front() else { return k(self, st, prog) };
         let mut scope = goal.scope.clone();
         scope.aux_left = scope.aux_left.saturating_sub(1);
         scope.matches_left = self.bounds.match_depth;

@@ -193,7 +193,6 @@ fn check_goal_with<'p>(
         arg_index: 0,
     };
     checker.check(&setup.env, &goal.body, &setup.ty)?;
-    checker.state.flush()?;
     Ok((checker.state, checker.holes))
 }
 
@@ -324,7 +323,24 @@ impl Checker<'_, '_> {
         ty: &RType,
     ) -> Result<(), TypeError> {
         let (env, scrutinee_ty) = self.infer(env, scrutinee)?;
-        let scrutinee_ty = self.state.resolve(&scrutinee_ty);
+        let mut scrutinee_ty = self.state.resolve(&scrutinee_ty);
+        // A scrutinee whose type is still a free type variable (a helper's argument,
+        // checked before the application that fixes it) is a value of the datatype its
+        // cases name.
+        if let RType::Scalar { base: BaseType::Var(a), .. } = &scrutinee_ty
+            && self.state.is_free_type_var(*a)
+            && let Some(def) = cases
+                .first()
+                .and_then(|c| self.state.program.constructors.get(&Symbol::from(c.constructor.text.as_str())))
+        {
+            let instance = self.state.instantiate(&env, &def.schema.clone());
+            let datatype = RType::plain(match instance.result() {
+                RType::Scalar { base, .. } => base.clone(),
+                RType::Function { .. } => BaseType::Int,
+            });
+            self.state.unify_shapes(&env, &scrutinee_ty, &datatype)?;
+            scrutinee_ty = self.state.resolve(&scrutinee_ty);
+        }
         let RType::Scalar { base: BaseType::Data { name, args, preds }, .. } = &scrutinee_ty else {
             return Err(TypeError::Misuse {
                 span: self.span(scrutinee),

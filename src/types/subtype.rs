@@ -18,7 +18,7 @@
 //! The state is `Clone`: the synthesizer snapshots it before a choice and restores it
 //! to backtrack.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use crate::logic::horn::{Clause, HornFailure, HornSolver};
@@ -75,11 +75,9 @@ pub struct TypingState<'p> {
     pub note: Option<String>,
     /// Every liquid unknown created, so that their spaces can follow type bindings.
     unknowns: Vec<(Symbol, SpaceSource)>,
-    /// Clauses whose sorts still mention free type variables. Their meaning is not fixed
-    /// yet (`len` at `List A3` and at `List a` are different functions to the solver
-    /// until `A3 := a`), so they wait until the variables are bound (Synquid keeps such
-    /// constraints as "shapeless" for the same reason), or until [`TypingState::flush`].
-    deferred: Vec<Clause>,
+    /// Type variables bound since the solver last saw the sort assignment: formulas the
+    /// solver holds may still mention them (see [`HornSolver::resort`]).
+    newly_bound: BTreeSet<Symbol>,
 }
 
 impl<'p> TypingState<'p> {
@@ -95,7 +93,7 @@ impl<'p> TypingState<'p> {
             origins: Vec::new(),
             note: None,
             unknowns: Vec::new(),
-            deferred: Vec::new(),
+            newly_bound: BTreeSet::new(),
         }
     }
 
@@ -215,8 +213,8 @@ impl<'p> TypingState<'p> {
             RType::Scalar { base, .. } => {
                 let base = match base {
                     BaseType::Data { name, args, preds } => {
-                        let args = args.iter().map(|a| self.fresh_shape(env, a)).collect();
-                        let sorts: Vec<Vec<Sort>> = preds.iter().map(pred_sorts).collect();
+                        let args: Vec<RType> = args.iter().map(|a| self.fresh_shape(env, a)).collect();
+                        let sorts = self.pred_param_sorts(*name, &args, preds);
                         let preds = sorts.iter().map(|s| self.fresh_predicate(env, s)).collect();
                         BaseType::Data { name: *name, args, preds }
                     }
@@ -226,6 +224,22 @@ impl<'p> TypingState<'p> {
                 RType::Scalar { base, refinement }
             }
         }
+    }
+
+    /// The parameter sorts of a datatype's predicate parameters at the given type
+    /// arguments (`RList a <r>` with `r :: a -> a -> Bool` at `Int` gives `[Int, Int]`).
+    /// They come from the datatype's declaration: a predicate argument such as `{False}`
+    /// does not show them.
+    fn pred_param_sorts(&self, name: Symbol, args: &[RType], preds: &[Formula]) -> Vec<Vec<Sort>> {
+        let Some(dt) = self.program.datatypes.get(&name) else {
+            return preds.iter().map(pred_sorts).collect();
+        };
+        let types: BTreeMap<Symbol, Sort> =
+            dt.params.iter().copied().zip(args.iter().map(|a| a.sort().unwrap_or(Sort::Int))).collect();
+        dt.pred_params
+            .iter()
+            .map(|p| p.sig.args.iter().map(|s| s.substitute_type_vars(&types)).collect())
+            .collect()
     }
 
     /// A fresh unknown refining a value of `sort` in `env`.
@@ -243,6 +257,7 @@ impl<'p> TypingState<'p> {
     /// gets its `_0 != _1`.
     fn bind(&mut self, var: Symbol, ty: RType) {
         self.assignment.insert(var, ty);
+        self.newly_bound.insert(var);
         let sorts = self.sort_assignment();
         for (u, source) in self.unknowns.clone() {
             let space = match &source {
@@ -332,6 +347,7 @@ impl<'p> TypingState<'p> {
     /// variables are unified as by [`TypingState::subtype`].
     pub fn consistent(&mut self, env: &Env, sub: &RType, required: &RType) -> Result<(), SubtypeError> {
         self.unify_shapes(env, sub, required)?;
+        self.sync_sorts()?;
         let (sub, required) = (self.resolve(sub), self.resolve(required));
         let (l, r) = (sub.refinement(), required.refinement());
         if l.is_true() || r.is_true() {
@@ -390,6 +406,7 @@ impl<'p> TypingState<'p> {
     /// Changes a fixed unknown's valuation and re-checks what depends on it.
     pub fn recheck_fixed(&mut self, unknown: &Formula, valuation: Formula) -> Result<(), SubtypeError> {
         let Some(name) = unknown.unknown_name() else { return Ok(()) };
+        self.sync_sorts()?;
         let program = self.program;
         let axioms = |f: &Formula| constructor_axioms(program, f);
         self.horn.set_fixed_unknown(name, valuation, &axioms).map_err(|failure| self.explain(failure))
@@ -403,6 +420,7 @@ impl<'p> TypingState<'p> {
         let program = self.program;
         let axioms = |f: &Formula| constructor_axioms(program, f);
         let mut solved = self.clone();
+        solved.sync_sorts()?;
         solved.horn.solve_all(&axioms).map_err(|failure| self.explain(failure))?;
         Ok(solved
             .horn
@@ -419,34 +437,10 @@ impl<'p> TypingState<'p> {
 
     /// Hands clauses to the Horn solver; on failure, explains the clause that failed.
     ///
-    /// Clauses whose sorts mention free type variables wait (see `deferred`); those that
-    /// waited and whose variables are bound by now are solved with these.
+    /// First, if type variables were bound since the last call, the formulas the solver
+    /// already holds get their sorts updated (see [`HornSolver::resort`]).
     pub fn solve(&mut self, clauses: Vec<Clause>) -> Result<(), SubtypeError> {
-        if clauses.is_empty() && self.deferred.is_empty() {
-            return Ok(());
-        }
-        let waiting: Vec<Clause> =
-            std::mem::take(&mut self.deferred).into_iter().map(|c| self.fix_sorts(c)).collect();
-        let mut ready = Vec::new();
-        for clause in waiting.into_iter().chain(clauses) {
-            if self.mentions_free_sorts(&clause) {
-                self.deferred.push(clause);
-            } else {
-                ready.push(clause);
-            }
-        }
-        self.add_to_solver(ready)
-    }
-
-    /// Solves the waiting clauses whatever their sorts: the term is complete, so what is
-    /// still free will stay free (any instantiation of it would do).
-    pub fn flush(&mut self) -> Result<(), SubtypeError> {
-        let waiting = std::mem::take(&mut self.deferred);
-        let ready: Vec<Clause> = waiting.into_iter().map(|c| self.fix_sorts(c)).collect();
-        self.add_to_solver(ready)
-    }
-
-    fn add_to_solver(&mut self, clauses: Vec<Clause>) -> Result<(), SubtypeError> {
+        self.sync_sorts()?;
         if clauses.is_empty() {
             return Ok(());
         }
@@ -455,25 +449,17 @@ impl<'p> TypingState<'p> {
         self.horn.add_clauses(clauses, &axioms).map_err(|failure| self.explain(failure))
     }
 
-    /// The clause with the sorts of the type variables bound so far filled in.
-    fn fix_sorts(&self, clause: Clause) -> Clause {
+    /// Brings the sorts of everything the solver holds up to date with the type
+    /// variables bound since it last looked.
+    fn sync_sorts(&mut self) -> Result<(), SubtypeError> {
+        if self.newly_bound.is_empty() {
+            return Ok(());
+        }
+        let program = self.program;
+        let axioms = |f: &Formula| constructor_axioms(program, f);
+        let vars = std::mem::take(&mut self.newly_bound);
         let sorts = self.sort_assignment();
-        if sorts.is_empty() {
-            return clause;
-        }
-        Clause {
-            premise: clause.premise.substitute_type_vars(&sorts),
-            conclusion: clause.conclusion.substitute_type_vars(&sorts),
-            label: clause.label,
-        }
-    }
-
-    fn mentions_free_sorts(&self, clause: &Clause) -> bool {
-        if self.free.iter().all(|a| self.assignment.contains_key(a)) {
-            return false;
-        }
-        let free = |f: &Formula| f.sort_vars().into_iter().any(|a| self.is_free_type_var(a));
-        free(&clause.premise) || free(&clause.conclusion)
+        self.horn.resort(&vars, &sorts, &axioms).map_err(|failure| self.explain(failure))
     }
 
     fn explain(&self, failure: HornFailure) -> SubtypeError {
