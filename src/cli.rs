@@ -431,7 +431,11 @@ fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
         ..Default::default()
     };
     if let Some(pinned) = args.bounds.pinned() {
-        config.schedule = vec![pinned];
+        config = crate::synth::SynthConfig {
+            timeout: config.timeout,
+            trace: config.trace,
+            ..crate::synth::SynthConfig::pinned(pinned)
+        };
     }
     let cancel = crate::synth::CancelFlag::new();
     let report = crate::fill::fill_program(&resolved.program, &config, &cancel, &mut |_| {});

@@ -14,13 +14,15 @@
 pub mod config;
 mod enumerate;
 pub mod prog;
+mod schedule;
 mod scope;
 mod search;
 
 use std::time::{Duration, Instant};
 
-pub use config::{Bounds, SynthConfig};
+pub use config::{Bounds, Step, SynthConfig};
 use prog::Prog;
+use schedule::LaneEnd;
 use scope::Scope;
 pub use search::{CancelFlag, SearchStats};
 use search::{Explorer, Flow, State, Stop};
@@ -73,32 +75,55 @@ pub fn synthesize(
 ) -> Result<Solution, Failure> {
     let started = Instant::now();
     let deadline = started + config.timeout;
-    let mut total = SearchStats::default();
-    for bounds in &config.schedule {
-        let (result, stats) = search_with(program, goal, smt, *bounds, deadline, cancel, config.trace)?;
-        total.add(&stats);
-        match result {
-            Ok(body) => {
-                let size = term_size(&body);
-                return Ok(Solution {
-                    body,
-                    size,
-                    bounds: *bounds,
-                    stats: total,
-                    elapsed: started.elapsed(),
-                });
-            }
-            Err(Stop::Timeout) => return Err(Failure::Timeout { stats: total, bounds: *bounds }),
-            Err(Stop::Cancelled) => return Err(Failure::Cancelled { stats: total }),
-            Err(Stop::Found | Stop::Cut) => {}
-        }
+    // A template that does not check is the user's error, whatever the bounds.
+    check_template(program, goal, smt).map_err(Failure::Template)?;
+    let solved = |body: Term, bounds: Bounds, stats: SearchStats| {
+        let size = term_size(&body);
+        Solution { body, size, bounds, stats, elapsed: started.elapsed() }
+    };
+    if let [step] = config.steps.as_slice() {
+        let (result, stats) =
+            search_with(program, goal, smt, step.bounds, deadline, cancel, config.trace, None);
+        return match result {
+            Ok(body) => Ok(solved(body, step.bounds, stats)),
+            Err(Stop::Cancelled) => Err(Failure::Cancelled { stats }),
+            Err(Stop::Timeout) => Err(Failure::Timeout { stats, bounds: step.bounds }),
+            Err(Stop::Found | Stop::Cut) => Err(Failure::Exhausted { stats, bounds: vec![step.bounds] }),
+        };
     }
-    Err(Failure::Exhausted { stats: total, bounds: config.schedule.clone() })
+    let (end, lane_stats) = schedule::run_lanes(
+        &config.steps,
+        config.initial_budget,
+        config.threads,
+        deadline,
+        &|| cancel.is_cancelled(),
+        &|lane, budget| {
+            let bounds = config.steps[lane].bounds;
+            let (result, stats) =
+                search_with(program, goal, smt, bounds, deadline, cancel, config.trace, Some(budget));
+            let end = match result {
+                Ok(body) => LaneEnd::Found(body, stats.candidates),
+                Err(Stop::Found | Stop::Cut) => LaneEnd::Exhausted,
+                Err(Stop::Timeout | Stop::Cancelled) => LaneEnd::Stopped,
+            };
+            (end, stats)
+        },
+    );
+    let mut stats = SearchStats::default();
+    lane_stats.iter().for_each(|s| stats.add(s));
+    match end {
+        LaneEnd::Found((body, lane), _) => Ok(solved(body, config.steps[lane].bounds, stats)),
+        LaneEnd::Exhausted => {
+            Err(Failure::Exhausted { stats, bounds: config.steps.iter().map(|s| s.bounds).collect() })
+        }
+        LaneEnd::Stopped if cancel.is_cancelled() => Err(Failure::Cancelled { stats }),
+        LaneEnd::Stopped => Err(Failure::Timeout { stats, bounds: config.steps[0].bounds }),
+    }
 }
 
-/// One search under fixed bounds. `Ok(Err(Stop::Found))` never happens: a found program
-/// comes back as `Ok(Ok(body))`; an exhausted search as `Ok(Err(Stop::Cut))`.
-#[allow(clippy::type_complexity)]
+/// One search under fixed bounds: the verified body, or why it stopped (`Stop::Cut`
+/// for an exhausted space), and the search's statistics.
+#[allow(clippy::too_many_arguments)]
 fn search_with(
     program: &Program,
     goal: &GoalDef,
@@ -107,12 +132,26 @@ fn search_with(
     deadline: Instant,
     cancel: &CancelFlag,
     trace: bool,
-) -> Result<(Result<Term, Stop>, SearchStats), Failure> {
-    let (typing, holes) = check_template(program, goal, smt).map_err(Failure::Template)?;
+    budget: Option<schedule::Budget>,
+) -> (Result<Term, Stop>, SearchStats) {
+    // A budgeted lane measures its work on its own meter.
+    let (metered, meter) = match &budget {
+        Some(_) => {
+            let (smt, meter) = smt.with_meter();
+            (smt, Some(meter))
+        }
+        None => (smt.clone(), None),
+    };
+    let smt = &metered;
+    let (typing, holes) = match check_template(program, goal, smt) {
+        Ok(checked) => checked,
+        Err(_) => return (Err(Stop::Cut), SearchStats::default()),
+    };
     let state = State { typing, uses: Default::default(), aux: Default::default() };
     let recursive = Some(goal.schema.ty.clone());
     let mut explorer = Explorer::new(program, goal, bounds, deadline, cancel.clone(), recursive);
     explorer.trace = trace;
+    explorer.budget = budget.zip(meter);
     let mut found: Option<Term> = None;
     let flow = fill(&mut explorer, state, &holes, Vec::new(), &mut |ex, _, fillings| {
         let body = substitute_holes(&goal.body, &holes, &fillings, goal.offset);
@@ -133,7 +172,7 @@ fn search_with(
         (Flow::Break(stop), None) => Err(stop),
         (Flow::Continue(()), None) => Err(Stop::Cut),
     };
-    Ok((result, explorer.stats))
+    (result, explorer.stats)
 }
 
 /// Fills `holes` in order, each from the state the previous filling left.

@@ -197,6 +197,9 @@ pub struct SmtSolver {
     config: SmtConfig,
     theory: Arc<Theory>,
     shared: Arc<Shared>,
+    /// A private count of the work asked of this handle and its clones (see
+    /// [`SmtSolver::with_meter`]).
+    meter: Option<Arc<AtomicU64>>,
 }
 
 impl Default for SmtSolver {
@@ -220,7 +223,7 @@ impl SmtSolver {
     /// A solver with no datatype declarations and the default [`DatatypeEncoding`].
     pub fn new(config: SmtConfig) -> SmtSolver {
         let theory = Arc::new(Theory::new(DatatypeEncoding::default(), Arc::from([])));
-        SmtSolver { config, theory, shared: Arc::default() }
+        SmtSolver { config, theory, shared: Arc::default(), meter: None }
     }
 
     pub fn config(&self) -> &SmtConfig {
@@ -341,6 +344,23 @@ impl SmtSolver {
 
     fn count_query(&self) {
         self.shared.counters.queries.fetch_add(1, Ordering::Relaxed);
+        self.meter_add(1);
+    }
+
+    /// A handle that also counts, on its own meter, the work asked of it and of its
+    /// clones: one unit per query, plus one per soft formula of a MUS enumeration. The
+    /// count depends only on the questions asked (answers from the cache count too),
+    /// so it measures a search's work deterministically, whatever the machine and
+    /// whatever other searches share the cache.
+    pub fn with_meter(&self) -> (SmtSolver, Arc<AtomicU64>) {
+        let meter = Arc::new(AtomicU64::new(0));
+        (SmtSolver { meter: Some(Arc::clone(&meter)), ..self.clone() }, meter)
+    }
+
+    fn meter_add(&self, units: u64) {
+        if let Some(meter) = &self.meter {
+            meter.fetch_add(units, Ordering::Relaxed);
+        }
     }
 
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, FxHashMap<CacheKey, CachedAnswer>> {

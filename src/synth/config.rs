@@ -10,6 +10,8 @@
 use std::fmt;
 use std::time::Duration;
 
+pub use super::schedule::Step;
+
 /// The bounds of one search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Bounds {
@@ -60,16 +62,43 @@ impl fmt::Display for Bounds {
 /// How to search for one goal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SynthConfig {
-    /// The bound settings to try, in order.
-    pub schedule: Vec<Bounds>,
+    /// The bound settings to run (see `schedule`); one step runs alone, unbudgeted.
+    pub steps: Vec<Step>,
+    /// Work each step may do in the first round (doubling every round; see `schedule`).
+    pub initial_budget: u64,
+    /// How many steps may run at once.
+    pub threads: usize,
     /// The time limit of the whole goal.
     pub timeout: Duration,
     /// Print every candidate checked to stderr (a developer's trace: `--trace`).
     pub trace: bool,
 }
 
+impl SynthConfig {
+    /// A configuration that runs exactly these bounds (the experts' flags).
+    pub fn pinned(bounds: Bounds) -> SynthConfig {
+        SynthConfig { steps: vec![Step { bounds, weight: 1 }], ..SynthConfig::default() }
+    }
+}
+
 impl Default for SynthConfig {
+    /// The one configuration: Synquid's default bounds, with the settings its per-problem
+    /// flags choose as further lanes (smaller application and match depths; deeper
+    /// matches; matches by enumeration only), on two threads.
     fn default() -> SynthConfig {
-        SynthConfig { schedule: vec![Bounds::default()], timeout: Duration::from_secs(120), trace: false }
+        let synquid = Bounds::default();
+        let step = |bounds: Bounds, weight: u64| Step { bounds, weight };
+        SynthConfig {
+            steps: vec![
+                step(synquid, 2),
+                step(Bounds { app_depth: 2, match_depth: 1, ..synquid }, 1),
+                step(Bounds { app_depth: 2, match_depth: 3, ..synquid }, 1),
+                step(Bounds { app_depth: 2, abduce_scrutinees: false, ..synquid }, 1),
+            ],
+            initial_budget: 2000,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()).min(2),
+            timeout: Duration::from_secs(120),
+            trace: false,
+        }
     }
 }

@@ -226,8 +226,7 @@ impl<'p> Explorer<'p> {
         term: ETerm,
         k: &mut ETermThen<'_, 'p>,
     ) -> Flow {
-        self.stats.candidates += 1;
-        self.tick()?;
+        self.count_candidate()?;
         let env = scope.with_ghosts(&term.ghosts).env;
         let mut opaque = env.clone();
         let mut declared = env;

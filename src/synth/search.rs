@@ -132,6 +132,9 @@ pub(crate) struct Explorer<'p> {
     /// Whether to print every candidate to stderr (`--trace`, for developers; the one
     /// place outside the CLI that writes, because a trace is only useful live).
     pub trace: bool,
+    /// The lane's budget when several bound settings share the goal (see `schedule`),
+    /// and the meter of the SMT work the lane asked for.
+    pub budget: Option<(super::schedule::Budget, Arc<std::sync::atomic::AtomicU64>)>,
 }
 
 impl<'p> Explorer<'p> {
@@ -153,7 +156,21 @@ impl<'p> Explorer<'p> {
             recursive,
             binder_count: 0,
             trace: false,
+            budget: None,
         }
+    }
+
+    /// Counts a candidate; in a budgeted lane, checks the lane's work (candidates plus
+    /// SMT work) against its budget, pausing the lane when the budget is used up until
+    /// the schedule grants more (or stops it).
+    pub fn count_candidate(&mut self) -> Flow {
+        self.stats.candidates += 1;
+        if let Some((budget, meter)) = &self.budget
+            && !budget.proceed(self.stats.candidates + meter.load(Ordering::Relaxed), &self.stats)
+        {
+            return Flow::Break(Stop::Cancelled);
+        }
+        self.tick()
     }
 
     /// Stops the search when time is up or it was cancelled.
@@ -268,7 +285,9 @@ impl<'p> Explorer<'p> {
 
     /// `error` if the environment is inconsistent (the point cannot be reached).
     pub fn generate_error(&mut self, mut st: State<'p>, scope: &Scope) -> Option<State<'p>> {
-        self.stats.candidates += 1;
+        if self.count_candidate().is_break() {
+            return None;
+        }
         st.typing.unreachable(&scope.env, 0..0).ok().map(|()| st)
     }
 

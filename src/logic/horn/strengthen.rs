@@ -28,6 +28,10 @@ use super::clause::ClauseInfo;
 use super::{Axioms, HornSolver, Solution};
 use crate::logic::{Formula, SmtError, Symbol};
 
+/// Spaces up to this size go to the MUS enumeration as they are; larger ones are first
+/// rid of the qualifiers that contradict the premise.
+const SMALL_SPACE: usize = 4;
+
 /// Qualifiers to add, per unknown (unsubstituted, as they appear in the space).
 pub(super) type Diff = BTreeMap<Symbol, BTreeSet<Formula>>;
 
@@ -105,11 +109,23 @@ impl HornSolver {
                 push_new(&mut assumptions, fact);
             }
         }
-        let soft_quals: Vec<usize> = (0..offered.len())
+        let premise = Formula::conjunction(assumptions.iter().cloned());
+        let mut soft_quals: Vec<usize> = (0..offered.len())
             .filter(|&i| !assumptions.contains(&offered[i]) && !assumptions.contains(&!offered[i].clone()))
             .collect();
-
-        let premise = Formula::conjunction(assumptions.iter().cloned());
+        // A qualifier that contradicts the premise on its own can only make the clause
+        // hold vacuously, which is never an answer. Dropping such qualifiers first keeps
+        // the enumeration below from wading through their contradictions (in a space of
+        // forty `h x - h y == 2` qualifiers, most pairs contradict the facts).
+        if soft_quals.len() > SMALL_SPACE && !rhs.is_false() {
+            let mut consistent = Vec::with_capacity(soft_quals.len());
+            for i in soft_quals {
+                if self.smt.is_sat(&Formula::and(premise.clone(), offered[i].clone()))? {
+                    consistent.push(i);
+                }
+            }
+            soft_quals = consistent;
+        }
         // Adding qualifiers only strengthens the premise: if even all of them together do
         // not make the clause valid, no subset does, and one (cached) validity check
         // spares the MUS enumeration.

@@ -163,6 +163,7 @@ impl SmtSolver {
             return Err(SmtError::Encoding(format!("required soft formula {index} of only {}", soft.len())));
         }
         self.count_query();
+        self.meter_add(soft.len() as u64);
         let key = self.config.cache.then(|| self.mus_key(hard, soft, required));
         if let Some(key) = &key
             && let Some(found) = self.lock_mus_cache().get(key).cloned()
