@@ -61,7 +61,17 @@ pub fn fill_program(
     program: &Program,
     config: &SynthConfig,
     cancel: &CancelFlag,
-    on_goal: &mut dyn FnMut(Symbol),
+    on_goal: &mut (dyn FnMut(Symbol) + Send),
+) -> FillReport {
+    // One search thread for the whole file: its Z3 context serves every goal.
+    synth::on_search_stack(|| fill_here(program, config, cancel, on_goal))
+}
+
+fn fill_here(
+    program: &Program,
+    config: &SynthConfig,
+    cancel: &CancelFlag,
+    on_goal: &mut (dyn FnMut(Symbol) + Send),
 ) -> FillReport {
     let started = std::time::Instant::now();
     let smt = solver_for(program, &SmtSolver::new(crate::logic::SmtConfig::default()));

@@ -21,6 +21,7 @@ mod search;
 use std::time::{Duration, Instant};
 
 pub use config::{Bounds, Step, SynthConfig};
+pub use schedule::on_search_stack;
 use prog::Prog;
 use schedule::LaneEnd;
 use scope::Scope;
@@ -65,8 +66,18 @@ pub enum Failure {
     },
 }
 
-/// Fills every hole of `goal`.
+/// Fills every hole of `goal`. Runs on a search-sized stack (see [`on_search_stack`]).
 pub fn synthesize(
+    program: &Program,
+    goal: &GoalDef,
+    smt: &SmtSolver,
+    config: &SynthConfig,
+    cancel: &CancelFlag,
+) -> Result<Solution, Failure> {
+    on_search_stack(|| synthesize_here(program, goal, smt, config, cancel))
+}
+
+fn synthesize_here(
     program: &Program,
     goal: &GoalDef,
     smt: &SmtSolver,
