@@ -26,6 +26,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod fill;
 pub mod logic;
+pub mod repl;
 pub mod resolve;
 pub mod source;
 pub mod syntax;
