@@ -146,9 +146,21 @@ pub enum Command {
         after_help = "Example:\n  rsynth fill examples/list-replicate.sq\n  rsynth fill --timeout 10 --stats my.sq"
     )]
     Fill(FillArgs),
-    /// Explore .sq files interactively. (Not implemented yet.)
-    #[command(after_help = "Example:\n  rsynth repl examples/list-length.sq")]
-    Repl { files: Vec<PathBuf> },
+    /// Explore .sq files interactively: load, check, fill, emit; type declarations.
+    ///
+    /// Loads the files given (if any) and reads commands and declarations: `:help`
+    /// lists the commands. Declarations typed at the prompt extend the session; a name
+    /// typed again replaces its declaration. Ctrl-C cancels a running search, Ctrl-D
+    /// quits. History is kept in $RSYNTH_HISTORY (default ~/.local/state/rsynth/history).
+    #[command(
+        after_help = "Example:\n  rsynth repl examples/list-length.sq\n  rsynth repl --lib mylibs --timeout 30"
+    )]
+    Repl {
+        files: Vec<PathBuf>,
+        /// Time limit per goal of `:fill`, in seconds.
+        #[arg(long, default_value_t = 120.0, value_name = "SECS")]
+        timeout: f64,
+    },
     /// Run `fill` over folders of problems and print a table.
     ///
     /// Every `.sq` file is filled in its own process, one after the other, and each
@@ -281,7 +293,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check { files, resolved, stats } => check_command(&mut out, &files, resolved, stats),
         Command::Emit { file, to, output } => emit_command(&mut out, &file, to, output.as_deref()),
         Command::Fill(args) => fill_command(&mut out, &args),
-        Command::Repl { .. } => not_implemented("repl", "the REPL (issue #7)"),
+        Command::Repl { files, timeout } => repl_command(&out, &files, timeout),
         Command::Bench { dirs, timeout, csv } => bench_command(&mut out, &dirs, timeout, csv.as_deref()),
     }
 }
@@ -314,14 +326,6 @@ impl Output {
             }
         }
     }
-}
-
-fn not_implemented(command: &str, what: &str) -> u8 {
-    eprintln!(
-        "rsynth {command}: not implemented yet; {what} is still being built. \
-         `rsynth parse` and `rsynth fmt` work today."
-    );
-    EXIT_NOT_IMPLEMENTED
 }
 
 /// Loads a file into the database, with the libraries it imports, reporting read
@@ -633,6 +637,19 @@ fn emit_command(out: &mut Output, path: &Path, to: EmitTarget, output: Option<&P
             }
         },
     }
+}
+
+fn repl_command(out: &Output, files: &[PathBuf], timeout: f64) -> u8 {
+    if !(timeout.is_finite() && timeout > 0.0) {
+        eprintln!("rsynth repl: --timeout must be a positive number of seconds");
+        return EXIT_INPUT_ERROR;
+    }
+    let options = crate::repl::Options {
+        lib_dirs: out.lib_dirs.clone(),
+        timeout: std::time::Duration::from_secs_f64(timeout),
+        color: out.color,
+    };
+    crate::repl::run(files, options)
 }
 
 fn bench_command(out: &mut Output, dirs: &[PathBuf], timeout: f64, csv: Option<&Path>) -> u8 {

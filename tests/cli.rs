@@ -118,15 +118,6 @@ fn fmt_never_rewrites_a_file_with_errors() {
 }
 
 #[test]
-fn unimplemented_commands_say_so_and_fail() {
-    for cmd in [&["bench", "dir"][..], &["repl"]] {
-        let (code, _, stderr) = rsynth(cmd);
-        assert_eq!(code, 3, "{cmd:?}");
-        assert!(stderr.contains("not implemented yet"), "{stderr}");
-    }
-}
-
-#[test]
 fn fill_prints_the_program_with_its_holes_filled() {
     let (code, stdout, stderr) = rsynth(&["fill", &project("examples/list-length.sq")]);
     assert_eq!(code, 0, "{stderr}");

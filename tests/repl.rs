@@ -1,0 +1,170 @@
+//! The REPL as a person uses it: `rsynth repl` runs in a pseudo-terminal, a test types
+//! at it and reads what the screen shows. Load a file, fill a goal, provoke an error,
+//! complete a command and a name with Tab, type a multi-line declaration, redefine a
+//! goal, cancel a long search with Ctrl-C, quit with Ctrl-D; the history file keeps the
+//! lines typed.
+//!
+//! Timeouts are generous (the machine may be loaded) and nothing is timed: each step
+//! waits for text to appear.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use rexpect::reader::Options;
+use rexpect::session::{PtySession, spawn_with_options};
+
+/// How long to wait for any one piece of output.
+const WAIT_MS: u64 = 60_000;
+
+const FIRST: &str = "\
+data List a where
+  Nil :: List a
+  Cons :: x: a -> xs: List a -> List a
+
+termination measure len :: List a -> {Int | _v >= 0} where
+  Nil -> 0
+  Cons x xs -> 1 + len xs
+
+zero :: {Int | _v == 0}
+inc :: x: Int -> {Int | _v == x + 1}
+
+length :: xs: List a -> {Int | _v == len xs}
+length = ??
+";
+
+/// A goal no program meets: the search runs until its time limit (10 minutes here),
+/// unless it is cancelled.
+const SLOW: &str = "\
+import List (append, snoc, reverse)
+
+square :: xs: List a -> {List a | len _v == len xs * len xs + 1}
+square = ??
+";
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rsynth-repl-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn start(dir: &std::path::Path, args: &[&str]) -> PtySession {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rsynth"));
+    cmd.args(["--color", "never", "repl", "--timeout", "600"]).args(args);
+    cmd.current_dir(dir).env("RSYNTH_HISTORY", dir.join("history")).env("TERM", "xterm").env("NO_COLOR", "1");
+    spawn_with_options(cmd, Options::new().timeout_ms(Some(WAIT_MS)).strip_ansi_escape_codes(true))
+        .expect("rsynth repl starts in a pseudo-terminal")
+}
+
+/// Waits for `needle`, with what was seen in the failure message.
+fn expect(p: &mut PtySession, needle: &str) -> String {
+    match p.exp_string(needle) {
+        Ok(before) => before,
+        Err(e) => panic!("waiting for {needle:?}: {e}"),
+    }
+}
+
+#[test]
+fn a_session_at_the_terminal() {
+    let dir = scratch();
+    std::fs::write(dir.join("first.sq"), FIRST).unwrap();
+    std::fs::write(dir.join("slow.sq"), SLOW).unwrap();
+    let mut p = start(&dir, &["first.sq"]);
+
+    // Loading a file says what is in it.
+    expect(&mut p, "loaded first.sq: 1 goal (0 verified, 1 with holes)");
+    expect(&mut p, "rsynth> ");
+
+    // Fill the goal.
+    p.send_line(":fill length").unwrap();
+    expect(&mut p, "filling length");
+    expect(&mut p, "length = \\xs .");
+    expect(&mut p, "Cons x1 x2 -> inc (length x2)");
+    expect(&mut p, "-- solved in");
+    expect(&mut p, "rsynth> ");
+
+    // An error is reported, and the session goes on without the declaration.
+    p.send_line("broken :: {Intt | _v == 0}").unwrap();
+    expect(&mut p, "unknown type `Intt`");
+    expect(&mut p, "not in scope here");
+    expect(&mut p, "not added: the session is unchanged");
+    expect(&mut p, "rsynth> ");
+
+    // Tab completes a command, then a name in scope.
+    p.send(":ty\t").unwrap();
+    p.flush().unwrap();
+    expect(&mut p, ":type");
+    p.send(" in\t").unwrap();
+    p.flush().unwrap();
+    expect(&mut p, "inc");
+    p.send_line("").unwrap();
+    expect(&mut p, "inc :: x: Int -> {Int | _v == x + 1}");
+    expect(&mut p, "rsynth> ");
+
+    // A multi-line declaration: a continuation prompt until an empty line.
+    p.send_line("double :: xs: List a ->").unwrap();
+    expect(&mut p, "...> ");
+    p.send_line("  {List a | len _v == len xs + len xs}").unwrap();
+    expect(&mut p, "...> ");
+    p.send_line("").unwrap();
+    expect(&mut p, "defined signature double");
+    p.send_line("double = ??").unwrap();
+    expect(&mut p, "double has holes");
+    p.send_line(":fill double").unwrap();
+    expect(&mut p, "double = \\xs .");
+    expect(&mut p, "-- solved in");
+
+    // Redefining a goal replaces it; its check runs at once.
+    p.send_line("length = \\xs . zero").unwrap();
+    expect(&mut p, "replaced goal length");
+    expect(&mut p, "cannot prove that this term has type");
+    expect(&mut p, "length: FAILED");
+
+    // Ctrl-C cancels a search that would run for ten minutes.
+    p.send_line(":load slow.sq").unwrap();
+    expect(&mut p, "loaded slow.sq");
+    expect(&mut p, "rsynth> ");
+    p.send_line(":fill square").unwrap();
+    expect(&mut p, "filling square");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    p.send_control('c').unwrap();
+    expect(&mut p, "square: cancelled");
+    expect(&mut p, "rsynth> ");
+    p.send_line(":env").unwrap();
+    expect(&mut p, "libraries:  List (stdlib/list.sq)");
+    expect(&mut p, "goals:      square (has holes)");
+
+    // Ctrl-D quits.
+    p.send_control('d').unwrap();
+    p.exp_eof().expect("the REPL exits on Ctrl-D");
+
+    let history = std::fs::read_to_string(dir.join("history")).expect("a history file");
+    assert!(history.contains(":fill length"), "{history}");
+    assert!(history.contains("double :: xs: List a ->"), "{history}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn piped_input_works_without_a_terminal() {
+    let dir = scratch().join("piped");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rsynth"))
+        .args(["--color", "never", "repl"])
+        .env("RSYNTH_HISTORY", "")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let stdin = child.stdin.as_mut().unwrap();
+        stdin
+            .write_all(b"zero :: {Int | _v == 0}\ninc :: x: Int -> {Int | _v == x + 1}\none :: {Int | _v == 1}\none = ??\n:fill one\n:stats\n:quit\n")
+            .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("one = inc zero"), "{stdout}");
+    assert!(stdout.contains("last command: :fill"), "{stdout}");
+}
