@@ -828,7 +828,7 @@ impl Session {
         // The other goals stay in scope as components: the emitted code takes them as
         // given, like any component without a body.
         program.goals.retain(|g| g.name == goal.name);
-        let options = crate::emit::EmitOptions { source_name: format!("the rsynth REPL ({name})") };
+        let options = crate::emit::EmitOptions { source_name: "the REPL session".to_owned() };
         match crate::emit::emit_with_bodies(&program, &[(goal.name, body)], target, &options) {
             Ok(code) => {
                 let _ = out.write_all(code.as_bytes());
