@@ -33,7 +33,7 @@ fn parse_succeeds_on_examples() {
     let (code, stdout, stderr) =
         rsynth(&["parse", &project("examples/max.sq"), &project("examples/list-length.sq")]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("max.sq: 2 declarations"), "{stdout}");
+    assert!(stdout.contains("max.sq: 3 declarations"), "{stdout}");
     assert!(stderr.is_empty());
 }
 

@@ -270,6 +270,7 @@ impl Session {
     /// Reads the loaded files (and libraries) again.
     pub fn reload(&mut self, out: &mut dyn Write, err: &mut dyn Write) {
         let started = self.begin(":reload");
+        let before = self.goal_types();
         for file in &mut self.files {
             match read_source(&file.path) {
                 Ok(text) => file.text = text,
@@ -280,9 +281,22 @@ impl Session {
         }
         self.rebuild();
         self.load_libraries(err);
-        self.solutions.retain(|_, _| true);
+        // A solution stays only while its goal's type and template are what they were.
+        let after = self.goal_types();
+        self.solutions.retain(|name, _| before.get(name).is_some_and(|t| after.get(name) == Some(t)));
         self.summary(out, err);
         self.end(started);
+    }
+
+    /// Every goal's name, with its type and body (spans are relative: moving the goal
+    /// changes neither).
+    fn goal_types(&self) -> BTreeMap<String, String> {
+        self.resolved()
+            .program
+            .goals
+            .iter()
+            .map(|g| (g.name.as_str().to_owned(), format!("{} = {:?}", g.schema, g.body)))
+            .collect()
     }
 
     /// Runs one complete input: a command or declarations.
@@ -728,10 +742,12 @@ impl Session {
         let smt = crate::verify::solver_for(&program, self.db.smt());
         let config = SynthConfig { timeout: self.options.timeout, ..Default::default() };
         for goal in goals {
-            let _ = writeln!(out, "filling {} ... (Ctrl-C cancels)", goal.name);
-            let _ = out.flush();
+            // Cancellable before anything is printed, so that a Ctrl-C right after the
+            // message always reaches the search.
             let flag = CancelFlag::new();
             self.interrupt.set(Some(flag.clone()));
+            let _ = writeln!(out, "filling {} ... (Ctrl-C cancels)", goal.name);
+            let _ = out.flush();
             let result = std::thread::scope(|scope| {
                 let worker = scope.spawn(|| crate::synth::synthesize(&program, &goal, &smt, &config, &flag));
                 worker.join()
