@@ -168,3 +168,140 @@ fn piped_input_works_without_a_terminal() {
     assert!(stdout.contains("one = inc zero"), "{stdout}");
     assert!(stdout.contains("last command: :fill"), "{stdout}");
 }
+
+/// A session driven directly (no terminal): what one command printed, stdout and
+/// stderr interleaved as a screen shows them.
+mod direct {
+    use std::time::Duration;
+
+    use rsynth::repl::session::{Options, Session};
+
+    #[derive(Clone, Default)]
+    struct Screen(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl std::io::Write for Screen {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn session() -> Session {
+        Session::new(Options { lib_dirs: Vec::new(), timeout: Duration::from_secs(300), color: false })
+    }
+
+    fn run(s: &mut Session, input: &str) -> String {
+        let screen = Screen::default();
+        s.execute(input, &mut screen.clone(), &mut screen.clone());
+        let text = String::from_utf8_lossy(&screen.0.borrow()).into_owned();
+        text
+    }
+
+    const TWO_GOALS: &str = "\
+zero :: {Int | _v == 0}
+inc :: x: Int -> {Int | _v == x + 1}
+
+one :: {Int | _v == 1}
+one = inc zero
+
+two :: {Int | _v == 2}
+two = inc (inc zero)
+
+three :: {Int | _v == 3}
+three = ??
+";
+
+    fn file(name: &str, text: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("rsynth-repl-direct-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn reload_rechecks_only_the_edited_goal() {
+        let path = file("reload.sq", TWO_GOALS);
+        let mut s = session();
+        let out = run(&mut s, &format!(":load {}", path.display()));
+        assert!(out.contains("3 goals (2 verified, 1 with holes)"), "{out}");
+        // Edit one goal's body: only its check runs again.
+        std::fs::write(&path, TWO_GOALS.replace("two = inc (inc zero)", "two = inc zero")).unwrap();
+        let out = run(&mut s, ":reload");
+        assert!(out.contains("3 goals (1 verified, 1 with holes, 1 FAILED)"), "{out}");
+        assert!(out.contains("cannot prove that this term has type"), "{out}");
+        let stats = run(&mut s, ":stats");
+        assert!(stats.contains("last command: :reload"), "{stats}");
+        assert!(stats.contains("goal checks: 1 re-run, 2 reused (of 3 goals)"), "{stats}");
+        // Nothing changed: nothing re-runs.
+        run(&mut s, ":reload");
+        let stats = run(&mut s, ":stats");
+        assert!(stats.contains("goal checks: 0 re-run, 3 reused"), "{stats}");
+    }
+
+    #[test]
+    fn redefining_a_signature_of_a_file_keeps_its_goal() {
+        let path = file("redefine.sq", TWO_GOALS);
+        let mut s = session();
+        run(&mut s, &format!(":load {}", path.display()));
+        // The file's `one = inc zero` now has to meet the new type, and does not.
+        let out = run(&mut s, "one :: {Int | _v == 5}");
+        assert!(out.contains("replaced signature one"), "{out}");
+        let out = run(&mut s, ":check one");
+        assert!(out.contains("one: FAILED"), "{out}");
+        // The error points into the file, where the body is.
+        assert!(out.contains("redefine.sq:5:"), "{out}");
+        let out = run(&mut s, ":type one");
+        assert_eq!(out.trim(), "one :: {Int | _v == 5}");
+        // The file on disk is unchanged.
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), TWO_GOALS);
+    }
+
+    #[test]
+    fn imports_typed_at_the_prompt() {
+        let mut s = session();
+        let out = run(&mut s, "import Lists");
+        assert!(out.contains("no library `Lists`") && out.contains("did you mean `import List`?"), "{out}");
+        assert!(out.contains("not added"), "{out}");
+        let out = run(&mut s, "import List ()");
+        assert_eq!(out, "defined import List\n");
+        let out = run(&mut s, "import Prelude (zero, inc)");
+        assert_eq!(out, "defined import Prelude\n");
+        run(&mut s, "size :: xs: List a -> {Int | _v == len xs}");
+        run(&mut s, "size = ??");
+        let out = run(&mut s, ":fill size");
+        assert!(out.contains("Cons x1 x2 -> inc (size x2)"), "{out}");
+        let out = run(&mut s, ":env");
+        assert!(out.contains("libraries:  List (stdlib/list.sq), Prelude (stdlib/prelude.sq)"), "{out}");
+        assert!(out.contains("components: zero, inc"), "{out}");
+        // Importing again with another list replaces the import.
+        let out = run(&mut s, "import Prelude (zero, inc, dec)");
+        assert_eq!(out, "replaced import Prelude\n");
+        assert!(run(&mut s, ":env").contains("components: zero, inc, dec"));
+        let out = run(&mut s, ":type len");
+        assert!(out.starts_with("termination measure len :: List a"), "{out}");
+        let out = run(&mut s, ":emit rust size");
+        assert!(out.contains("pub fn size<A>(xs: List<A>) -> i64"), "{out}");
+    }
+
+    #[test]
+    fn commands_explain_their_mistakes() {
+        let mut s = session();
+        assert!(run(&mut s, ":frobnicate").contains("unknown command `:frobnicate`"));
+        assert!(run(&mut s, ":emit").contains("usage: :emit rust|ocaml NAME"));
+        assert!(run(&mut s, ":type nothing").contains("`nothing` is not in scope"));
+        run(&mut s, "zero :: {Int | _v == 0}");
+        assert!(run(&mut s, ":emit rust zero").contains("`zero` is a component without a body"));
+        run(&mut s, "z :: {Int | _v == 0}");
+        run(&mut s, "z = ??");
+        assert!(run(&mut s, ":emit rust z").contains("fill it first with `:fill z`"));
+        assert!(run(&mut s, ":fill nope").contains("no goal `nope` (goals: z)"));
+        let out = run(&mut s, "f :: (Int");
+        assert!(out.contains("syntax-error") || out.contains("Error"), "{out}");
+        assert!(run(&mut s, ":load /nonexistent/file.sq").contains("cannot read"));
+    }
+}
