@@ -197,8 +197,8 @@ mod direct {
     fn run(s: &mut Session, input: &str) -> String {
         let screen = Screen::default();
         s.execute(input, &mut screen.clone(), &mut screen.clone());
-        let text = String::from_utf8_lossy(&screen.0.borrow()).into_owned();
-        text
+        let bytes = screen.0.borrow().clone();
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 
     const TWO_GOALS: &str = "\
