@@ -21,7 +21,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use rsynth::db::{self, Database};
@@ -321,4 +321,14 @@ fn every_document_is_found() {
         "{names:?}"
     );
     let _ = Path::new("");
+}
+
+#[test]
+fn emit_blocks_fill_then_emit() {
+    let program =
+        "zero :: {Int | _v == 0}\ninc :: x: Int -> {Int | _v == x + 1}\n\none :: {Int | _v == 1}\none = ??\n";
+    let rust = run_sq(&["emit-rust"], program);
+    assert!(rust.contains("pub fn one() -> i64") && rust.contains("inc(zero())"), "{rust}");
+    let ocaml = run_sq(&["emit-ocaml", "file=one.sq"], program);
+    assert!(ocaml.contains("let one") && ocaml.contains("one.sq"), "{ocaml}");
 }
