@@ -3,7 +3,8 @@
 //! Completion: command names after `:`, files after `:load`, goal names after `:fill`,
 //! `:check` and `:emit rust|ocaml`, and otherwise every name in scope. Hints (grey text
 //! after the cursor; → accepts them): a command's arguments, ` = ??` after the name of a
-//! signature that has no goal yet, and a name's type after `:type NAME`.
+//! signature that has no goal yet, a name's type after `:type NAME`, `where` after
+//! `data D a `, `with` after `match e `.
 
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
@@ -136,6 +137,22 @@ impl Hinter for ReplHelper {
         {
             return Some(" ??".to_owned());
         }
+        // What the syntax requires next.
+        let words: Vec<&str> = trimmed.split_whitespace().collect();
+        if words.first() == Some(&"data")
+            && words.len() >= 2
+            && !words.contains(&"where")
+            && line.ends_with(' ')
+        {
+            return Some("where".to_owned());
+        }
+        if let Some(at) = words.iter().rposition(|w| *w == "match")
+            && at + 1 < words.len()
+            && !words[at..].contains(&"with")
+            && line.ends_with(' ')
+        {
+            return Some("with".to_owned());
+        }
         None
     }
 }
@@ -143,5 +160,58 @@ impl Hinter for ReplHelper {
 impl Highlighter for ReplHelper {
     fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
         if self.color { Cow::Owned(format!("\x1b[2m{hint}\x1b[0m")) } else { Cow::Borrowed(hint) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rustyline::history::DefaultHistory;
+
+    use super::*;
+
+    fn helper() -> ReplHelper {
+        let names = Names {
+            names: vec!["inc".into(), "insert".into(), "len".into(), "zero".into()],
+            goals: vec!["insert".into()],
+            open_signatures: vec!["inc".into()],
+            signatures: vec![("inc".into(), "x: Int -> {Int | _v == x + 1}".into())],
+        };
+        ReplHelper::new(Arc::new(Mutex::new(names)), false)
+    }
+
+    fn hint(line: &str) -> Option<String> {
+        let history = DefaultHistory::new();
+        helper().hint(line, line.len(), &Context::new(&history))
+    }
+
+    fn complete(line: &str) -> Vec<String> {
+        let history = DefaultHistory::new();
+        let (_, pairs) = helper().complete(line, line.len(), &Context::new(&history)).unwrap();
+        pairs.into_iter().map(|p| p.replacement).collect()
+    }
+
+    #[test]
+    fn hints_follow_the_syntax() {
+        assert_eq!(hint(":em").as_deref(), Some("it rust|ocaml NAME"));
+        assert_eq!(hint(":rel").as_deref(), Some("oad"));
+        assert_eq!(hint(":type inc").as_deref(), Some(" :: x: Int -> {Int | _v == x + 1}"));
+        assert_eq!(hint("inc").as_deref(), Some(" = ??"));
+        assert_eq!(hint("inc =").as_deref(), Some(" ??"));
+        assert_eq!(hint("insert"), None, "insert already has a goal");
+        assert_eq!(hint("data Shape a ").as_deref(), Some("where"));
+        assert_eq!(hint("f = \\xs . match xs ").as_deref(), Some("with"));
+        assert_eq!(hint("f = \\xs . match xs with"), None);
+    }
+
+    #[test]
+    fn completion_knows_commands_goals_and_names() {
+        assert_eq!(complete(":ty"), [":type"]);
+        assert_eq!(complete(":re"), [":reload"]);
+        assert_eq!(complete(":fill "), ["insert"]);
+        assert_eq!(complete(":emit "), ["rust", "ocaml"]);
+        assert_eq!(complete(":emit rust i"), ["insert"]);
+        assert_eq!(complete(":type l"), ["len"]);
+        assert_eq!(complete("f = in"), ["inc", "insert"]);
+        assert!(complete("f = ").is_empty());
     }
 }
