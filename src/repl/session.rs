@@ -748,10 +748,7 @@ impl Session {
             self.interrupt.set(Some(flag.clone()));
             let _ = writeln!(out, "filling {} ... (Ctrl-C cancels)", goal.name);
             let _ = out.flush();
-            let result = std::thread::scope(|scope| {
-                let worker = scope.spawn(|| crate::synth::synthesize(&program, &goal, &smt, &config, &flag));
-                worker.join()
-            });
+            let result = run_search(&program, &goal, &smt, &config, &flag);
             self.interrupt.set(None);
             let name = goal.name.as_str().to_owned();
             match result {
@@ -770,7 +767,7 @@ impl Session {
                     );
                     self.solutions.insert(name, solution);
                 }
-                Ok(Err(Failure::Cancelled { .. })) => {
+                Ok(Err(Failure::Cancelled { .. })) | Err(Stopped::Cancelled) => {
                     let _ = writeln!(out, "{name}: cancelled");
                     return;
                 }
@@ -794,7 +791,7 @@ impl Session {
                     self.report(err, &[d]);
                     let _ = writeln!(out, "{name}: the template does not type-check");
                 }
-                Err(_) => {
+                Err(Stopped::Panicked) => {
                     let _ = writeln!(err, "{name}: the search stopped unexpectedly");
                 }
             }
@@ -953,6 +950,51 @@ impl Session {
             smt_before,
             smt_after: self.db.smt().stats(),
         });
+    }
+}
+
+/// Why a search gave no result.
+enum Stopped {
+    /// Cancelled, and the search did not return within the grace period.
+    Cancelled,
+    Panicked,
+}
+
+/// How long a cancelled search may take to notice before the prompt comes back anyway.
+const CANCEL_GRACE: Duration = Duration::from_secs(2);
+
+/// Runs a search on a worker thread. Once `flag` is cancelled, the prompt does not wait
+/// for more than [`CANCEL_GRACE`]: a search inside one long SMT query notices the flag
+/// only when the query returns, and is left to finish on its own (its result dropped).
+fn run_search(
+    program: &Program,
+    goal: &GoalDef,
+    smt: &crate::logic::SmtSolver,
+    config: &SynthConfig,
+    flag: &CancelFlag,
+) -> Result<Result<Solution, Failure>, Stopped> {
+    let (send, receive) = std::sync::mpsc::channel();
+    let (program, goal, smt, config, worker_flag) =
+        (program.clone(), goal.clone(), smt.clone(), config.clone(), flag.clone());
+    let spawned = std::thread::Builder::new().name("rsynth-search".into()).spawn(move || {
+        let _ = send.send(crate::synth::synthesize(&program, &goal, &smt, &config, &worker_flag));
+    });
+    if spawned.is_err() {
+        return Err(Stopped::Panicked);
+    }
+    let mut cancelled_at: Option<Instant> = None;
+    loop {
+        match receive.recv_timeout(Duration::from_millis(50)) {
+            Ok(result) => return Ok(result),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Err(Stopped::Panicked),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if flag.is_cancelled() {
+            let since = *cancelled_at.get_or_insert_with(Instant::now);
+            if since.elapsed() >= CANCEL_GRACE {
+                return Err(Stopped::Cancelled);
+            }
+        }
     }
 }
 
