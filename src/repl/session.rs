@@ -624,8 +624,12 @@ impl Session {
         self.report(err, &report.diagnostics);
         let _ = writeln!(
             out,
-            "loaded {}: {} goal{} ({verified} verified, {holes} with holes{})",
-            if names.is_empty() { "nothing".to_owned() } else { names.join(", ") },
+            "{}: {} goal{} ({verified} verified, {holes} with holes{})",
+            if names.is_empty() {
+                "no files loaded".to_owned()
+            } else {
+                format!("loaded {}", names.join(", "))
+            },
             report.goals.len(),
             if report.goals.len() == 1 { "" } else { "s" },
             if failed > 0 { format!(", {failed} FAILED") } else { String::new() }
