@@ -39,6 +39,11 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
 
+    /// A folder of libraries for `import` (repeatable; searched in order, before the
+    /// bundled standard library). `import SortedList` looks for `sorted-list.sq`.
+    #[arg(long = "lib", value_name = "DIR", global = true)]
+    pub lib: Vec<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -141,9 +146,21 @@ pub enum Command {
         after_help = "Example:\n  rsynth fill examples/list-replicate.sq\n  rsynth fill --timeout 10 --stats my.sq"
     )]
     Fill(FillArgs),
-    /// Explore .sq files interactively. (Not implemented yet.)
-    #[command(after_help = "Example:\n  rsynth repl examples/list-length.sq")]
-    Repl { files: Vec<PathBuf> },
+    /// Explore .sq files interactively: load, check, fill, emit; type declarations.
+    ///
+    /// Loads the files given (if any) and reads commands and declarations: `:help`
+    /// lists the commands. Declarations typed at the prompt extend the session; a name
+    /// typed again replaces its declaration. Ctrl-C cancels a running search, Ctrl-D
+    /// quits. History is kept in $RSYNTH_HISTORY (default ~/.local/state/rsynth/history).
+    #[command(
+        after_help = "Example:\n  rsynth repl examples/list-length.sq\n  rsynth repl --lib mylibs --timeout 30"
+    )]
+    Repl {
+        files: Vec<PathBuf>,
+        /// Time limit per goal of `:fill`, in seconds.
+        #[arg(long, default_value_t = 120.0, value_name = "SECS")]
+        timeout: f64,
+    },
     /// Run `fill` over folders of problems and print a table.
     ///
     /// Every `.sq` file is filled in its own process, one after the other, and each
@@ -269,20 +286,22 @@ pub fn run(cli: Cli) -> u8 {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let mut out = Output { color };
+    let mut out = Output { color, lib_dirs: cli.lib.clone() };
     match cli.command {
         Command::Parse { files, tree } => parse_command(&mut out, &files, tree),
         Command::Fmt { file, write, check } => fmt_command(&mut out, &file, write, check),
         Command::Check { files, resolved, stats } => check_command(&mut out, &files, resolved, stats),
         Command::Emit { file, to, output } => emit_command(&mut out, &file, to, output.as_deref()),
         Command::Fill(args) => fill_command(&mut out, &args),
-        Command::Repl { .. } => not_implemented("repl", "the REPL (issue #7)"),
+        Command::Repl { files, timeout } => repl_command(&out, &files, timeout),
         Command::Bench { dirs, timeout, csv } => bench_command(&mut out, &dirs, timeout, csv.as_deref()),
     }
 }
 
 struct Output {
     color: bool,
+    /// The `--lib` folders: where `load` looks for the libraries a file imports.
+    lib_dirs: Vec<PathBuf>,
 }
 
 impl Output {
@@ -309,19 +328,18 @@ impl Output {
     }
 }
 
-fn not_implemented(command: &str, what: &str) -> u8 {
-    eprintln!(
-        "rsynth {command}: not implemented yet; {what} is still being built. \
-         `rsynth parse` and `rsynth fmt` work today."
-    );
-    EXIT_NOT_IMPLEMENTED
-}
-
-/// Loads a file into the database, reporting read errors.
-fn load(db: &Database, out: &mut Output, path: &Path) -> Option<db::SourceFile> {
+/// Loads a file into the database, with the libraries it imports, reporting read
+/// errors.
+fn load(db: &mut Database, out: &mut Output, path: &Path) -> Option<db::SourceFile> {
     let shown = path.display().to_string();
     match read_source(path) {
-        Ok(text) => Some(db.add_file(shown, text)),
+        Ok(text) => {
+            let file = db.add_file(shown, text);
+            for e in crate::repl::library::load_libraries(db, &out.lib_dirs, &[file]) {
+                out.report_plain(&e.path, &e.error.diagnostic, e.error.text.as_deref());
+            }
+            Some(file)
+        }
         Err(e) => {
             out.report_plain(&shown, &e.diagnostic, e.text.as_deref());
             None
@@ -329,12 +347,26 @@ fn load(db: &Database, out: &mut Output, path: &Path) -> Option<db::SourceFile> 
     }
 }
 
+/// The parse and resolution errors of a file, reported; the errors inside the libraries
+/// it imports are reported against the library files. Returns whether there were any.
+fn report_front_end(db: &Database, out: &mut Output, file: db::SourceFile) -> bool {
+    let mut errors = db::parse(db, file).errors.clone();
+    errors.extend(db::resolve_file(db, file).errors.iter().cloned());
+    for (lib, lib_errors) in db::library_errors(db, file) {
+        out.report(lib.path(db), lib.text(db), &lib_errors);
+    }
+    if !errors.is_empty() {
+        out.report(file.path(db), file.text(db), &errors);
+    }
+    !errors.is_empty()
+}
+
 fn parse_command(out: &mut Output, files: &[PathBuf], tree: bool) -> u8 {
-    let db = Database::default();
+    let mut db = Database::default();
     let mut status = EXIT_OK;
     let stdout = std::io::stdout();
     for path in files {
-        let Some(file) = load(&db, out, path) else {
+        let Some(file) = load(&mut db, out, path) else {
             status = EXIT_INPUT_ERROR;
             continue;
         };
@@ -356,19 +388,15 @@ fn parse_command(out: &mut Output, files: &[PathBuf], tree: bool) -> u8 {
 }
 
 fn check_command(out: &mut Output, files: &[PathBuf], print_resolved: bool, stats: bool) -> u8 {
-    let db = Database::default();
+    let mut db = Database::default();
     let mut status = EXIT_OK;
     for path in files {
-        let Some(file) = load(&db, out, path) else {
+        let Some(file) = load(&mut db, out, path) else {
             status = EXIT_INPUT_ERROR;
             continue;
         };
-        let parsed = db::parse(&db, file);
         let resolved = db::resolve_file(&db, file);
-        let mut errors = parsed.errors.clone();
-        errors.extend(resolved.errors.iter().cloned());
-        if !errors.is_empty() {
-            out.report(file.path(&db), file.text(&db), &errors);
+        if report_front_end(&db, out, file) {
             status = EXIT_INPUT_ERROR;
             continue;
         }
@@ -411,14 +439,11 @@ fn check_command(out: &mut Output, files: &[PathBuf], print_resolved: bool, stat
 fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
     use crate::fill::GoalResult;
     use crate::synth::Failure;
-    let db = Database::default();
-    let Some(file) = load(&db, out, &args.file) else { return EXIT_INPUT_ERROR };
+    let mut db = Database::default();
+    let Some(file) = load(&mut db, out, &args.file) else { return EXIT_INPUT_ERROR };
     let parsed = db::parse(&db, file);
     let resolved = db::resolve_file(&db, file);
-    let mut errors = parsed.errors.clone();
-    errors.extend(resolved.errors.iter().cloned());
-    if !errors.is_empty() {
-        out.report(file.path(&db), file.text(&db), &errors);
+    if report_front_end(&db, out, file) {
         return EXIT_INPUT_ERROR;
     }
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
@@ -557,14 +582,10 @@ fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
 
 fn emit_command(out: &mut Output, path: &Path, to: EmitTarget, output: Option<&Path>) -> u8 {
     use crate::emit::{EmitOptions, Target, emit_program};
-    let db = Database::default();
-    let Some(file) = load(&db, out, path) else { return EXIT_INPUT_ERROR };
-    let parsed = db::parse(&db, file);
+    let mut db = Database::default();
+    let Some(file) = load(&mut db, out, path) else { return EXIT_INPUT_ERROR };
     let resolved = db::resolve_file(&db, file);
-    let mut errors = parsed.errors.clone();
-    errors.extend(resolved.errors.iter().cloned());
-    if !errors.is_empty() {
-        out.report(file.path(&db), file.text(&db), &errors);
+    if report_front_end(&db, out, file) {
         return EXIT_INPUT_ERROR;
     }
     let program = &resolved.program;
@@ -622,6 +643,19 @@ fn emit_command(out: &mut Output, path: &Path, to: EmitTarget, output: Option<&P
     }
 }
 
+fn repl_command(out: &Output, files: &[PathBuf], timeout: f64) -> u8 {
+    if !(timeout.is_finite() && timeout > 0.0) {
+        eprintln!("rsynth repl: --timeout must be a positive number of seconds");
+        return EXIT_INPUT_ERROR;
+    }
+    let options = crate::repl::Options {
+        lib_dirs: out.lib_dirs.clone(),
+        timeout: std::time::Duration::from_secs_f64(timeout),
+        color: out.color,
+    };
+    crate::repl::run(files, options)
+}
+
 fn bench_command(out: &mut Output, dirs: &[PathBuf], timeout: f64, csv: Option<&Path>) -> u8 {
     if !(timeout.is_finite() && timeout > 0.0) {
         eprintln!("rsynth bench: --timeout must be a positive number of seconds");
@@ -662,8 +696,8 @@ fn bench_command(out: &mut Output, dirs: &[PathBuf], timeout: f64, csv: Option<&
 }
 
 fn fmt_command(out: &mut Output, path: &Path, write: bool, check: bool) -> u8 {
-    let db = Database::default();
-    let Some(file) = load(&db, out, path) else { return EXIT_INPUT_ERROR };
+    let mut db = Database::default();
+    let Some(file) = load(&mut db, out, path) else { return EXIT_INPUT_ERROR };
     let parsed = db::parse(&db, file);
     if parsed.has_errors() {
         out.report(file.path(&db), file.text(&db), &parsed.errors);

@@ -4,7 +4,10 @@
 //! edit re-runs only what depends on the edited text. Query results are plain data
 //! (`Send + Sync`): z3 values never cross a query boundary.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+
+use salsa::Durability;
 
 use crate::diagnostics::Diagnostic;
 use crate::logic::{SmtConfig, SmtSolver};
@@ -19,6 +22,9 @@ pub trait Db: salsa::Database {
     /// The SMT solver handle queries use. Its cache and statistics are shared by all
     /// queries of the database; answers never depend on them.
     fn smt(&self) -> &SmtSolver;
+
+    /// Where `import`s are found.
+    fn libraries(&self) -> LibraryIndex;
 }
 
 /// One `.sq` file: its path (for messages) and its text.
@@ -30,6 +36,62 @@ pub struct SourceFile {
     pub text: String,
 }
 
+/// The libraries `import` can name: module name → file, and the search path they were
+/// found on (for hints). Library files and this index are inputs of high durability:
+/// they rarely change, so salsa need not re-validate what depends only on them when a
+/// user's file is edited. The bundled standard library is registered when the database
+/// is created; `repl::library::load_libraries` adds the files of `--lib` folders.
+#[salsa::input(debug)]
+pub struct LibraryIndex {
+    #[returns(ref)]
+    pub modules: BTreeMap<String, SourceFile>,
+    #[returns(ref)]
+    pub search_path: Vec<String>,
+}
+
+/// A module name, interned so that it can key [`library_file`].
+#[salsa::interned(debug)]
+pub struct ModuleName<'db> {
+    #[returns(ref)]
+    pub text: String,
+}
+
+/// The file a module name refers to. A query of its own, so that adding a library to
+/// the index does not invalidate files that import other ones.
+#[salsa::tracked(returns(copy))]
+pub fn library_file<'db>(db: &'db dyn Db, name: ModuleName<'db>) -> Option<SourceFile> {
+    db.libraries().modules(db).get(name.text(db)).copied()
+}
+
+/// Imports found through the database.
+struct DbLibraries<'a> {
+    db: &'a dyn Db,
+}
+
+impl crate::resolve::import::Libraries for DbLibraries<'_> {
+    fn find(&self, name: &str) -> Option<crate::resolve::import::Library<'_>> {
+        let file = library_file(self.db, ModuleName::new(self.db, name.to_owned()))?;
+        Some(crate::resolve::import::Library {
+            path: file.path(self.db),
+            text: file.text(self.db),
+            module: &parse(self.db, file).module,
+        })
+    }
+
+    fn error_count(&self, name: &str) -> usize {
+        let Some(file) = library_file(self.db, ModuleName::new(self.db, name.to_owned())) else { return 0 };
+        parse(self.db, file).errors.len() + resolve_file(self.db, file).errors.len()
+    }
+
+    fn search_path(&self) -> Vec<String> {
+        self.db.libraries().search_path(self.db).clone()
+    }
+
+    fn available(&self) -> Vec<String> {
+        self.db.libraries().modules(self.db).keys().cloned().collect()
+    }
+}
+
 /// Parses a file. Never fails: the result holds the declarations that parsed and every
 /// error found (see `syntax::parser`).
 #[salsa::tracked(returns(ref))]
@@ -38,10 +100,31 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> Parsed {
 }
 
 /// Resolves a file. Never fails; a file with syntax errors resolves the declarations
-/// that parsed.
+/// that parsed. Its imports are found in the [`LibraryIndex`].
 #[salsa::tracked(returns(ref))]
 pub fn resolve_file(db: &dyn Db, file: SourceFile) -> Resolved {
-    crate::resolve::resolve(&parse(db, file).module)
+    crate::resolve::resolve_with(&parse(db, file).module, &DbLibraries { db })
+}
+
+/// The parse and resolution errors of a file's libraries (those it reaches through
+/// `import`, directly or not), per library, for reporting against the library's own
+/// text. Empty for a file without imports.
+pub fn library_errors(db: &dyn Db, file: SourceFile) -> Vec<(SourceFile, Vec<Diagnostic>)> {
+    let mut out = Vec::new();
+    let resolved = resolve_file(db, file);
+    // A library in an import cycle is reported by the cycle error alone.
+    if resolved.errors.iter().any(|d| d.code == "import-cycle") {
+        return out;
+    }
+    for lib in &resolved.libraries {
+        let Some(lib_file) = library_file(db, ModuleName::new(db, lib.name.clone())) else { continue };
+        let mut errors = parse(db, lib_file).errors.clone();
+        errors.extend(resolve_file(db, lib_file).errors.iter().cloned());
+        if !errors.is_empty() {
+            out.push((lib_file, errors));
+        }
+    }
+    out
 }
 
 /// What every goal check depends on: the resolved program without goal bodies and
@@ -114,7 +197,9 @@ pub fn verify_file(db: &dyn Db, file: SourceFile) -> crate::verify::Report {
     let mut report = crate::verify::Report::default();
     let decls = &parse(db, file).module.decls;
     for failure in check_measures(db, file) {
-        let offset = decls.get(failure.0).map_or(0, |d| d.offset as usize);
+        // Measures of imported libraries are checked with the library itself.
+        let Some(index) = failure.0.checked_sub(resolved.library_decls) else { continue };
+        let offset = decls.get(index).map_or(0, |d| d.offset as usize);
         report.measure_failures += 1;
         report.diagnostics.push(failure.1.shifted(offset));
     }
@@ -135,15 +220,41 @@ pub struct Database {
     storage: salsa::Storage<Self>,
     log: Option<Arc<Mutex<Vec<String>>>>,
     smt: SmtSolver,
+    libraries: Option<LibraryIndex>,
+    /// The bundled standard library's files, by module name.
+    bundled: BTreeMap<String, SourceFile>,
 }
 
 impl Default for Database {
     fn default() -> Self {
-        Database { storage: salsa::Storage::new(None), log: None, smt: SmtSolver::new(SmtConfig::default()) }
+        Database::new(salsa::Storage::new(None), None)
     }
 }
 
 impl Database {
+    fn new(storage: salsa::Storage<Self>, log: Option<Arc<Mutex<Vec<String>>>>) -> Self {
+        let mut db = Database {
+            storage,
+            log,
+            smt: SmtSolver::new(SmtConfig::default()),
+            libraries: None,
+            bundled: BTreeMap::new(),
+        };
+        let modules: BTreeMap<String, SourceFile> = crate::resolve::bundled::MODULES
+            .iter()
+            .map(|m| {
+                let file =
+                    SourceFile::builder(m.path(), m.text.to_owned()).durability(Durability::HIGH).new(&db);
+                (m.name.to_owned(), file)
+            })
+            .collect();
+        let search_path = vec![crate::resolve::bundled::SEARCH_PATH_ENTRY.to_owned()];
+        db.bundled = modules.clone();
+        db.libraries =
+            Some(LibraryIndex::builder(modules, search_path).durability(Durability::HIGH).new(&db));
+        db
+    }
+
     /// A database that records which queries execute, for incrementality tests.
     pub fn with_execution_log() -> Self {
         let log: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -155,7 +266,7 @@ impl Database {
                 entries.push(format!("{database_key:?}"));
             }
         })));
-        Database { storage, log: Some(log), smt: SmtSolver::new(SmtConfig::default()) }
+        Database::new(storage, Some(log))
     }
 
     /// The queries executed since the last call (empty without a log).
@@ -170,6 +281,16 @@ impl Database {
     pub fn add_file(&self, path: impl Into<String>, text: impl Into<String>) -> SourceFile {
         SourceFile::new(self, path.into(), text.into())
     }
+
+    /// The bundled standard library's file of a module.
+    pub fn bundled_file(&self, name: &str) -> Option<SourceFile> {
+        self.bundled.get(name).copied()
+    }
+
+    /// Adds a library file: an input of high durability (libraries rarely change).
+    pub fn add_library_file(&self, path: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        SourceFile::builder(path.into(), text.into()).durability(Durability::HIGH).new(self)
+    }
 }
 
 #[salsa::db]
@@ -179,6 +300,10 @@ impl salsa::Database for Database {}
 impl Db for Database {
     fn smt(&self) -> &SmtSolver {
         &self.smt
+    }
+
+    fn libraries(&self) -> LibraryIndex {
+        self.libraries.expect("Database::new registers the library index")
     }
 }
 

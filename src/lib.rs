@@ -13,7 +13,8 @@
 //! | incremental database | [`db`] | salsa inputs and queries shared by CLI, REPL and tests |
 //! | diagnostics | [`diagnostics`] | plain-data diagnostics; the only module that renders them |
 //! | emitters | [`emit`] | checked programs as Rust and OCaml with executable contracts |
-//! | command line | [`cli`] | subcommands; the only module (with `main`) that does IO |
+//! | command line | [`cli`] | subcommands; with `repl`, the only module (and `main`) that does IO |
+//! | REPL | [`repl`] | `rsynth repl`: an interactive session over one database; finding libraries on disk |
 //!
 //! The liquid type checker, the synthesizer and the emitters are added in that order
 //! (see `docs/architecture.md`).
@@ -26,6 +27,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod fill;
 pub mod logic;
+pub mod repl;
 pub mod resolve;
 pub mod source;
 pub mod syntax;

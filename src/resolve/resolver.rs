@@ -186,7 +186,9 @@ impl Resolver {
                     }
                 }
             }
-            DeclKind::Qualifier(_) => {}
+            // Imports were resolved before these passes (`import.rs`): the library's
+            // declarations precede the file's own in the module resolved here.
+            DeclKind::Qualifier(_) | DeclKind::Import(_) => {}
         }
     }
 
@@ -387,7 +389,7 @@ impl Resolver {
                     }
                 }
             }
-            DeclKind::TypeSynonym(_) | DeclKind::Predicate(_) => {}
+            DeclKind::TypeSynonym(_) | DeclKind::Predicate(_) | DeclKind::Import(_) => {}
         }
     }
 

@@ -91,6 +91,9 @@ pub enum DeclKind {
     Signature(Signature),
     /// `f = term`
     Goal(Goal),
+    /// `import List` or `import Prelude (zero, inc)`: rsynth's extension, not Synquid's
+    /// (see docs/language.md, "Imports").
+    Import(Import),
 }
 
 impl DeclKind {
@@ -104,7 +107,7 @@ impl DeclKind {
             DeclKind::Inline(d) => Some(&d.name),
             DeclKind::Signature(d) => Some(&d.name),
             DeclKind::Goal(d) => Some(&d.name),
-            DeclKind::Qualifier(_) | DeclKind::Mutual(_) => None,
+            DeclKind::Qualifier(_) | DeclKind::Mutual(_) | DeclKind::Import(_) => None,
         }
     }
 }
@@ -189,6 +192,15 @@ pub struct Signature {
 pub struct Goal {
     pub name: Name,
     pub body: Term,
+}
+
+/// `import M` brings in the declarations of library `M`; `import M (f, g)` brings its
+/// types and measures but only the listed components.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Import {
+    pub module: Name,
+    /// The components listed in parentheses; `None` imports all of them.
+    pub items: Option<Vec<Name>>,
 }
 
 /// A type with its predicate binders: `<p :: a -> Bool> . T`.

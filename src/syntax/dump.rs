@@ -111,6 +111,10 @@ fn decl_node(decl: &DeclKind) -> S {
         DeclKind::Predicate(sig) => list("predicate", [pred_sig_node(sig)]),
         DeclKind::Qualifier(fs) => list("qualifier", fs.iter().map(formula_node)),
         DeclKind::Mutual(ns) => list("mutual", ns.iter().map(|n| atom(&n.text))),
+        DeclKind::Import(d) => match &d.items {
+            None => list("import", [atom(&d.module.text)]),
+            Some(items) => list("import", [atom(&d.module.text), names(items)]),
+        },
         DeclKind::Inline(d) => list("inline", [atom(&d.name.text), names(&d.params), formula_node(&d.body)]),
         DeclKind::Signature(d) => {
             let mut children = vec![atom(&d.name.text)];

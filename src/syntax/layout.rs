@@ -304,6 +304,9 @@ impl<'src> Layout<'_, 'src> {
                 Token::Ident(name) => match next(1) {
                     Some(Token::ColonColon | Token::Eq) => true,
                     Some(Token::LBrace) => name == "mutual",
+                    // `import List`: rsynth's extension. No Synquid declaration starts
+                    // with an identifier followed by a type name.
+                    Some(Token::TypeName(_)) => name == "import",
                     _ => false,
                 },
                 _ => false,

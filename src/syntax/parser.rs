@@ -384,6 +384,30 @@ pub(crate) mod build {
         DeclKind::Mutual(names)
     }
 
+    /// `import M (f, g)`: `import` is not reserved either (Synquid files may use it as a
+    /// name), so it is recognised here, after an identifier and a type name.
+    pub fn import(
+        errors: &mut Vec<Recovery<'_>>,
+        keyword: Name,
+        module: Name,
+        items: Option<Vec<Name>>,
+    ) -> DeclKind {
+        if keyword.text != "import" {
+            report(
+                errors,
+                SyntaxError {
+                    start: keyword.span.start as usize,
+                    end: module.span.end as usize,
+                    message: format!("unexpected type `{}` after `{}`", module.text, keyword.text),
+                    hint: Some(
+                        "a declaration is `name :: type`, `name = term` or `import Module`".to_owned(),
+                    ),
+                },
+            );
+        }
+        DeclKind::Import(Import { module, items })
+    }
+
     pub fn pred_sig(name: Name, first: Sort, rest: Vec<Sort>, l: usize, r: usize) -> PredSig {
         let mut sorts = vec![first];
         sorts.extend(rest);

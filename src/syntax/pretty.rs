@@ -86,7 +86,8 @@ fn belongs_with(prev: &DeclKind, next: &DeclKind, next_text: &str) -> bool {
         | (DeclKind::Inline(_), DeclKind::Inline(_))
         | (DeclKind::TypeSynonym(_), DeclKind::TypeSynonym(_))
         | (DeclKind::Predicate(_), DeclKind::Predicate(_))
-        | (DeclKind::Qualifier(_), DeclKind::Qualifier(_)) => {
+        | (DeclKind::Qualifier(_), DeclKind::Qualifier(_))
+        | (DeclKind::Import(_), DeclKind::Import(_)) => {
             !next_text.contains('\n') && !print_decl(prev).contains('\n')
         }
         _ => false,
@@ -239,6 +240,14 @@ impl Printer {
             DeclKind::Mutual(names) => {
                 let items: Vec<&str> = names.iter().map(|n| n.text.as_str()).collect();
                 self.text(&format!("mutual {{{}}}", items.join(", ")));
+            }
+            DeclKind::Import(d) => {
+                let mut s = format!("import {}", d.module.text);
+                if let Some(items) = &d.items {
+                    let items: Vec<&str> = items.iter().map(|n| n.text.as_str()).collect();
+                    let _ = write!(s, " ({})", items.join(", "));
+                }
+                self.text(&s);
             }
             DeclKind::Inline(d) => {
                 let mut s = format!("inline {}", d.name.text);

@@ -95,6 +95,12 @@ impl WalkSpans for DeclKind {
             DeclKind::Predicate(sig) => sig.walk_spans(f),
             DeclKind::Qualifier(fs) => fs.walk_spans(f),
             DeclKind::Mutual(names) => names.walk_spans(f),
+            DeclKind::Import(d) => {
+                d.module.walk_spans(f);
+                if let Some(items) = &mut d.items {
+                    items.walk_spans(f);
+                }
+            }
             DeclKind::Inline(d) => {
                 d.name.walk_spans(f);
                 d.params.walk_spans(f);
