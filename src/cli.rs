@@ -463,7 +463,11 @@ fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
         };
     }
     let cancel = crate::synth::CancelFlag::new();
-    let report = crate::fill::fill_program(&resolved.program, &config, &cancel, &mut |_| {});
+    CtrlC::watch(&cancel);
+    let progress = Progress::start(&cancel);
+    let report =
+        crate::fill::fill_program(&resolved.program, &config, &cancel, &mut |goal| progress.goal(goal));
+    drop(progress);
     if !report.diagnostics.is_empty() {
         out.report(file.path(&db), file.text(&db), &report.diagnostics);
     }
@@ -528,16 +532,9 @@ fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
                 s.stats.consistency_rejects,
                 s.bounds
             ),
-            GoalResult::Unsolved(Failure::Template(_)) => {
-                format!("{}: the template does not type-check", goal.name)
+            GoalResult::Unsolved(failure) => {
+                failure.explain(goal.name, std::time::Duration::from_secs_f64(args.timeout))
             }
-            GoalResult::Unsolved(Failure::Exhausted { stats, .. }) => {
-                format!("{}: no solution within the bounds ({} candidates)", goal.name, stats.candidates)
-            }
-            GoalResult::Unsolved(Failure::Timeout { stats, .. }) => {
-                format!("{}: timed out after {}s ({} candidates)", goal.name, args.timeout, stats.candidates)
-            }
-            GoalResult::Unsolved(Failure::Cancelled { .. }) => format!("{}: cancelled", goal.name),
         };
         if args.stats || !matches!(goal.result, GoalResult::Solved(_) | GoalResult::Verified) {
             eprintln!("{line}");
@@ -578,6 +575,112 @@ fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
         );
     }
     status
+}
+
+/// Ctrl-C during `fill`: the first stops the search (what was found is still printed),
+/// a second one quits at once.
+///
+/// SIGINT is blocked in this thread, and so in every thread started after it, and a
+/// thread of its own waits for it. The alternative, a handler, loses most presses: Z3
+/// swaps in a handler of its own for the length of every check, from several threads at
+/// once, so whichever handler is installed when the signal comes is a matter of luck.
+struct CtrlC;
+
+impl CtrlC {
+    fn watch(cancel: &crate::synth::CancelFlag) {
+        use nix::sys::signal::{SigSet, Signal};
+        let mut set = SigSet::empty();
+        set.add(Signal::SIGINT);
+        if set.thread_block().is_err() {
+            return;
+        }
+        let cancel = cancel.clone();
+        // The thread waits for the rest of the process's life: `fill` is the last thing
+        // the process does.
+        let _ = std::thread::Builder::new().name("rsynth-ctrl-c".into()).spawn(move || {
+            while let Ok(Signal::SIGINT) = set.wait() {
+                if cancel.is_cancelled() {
+                    std::process::exit(130);
+                }
+                cancel.cancel();
+                eprintln!("\nrsynth: stopping the search (Ctrl-C again to quit at once)");
+            }
+        });
+    }
+}
+
+/// A one-line progress display on stderr for searches that take more than a second
+/// (only when stderr is a terminal): the goal, the time, the candidates checked.
+struct Progress {
+    state: Option<std::sync::Arc<(std::sync::Mutex<ProgressState>, std::sync::Condvar)>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    cancel: crate::synth::CancelFlag,
+}
+
+struct ProgressState {
+    goal: Option<(String, std::time::Instant, u64)>,
+    done: bool,
+}
+
+impl Progress {
+    fn start(cancel: &crate::synth::CancelFlag) -> Progress {
+        if !std::io::stderr().is_terminal() {
+            return Progress { state: None, thread: None, cancel: cancel.clone() };
+        }
+        let state = std::sync::Arc::new((
+            std::sync::Mutex::new(ProgressState { goal: None, done: false }),
+            std::sync::Condvar::new(),
+        ));
+        let shared = std::sync::Arc::clone(&state);
+        let counter = cancel.clone();
+        let thread = std::thread::spawn(move || {
+            let (lock, wake) = &*shared;
+            let mut shown = false;
+            let Ok(mut st) = lock.lock() else { return };
+            while !st.done {
+                if let Some((goal, since, base)) = &st.goal
+                    && since.elapsed() >= std::time::Duration::from_secs(1)
+                {
+                    eprint!(
+                        "\r\x1b[2K  synthesizing {goal}: {:.1}s, {} candidates",
+                        since.elapsed().as_secs_f64(),
+                        counter.candidates().saturating_sub(*base)
+                    );
+                    shown = true;
+                }
+                st = match wake.wait_timeout(st, std::time::Duration::from_millis(200)) {
+                    Ok((st, _)) => st,
+                    Err(_) => return,
+                };
+            }
+            if shown {
+                eprint!("\r\x1b[2K");
+            }
+        });
+        Progress { state: Some(state), thread: Some(thread), cancel: cancel.clone() }
+    }
+
+    fn goal(&self, name: crate::logic::Symbol) {
+        if let Some(state) = &self.state
+            && let Ok(mut st) = state.0.lock()
+        {
+            st.goal = Some((name.to_string(), std::time::Instant::now(), self.cancel.candidates()));
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(state) = &self.state
+            && let Ok(mut st) = state.0.lock()
+        {
+            st.done = true;
+            state.1.notify_all();
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 fn emit_command(out: &mut Output, path: &Path, to: EmitTarget, output: Option<&Path>) -> u8 {

@@ -12,6 +12,7 @@
 //! in turn within the goal's time limit (see `config`).
 
 pub mod config;
+mod context;
 mod enumerate;
 pub mod prog;
 mod schedule;
@@ -21,9 +22,10 @@ mod search;
 use std::time::{Duration, Instant};
 
 pub use config::{Bounds, Step, SynthConfig};
-pub use schedule::on_search_stack;
+pub use context::DeadEnd;
 use prog::Prog;
 use schedule::LaneEnd;
+pub use schedule::on_search_stack;
 use scope::Scope;
 pub use search::{CancelFlag, SearchStats};
 use search::{Explorer, Flow, State, Stop};
@@ -51,19 +53,59 @@ pub struct Solution {
 pub enum Failure {
     /// The goal's body (a template) does not type-check, holes aside.
     Template(TypeError),
-    /// Every bound setting of the schedule was searched without success.
+    /// Every bound setting of the schedule was searched without success; `closest` is
+    /// the largest partial program met whose open hole admitted no term.
     Exhausted {
         stats: SearchStats,
         bounds: Vec<Bounds>,
+        closest: Option<Box<DeadEnd>>,
     },
     /// The time limit was reached.
     Timeout {
         stats: SearchStats,
         bounds: Bounds,
+        closest: Option<Box<DeadEnd>>,
     },
     Cancelled {
         stats: SearchStats,
     },
+}
+
+impl Failure {
+    /// What to tell the user about goal `name`: one line, then, when the search got
+    /// somewhere, the closest partial program and what its open hole required.
+    pub fn explain(&self, name: impl std::fmt::Display, timeout: Duration) -> String {
+        let (headline, closest) = match self {
+            Failure::Template(_) => (format!("{name}: the template does not type-check"), None),
+            Failure::Exhausted { stats, closest, .. } => (
+                format!(
+                    "{name}: no solution: every program within the search bounds was searched ({} candidates)",
+                    stats.candidates
+                ),
+                closest.as_ref(),
+            ),
+            Failure::Timeout { stats, closest, .. } => (
+                format!(
+                    "{name}: no solution found in the time limit of {}s ({} candidates searched)",
+                    timeout.as_secs_f64(),
+                    stats.candidates
+                ),
+                closest.as_ref(),
+            ),
+            Failure::Cancelled { .. } => (format!("{name}: cancelled"), None),
+        };
+        let Some(closest) = closest else { return headline };
+        let indent = |text: &str| text.lines().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n");
+        let mut out = format!(
+            "{headline}\n  the closest partial program:\n{}\n  no term fits its hole `??` of type\n{}",
+            indent(&format!("{name} = {}", closest.program)),
+            indent(&closest.goal)
+        );
+        if !closest.facts.is_empty() {
+            out.push_str(&format!("\n  where {}", closest.facts.join(", ")));
+        }
+        out
+    }
 }
 
 /// Fills every hole of `goal`. Runs on a search-sized stack (see [`on_search_stack`]).
@@ -93,16 +135,19 @@ fn synthesize_here(
         Solution { body, size, bounds, stats, elapsed: started.elapsed() }
     };
     if let [step] = config.steps.as_slice() {
-        let (result, stats) =
+        let (result, stats, closest) =
             search_with(program, goal, smt, step.bounds, deadline, cancel, config.trace, None);
+        let closest = closest.map(Box::new);
         return match result {
             Ok(body) => Ok(solved(body, step.bounds, stats)),
             Err(Stop::Cancelled) => Err(Failure::Cancelled { stats }),
-            Err(Stop::Timeout) => Err(Failure::Timeout { stats, bounds: step.bounds }),
-            Err(Stop::Found | Stop::Cut) => Err(Failure::Exhausted { stats, bounds: vec![step.bounds] }),
+            Err(Stop::Timeout) => Err(Failure::Timeout { stats, bounds: step.bounds, closest }),
+            Err(Stop::Found | Stop::Cut) => {
+                Err(Failure::Exhausted { stats, bounds: vec![step.bounds], closest })
+            }
         };
     }
-    let (end, lane_stats) = schedule::run_lanes(
+    let (end, lane_stats, dead_ends) = schedule::run_lanes(
         &config.steps,
         config.initial_budget,
         config.threads,
@@ -110,25 +155,31 @@ fn synthesize_here(
         &|| cancel.is_cancelled(),
         &|lane, budget| {
             let bounds = config.steps[lane].bounds;
-            let (result, stats) =
+            let (result, stats, closest) =
                 search_with(program, goal, smt, bounds, deadline, cancel, config.trace, Some(budget));
             let end = match result {
                 Ok(body) => LaneEnd::Found(body, stats.candidates),
                 Err(Stop::Found | Stop::Cut) => LaneEnd::Exhausted,
                 Err(Stop::Timeout | Stop::Cancelled) => LaneEnd::Stopped,
             };
-            (end, stats)
+            (end, stats, closest)
         },
     );
     let mut stats = SearchStats::default();
     lane_stats.iter().for_each(|s| stats.add(s));
+    // The closest of all lanes: the largest partial program (the earliest lane's among
+    // equals).
+    let closest =
+        dead_ends.into_iter().reduce(|best, d| if d.size > best.size { d } else { best }).map(Box::new);
     match end {
         LaneEnd::Found((body, lane), _) => Ok(solved(body, config.steps[lane].bounds, stats)),
-        LaneEnd::Exhausted => {
-            Err(Failure::Exhausted { stats, bounds: config.steps.iter().map(|s| s.bounds).collect() })
-        }
+        LaneEnd::Exhausted => Err(Failure::Exhausted {
+            stats,
+            bounds: config.steps.iter().map(|s| s.bounds).collect(),
+            closest,
+        }),
         LaneEnd::Stopped if cancel.is_cancelled() => Err(Failure::Cancelled { stats }),
-        LaneEnd::Stopped => Err(Failure::Timeout { stats, bounds: config.steps[0].bounds }),
+        LaneEnd::Stopped => Err(Failure::Timeout { stats, bounds: config.steps[0].bounds, closest }),
     }
 }
 
@@ -144,7 +195,7 @@ fn search_with(
     cancel: &CancelFlag,
     trace: bool,
     budget: Option<schedule::Budget>,
-) -> (Result<Term, Stop>, SearchStats) {
+) -> (Result<Term, Stop>, SearchStats, Option<DeadEnd>) {
     // A budgeted lane measures its work on its own meter.
     let (metered, meter) = match &budget {
         Some(_) => {
@@ -156,7 +207,7 @@ fn search_with(
     let smt = &metered;
     let (typing, holes) = match check_template(program, goal, smt) {
         Ok(checked) => checked,
-        Err(_) => return (Err(Stop::Cut), SearchStats::default()),
+        Err(_) => return (Err(Stop::Cut), SearchStats::default(), None),
     };
     let state = State { typing, uses: Default::default(), aux: Default::default() };
     let recursive = Some(goal.schema.ty.clone());
@@ -183,7 +234,7 @@ fn search_with(
         (Flow::Break(stop), None) => Err(stop),
         (Flow::Continue(()), None) => Err(Stop::Cut),
     };
-    (result, explorer.stats)
+    (result, explorer.stats, explorer.dead_end)
 }
 
 /// Fills `holes` in order, each from the state the previous filling left.

@@ -775,20 +775,12 @@ impl Session {
                     let _ = writeln!(out, "{name}: cancelled");
                     return;
                 }
-                Ok(Err(Failure::Timeout { stats, .. })) => {
-                    let _ = writeln!(
-                        out,
-                        "{name}: timed out after {}s ({} candidates); `rsynth repl --timeout SECS` allows more",
-                        self.options.timeout.as_secs_f64(),
-                        stats.candidates
-                    );
+                Ok(Err(failure @ Failure::Timeout { .. })) => {
+                    let explained = failure.explain(&name, self.options.timeout);
+                    let _ = writeln!(out, "{explained}\n  (`rsynth repl --timeout SECS` allows more time)");
                 }
-                Ok(Err(Failure::Exhausted { stats, .. })) => {
-                    let _ = writeln!(
-                        out,
-                        "{name}: no solution within the search bounds ({} candidates)",
-                        stats.candidates
-                    );
+                Ok(Err(failure @ Failure::Exhausted { .. })) => {
+                    let _ = writeln!(out, "{}", failure.explain(&name, self.options.timeout));
                 }
                 Ok(Err(Failure::Template(e))) => {
                     let d = e.into_diagnostic(&smt);

@@ -26,6 +26,8 @@ pub enum Prog {
     /// `let f = value in body`: an auxiliary function too large to inline.
     Let(Symbol, Box<Prog>, Box<Prog>),
     Error,
+    /// `??`: only in partial programs reported to the user.
+    Hole,
 }
 
 /// `C x1 .. xn -> body`.
@@ -76,7 +78,7 @@ impl Prog {
         };
         match self {
             Prog::Var(x) | Prog::Ctor(x) => push(*x),
-            Prog::Int(_) | Prog::Bool(_) | Prog::Error => {}
+            Prog::Int(_) | Prog::Bool(_) | Prog::Error | Prog::Hole => {}
             Prog::App(f, a) => {
                 f.collect_symbols(out);
                 a.collect_symbols(out);
@@ -112,6 +114,7 @@ impl Prog {
     pub fn size(&self) -> usize {
         match self {
             Prog::Var(_) | Prog::Ctor(_) | Prog::Int(_) | Prog::Bool(_) | Prog::Error => 1,
+            Prog::Hole => 0,
             Prog::App(f, a) => 1 + f.size() + a.size(),
             Prog::Unary(_, a) => 2 + a.size(),
             Prog::Binary(_, a, b) => 3 + a.size() + b.size(),
@@ -127,7 +130,9 @@ impl Prog {
         let go = |p: &Prog| Box::new(p.replace_var(x, value));
         match self {
             Prog::Var(y) if *y == x => value.clone(),
-            Prog::Var(_) | Prog::Ctor(_) | Prog::Int(_) | Prog::Bool(_) | Prog::Error => self.clone(),
+            Prog::Var(_) | Prog::Ctor(_) | Prog::Int(_) | Prog::Bool(_) | Prog::Error | Prog::Hole => {
+                self.clone()
+            }
             Prog::App(f, a) => Prog::App(go(f), go(a)),
             Prog::Unary(op, a) => Prog::Unary(*op, go(a)),
             Prog::Binary(op, a, b) => Prog::Binary(*op, go(a), go(b)),
@@ -255,6 +260,7 @@ impl Prog {
                 TermKind::Let { binder: name(*x), value: Box::new(v.to_term()), body: Box::new(b.to_term()) }
             }
             Prog::Error => TermKind::Error,
+            Prog::Hole => TermKind::Hole,
         };
         term(kind)
     }

@@ -21,6 +21,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::config::Bounds;
+use super::context::DeadEnd;
 use super::search::SearchStats;
 
 /// One entry of a schedule: bounds, and the share of each round's budget they get.
@@ -123,8 +124,8 @@ pub(crate) fn run_lanes<T: Send>(
     threads: usize,
     deadline: Instant,
     cancelled: &(dyn Fn() -> bool + Sync),
-    run: &(dyn Fn(usize, Budget) -> (LaneEnd<T>, SearchStats) + Sync),
-) -> (LaneEnd<(T, usize)>, Vec<SearchStats>) {
+    run: &(dyn Fn(usize, Budget) -> (LaneEnd<T>, SearchStats, Option<DeadEnd>) + Sync),
+) -> (LaneEnd<(T, usize)>, Vec<SearchStats>, Vec<DeadEnd>) {
     let shared = Arc::new(Shared::default());
     {
         let mut board = shared.lock();
@@ -137,10 +138,14 @@ pub(crate) fn run_lanes<T: Send>(
         first.started = true;
     }
     let results: Mutex<Vec<Option<LaneEnd<T>>>> = Mutex::new(steps.iter().map(|_| None).collect());
+    let dead_ends: Mutex<Vec<DeadEnd>> = Mutex::new(Vec::new());
     let threads = threads.max(1);
-    let finish = |lane: usize, end: LaneEnd<T>, stats: SearchStats| {
+    let finish = |lane: usize, end: LaneEnd<T>, stats: SearchStats, dead_end: Option<DeadEnd>| {
         if let Ok(mut r) = results.lock() {
             r[lane] = Some(end);
+        }
+        if let (Some(d), Ok(mut all)) = (dead_end, dead_ends.lock()) {
+            all.push(d);
         }
         let mut board = shared.lock();
         let slot = &mut board.lanes[lane];
@@ -150,29 +155,30 @@ pub(crate) fn run_lanes<T: Send>(
         shared.changed.notify_all();
     };
     let answer = std::thread::scope(|scope| {
-        let coordinator = std::thread::Builder::new().name("rsynth-schedule".into()).spawn_scoped(scope, || {
-            coordinate(steps, initial, threads, deadline, cancelled, &shared, &results, &|lane| {
-                let budget = Budget { shared: Arc::clone(&shared), lane };
-                std::thread::Builder::new()
-                    .name(format!("rsynth-lane-{lane}"))
-                    .stack_size(SEARCH_STACK)
-                    .spawn_scoped(scope, move || {
-                        let _on_stack = SearchStack::enter();
-                        let (end, stats) = run(lane, budget);
-                        finish(lane, end, stats);
-                    })
-                    .is_ok()
-            })
-        });
-        let (end, stats) = run(0, Budget { shared: Arc::clone(&shared), lane: 0 });
-        finish(0, end, stats);
+        let coordinator =
+            std::thread::Builder::new().name("rsynth-schedule".into()).spawn_scoped(scope, || {
+                coordinate(steps, initial, threads, deadline, cancelled, &shared, &results, &|lane| {
+                    let budget = Budget { shared: Arc::clone(&shared), lane };
+                    std::thread::Builder::new()
+                        .name(format!("rsynth-lane-{lane}"))
+                        .stack_size(SEARCH_STACK)
+                        .spawn_scoped(scope, move || {
+                            let _on_stack = SearchStack::enter();
+                            let (end, stats, dead_end) = run(lane, budget);
+                            finish(lane, end, stats, dead_end);
+                        })
+                        .is_ok()
+                })
+            });
+        let (end, stats, dead_end) = run(0, Budget { shared: Arc::clone(&shared), lane: 0 });
+        finish(0, end, stats, dead_end);
         match coordinator {
             Ok(handle) => handle.join().unwrap_or(LaneEnd::Stopped),
             Err(_) => LaneEnd::Stopped,
         }
     });
     let stats = shared.lock().lanes.iter().map(|s| s.stats).collect();
-    (answer, stats)
+    (answer, stats, dead_ends.into_inner().unwrap_or_else(|p| p.into_inner()))
 }
 
 /// The coordinator: hands out grants and decides when the answer is known.
@@ -310,13 +316,13 @@ pub fn on_search_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
         return f();
     }
     std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new().name("rsynth-search".into()).stack_size(SEARCH_STACK).spawn_scoped(
-            scope,
-            || {
+        let spawned = std::thread::Builder::new()
+            .name("rsynth-search".into())
+            .stack_size(SEARCH_STACK)
+            .spawn_scoped(scope, || {
                 let _on_stack = SearchStack::enter();
                 f()
-            },
-        );
+            });
         match spawned {
             Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             Err(e) => panic!("cannot start a search thread: {e}"),

@@ -19,12 +19,13 @@
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use imbl::{OrdMap, Vector};
 
 use super::config::Bounds;
+use super::context::{CaseSite, Context, DeadEnd, Frame};
 use super::prog::{Case, Prog};
 use super::scope::Scope;
 use crate::logic::{Formula, Symbol};
@@ -98,10 +99,13 @@ impl SearchStats {
     }
 }
 
-/// The stop signal shared with whoever may interrupt a search (Ctrl-C, a sibling
-/// portfolio thread that already succeeded).
+/// The link between a search and whoever watches it: a stop signal (Ctrl-C) and a
+/// count of the candidates checked so far, over all lanes (for progress displays).
 #[derive(Clone, Debug, Default)]
-pub struct CancelFlag(Arc<AtomicBool>);
+pub struct CancelFlag {
+    cancelled: Arc<AtomicBool>,
+    candidates: Arc<AtomicU64>,
+}
 
 impl CancelFlag {
     pub fn new() -> CancelFlag {
@@ -109,11 +113,16 @@ impl CancelFlag {
     }
 
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::Relaxed);
+        self.cancelled.store(true, Ordering::Relaxed);
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.cancelled.load(Ordering::Relaxed)
+    }
+
+    /// Candidates checked by the searches watched through this flag.
+    pub fn candidates(&self) -> u64 {
+        self.candidates.load(Ordering::Relaxed)
     }
 }
 
@@ -132,6 +141,10 @@ pub(crate) struct Explorer<'p> {
     /// Whether to print every candidate to stderr (`--trace`, for developers; the one
     /// place outside the CLI that writes, because a trace is only useful live).
     pub trace: bool,
+    /// The program around the hole being filled.
+    pub ctx: Context,
+    /// The largest partial program met whose open hole admitted no term.
+    pub dead_end: Option<DeadEnd>,
     /// The lane's budget when several bound settings share the goal (see `schedule`),
     /// and the meter of the SMT work the lane asked for.
     pub budget: Option<(super::schedule::Budget, Arc<std::sync::atomic::AtomicU64>)>,
@@ -156,8 +169,54 @@ impl<'p> Explorer<'p> {
             recursive,
             binder_count: 0,
             trace: false,
+            ctx: Context::default(),
+            dead_end: None,
             budget: None,
         }
+    }
+
+    /// Runs `inner` with `frame` added to the context; its solutions reach `k` in the
+    /// context as it was.
+    pub fn in_frame<T>(
+        &mut self,
+        frame: Frame,
+        inner: impl FnOnce(&mut Self, &mut dyn FnMut(&mut Self, State<'p>, T) -> Flow) -> Flow,
+        k: &mut dyn FnMut(&mut Self, State<'p>, T) -> Flow,
+    ) -> Flow {
+        let outer = self.ctx.clone();
+        let inside = outer.push(frame);
+        self.ctx = inside.clone();
+        let flow = inner(self, &mut |ex, st, x| {
+            ex.ctx = outer.clone();
+            let flow = k(ex, st, x);
+            ex.ctx = inside.clone();
+            flow
+        });
+        self.ctx = outer;
+        flow
+    }
+
+    /// Notes that the hole in the current context admits no term of type `ty`.
+    fn dead_end(&mut self, st: &State<'p>, scope: &Scope, ty: &RType) {
+        let partial = self.ctx.plug(Prog::Hole);
+        let size = partial.size();
+        if self.dead_end.as_ref().is_some_and(|d| d.size >= size) {
+            return;
+        }
+        let solved = |f: &Formula| st.typing.horn.apply(f);
+        let goal = crate::types::subtype::map_formulas(&st.typing.resolve(ty), &solved).to_string();
+        let mut facts: Vec<String> = Vec::new();
+        for fact in scope.env.assumptions() {
+            for conjunct in solved(fact).conjuncts() {
+                let shown = conjunct.to_string();
+                let internal = conjunct.free_var_names().iter().any(|x| x.as_str().ends_with('\''));
+                if !conjunct.is_true() && !internal && !facts.contains(&shown) {
+                    facts.push(shown);
+                }
+            }
+        }
+        let program = crate::syntax::pretty::print_term(&partial.to_term());
+        self.dead_end = Some(DeadEnd { program, goal, facts, size });
     }
 
     /// Counts a candidate; in a budgeted lane, checks the lane's work (candidates plus
@@ -165,6 +224,7 @@ impl<'p> Explorer<'p> {
     /// the schedule grants more (or stops it).
     pub fn count_candidate(&mut self) -> Flow {
         self.stats.candidates += 1;
+        self.cancel.candidates.fetch_add(1, Ordering::Relaxed);
         if let Some((budget, meter)) = &self.budget
             && !budget.proceed(self.stats.candidates + meter.load(Ordering::Relaxed), &self.stats)
         {
@@ -268,17 +328,31 @@ impl<'p> Explorer<'p> {
                 let mut inner = scope.bind(x, (**arg).clone(), true);
                 inner.unfolded =
                     inner.env.locals().map(|(n, _)| n).filter(|n| !inner.env.is_ghost(*n)).collect();
-                self.generate_i(st, &inner, &result, &mut |ex, st, body| k(ex, st, Prog::lambda(x, body)))
+                self.in_frame(
+                    Frame::Lambda(x),
+                    |ex, k| ex.generate_i(st, &inner, &result, k),
+                    &mut |ex, st, body| k(ex, st, Prog::lambda(x, body)),
+                )
             }
             RType::Scalar { .. } => {
                 let abduce = self.bounds.abduce_scrutinees
                     && scope.matches_left > 0
                     && !self.potential_scrutinees(&st, scope).is_empty();
-                if abduce {
-                    self.generate_maybe_match_if(st, scope, &ty, k)
+                let mut produced = false;
+                let at = st.clone();
+                let mut counted = |ex: &mut Self, st: State<'p>, p: Prog| {
+                    produced = true;
+                    k(ex, st, p)
+                };
+                let flow = if abduce {
+                    self.generate_maybe_match_if(st, scope, &ty, &mut counted)
                 } else {
-                    self.generate_maybe_if(st, scope, &ty, k)
+                    self.generate_maybe_if(st, scope, &ty, &mut counted)
+                };
+                if flow.is_continue() && !produced {
+                    self.dead_end(&at, scope, &ty);
                 }
+                flow
             }
         }
     }
@@ -355,7 +429,8 @@ impl<'p> Explorer<'p> {
         self.generate_condition(st, scope, cond, &mut |ex, mut st, guard| {
             let negated = st.typing.fixed_unknown(!cond.clone());
             let otherwise = scope.assume(negated.clone());
-            ex.generate_i(st, &otherwise, ty, &mut |ex, st, else_branch| {
+            let frame = Frame::Else { cond: guard.clone(), then_branch: then_branch.clone() };
+            ex.in_frame(frame, |ex, k| ex.generate_i(st, &otherwise, ty, k), &mut |ex, st, else_branch| {
                 let mut without = st.clone();
                 if without.typing.recheck_fixed(&negated, Formula::tt()).is_ok() {
                     return k(ex, without, else_branch);
@@ -537,8 +612,9 @@ impl<'p> Explorer<'p> {
         let Some((ctor, rest)) = ctors.split_first() else {
             return k(self, st, Prog::Match(Box::new(scrutinee.clone()), done));
         };
+        let site = self.case_site(scrutinee, &done, rest);
         self.once(
-            |ex, k| ex.generate_case(st, scope, value, scrutinee_ty, ty, *ctor, k),
+            |ex, k| ex.generate_case(st, scope, value, scrutinee_ty, ty, *ctor, site, k),
             &mut |ex, st, (case, assumption): (Case, Formula)| {
                 if !case.binders.iter().any(|b| case.body.mentions(*b)) {
                     let mut without = st.clone();
@@ -564,6 +640,7 @@ impl<'p> Explorer<'p> {
         scrutinee_ty: &RType,
         ty: &RType,
         ctor: Symbol,
+        site: CaseSite,
         k: &mut CaseThen<'_, 'p>,
     ) -> Flow {
         let Some((binders, bindings, equation)) = self.case_parts(scope, scrutinee_ty, ctor, value) else {
@@ -581,7 +658,8 @@ impl<'p> Explorer<'p> {
         if let Some(st) = self.generate_error(st.clone(), &case_scope) {
             done(self, st, Prog::Error)?;
         }
-        self.generate_i(st, &case_scope, ty, &mut done)
+        let frame = Frame::Case { site, ctor, binders: binders.clone() };
+        self.in_frame(frame, |ex, k| ex.generate_i(st, &case_scope, ty, k), &mut done)
     }
 
     /// Fresh binders for a constructor's arguments, their types at the scrutinee's type,
@@ -642,12 +720,16 @@ impl<'p> Explorer<'p> {
             let (first, others) = (*first, others.to_vec());
             let scrutinee = scrutinee.clone();
             ex.once(
-                |ex, k| ex.first_case(st, &inner, &value, &scr_ty, ty, first, k),
+                |ex, k| {
+                    let site = ex.case_site(&scrutinee, &[], &others);
+                    ex.first_case(st, &inner, &value, &scr_ty, ty, first, site, k)
+                },
                 &mut |ex, st, (case, cond): (Case, Formula)| {
                     let guarded = inner.assume(cond.clone());
                     ex.plain_cases(
                         st,
                         &guarded,
+                        &scrutinee,
                         &value,
                         &scr_ty,
                         ty,
@@ -669,6 +751,7 @@ impl<'p> Explorer<'p> {
         &mut self,
         st: State<'p>,
         scope: &Scope,
+        scrutinee: &Prog,
         value: &Formula,
         scrutinee_ty: &RType,
         ty: &RType,
@@ -677,12 +760,13 @@ impl<'p> Explorer<'p> {
         k: &mut dyn FnMut(&mut Self, State<'p>, Vec<Case>) -> Flow,
     ) -> Flow {
         let Some((ctor, rest)) = ctors.split_first() else { return k(self, st, done) };
+        let site = self.case_site(scrutinee, &done, rest);
         self.once(
-            |ex, k| ex.generate_case(st, scope, value, scrutinee_ty, ty, *ctor, k),
+            |ex, k| ex.generate_case(st, scope, value, scrutinee_ty, ty, *ctor, site, k),
             &mut |ex, st, (case, _)| {
                 let mut done = done.clone();
                 done.push(case);
-                ex.plain_cases(st, scope, value, scrutinee_ty, ty, done, rest, k)
+                ex.plain_cases(st, scope, scrutinee, value, scrutinee_ty, ty, done, rest, k)
             },
         )
     }
@@ -698,6 +782,7 @@ impl<'p> Explorer<'p> {
         scrutinee_ty: &RType,
         ty: &RType,
         ctor: Symbol,
+        site: CaseSite,
         k: &mut CaseThen<'_, 'p>,
     ) -> Flow {
         let Some((binders, bindings, equation)) = self.case_parts(scope, scrutinee_ty, ctor, value) else {
@@ -727,9 +812,20 @@ impl<'p> Explorer<'p> {
                 return Flow::Continue(());
             }
         }
-        self.generate_i(st, &case_scope, ty, &mut |ex, st, body| {
+        let frame = Frame::Case { site, ctor, binders: binders.clone() };
+        self.in_frame(frame, |ex, k| ex.generate_i(st, &case_scope, ty, k), &mut |ex, st, body| {
             k(ex, st, (Case { ctor, binders: binders.clone(), body }, Formula::tt()))
         })
+    }
+
+    /// Where a case is generated: the match so far and the constructors after it.
+    fn case_site(&self, scrutinee: &Prog, done: &[Case], rest: &[Symbol]) -> CaseSite {
+        let arity = |c: &Symbol| self.program.constructors.get(c).map_or(0, |d| d.schema.ty.arity());
+        CaseSite {
+            scrutinee: scrutinee.clone(),
+            done: done.to_vec(),
+            rest: rest.iter().map(|c| (*c, arity(c))).collect(),
+        }
     }
 
     /// Whether an enumerated scrutinee is worth matching on: of a datatype with

@@ -514,6 +514,9 @@ impl Checker<'_, '_> {
             }
             return Ok((env.clone(), *result));
         }
+        if let TermKind::Hole = arg.kind {
+            return Ok(self.apply_hole(env, arg, &formal, param, *result));
+        }
         let (env, actual) = self.infer(env, arg)?;
         // Only the argument that carries the decrease condition can fail for termination.
         let recursive = matches!(&head_name(whole), Some(n) if *n == self.goal.name.as_str())
@@ -542,6 +545,32 @@ impl Checker<'_, '_> {
             }
         };
         Ok((env, rename_var(&result, param, &value)))
+    }
+}
+
+impl Checker<'_, '_> {
+    /// A hole as the argument of a first-order parameter. What it must be is unknown
+    /// until the rest of the program has been checked: the hole's type is the formal
+    /// strengthened by a fresh refinement unknown, which the solver values with the
+    /// weakest qualifiers under which the application meets what its context requires
+    /// (`Cons z ??` against `len _v == len xs + len ys` makes the hole's type
+    /// `{List a | len _v == len zs + len ys}`). The hole is filled later, at that type.
+    fn apply_hole(
+        &mut self,
+        env: &Env,
+        hole: &Term,
+        formal: &RType,
+        param: Symbol,
+        result: RType,
+    ) -> (Env, RType) {
+        let formal = self.state.resolve(formal);
+        let sort = formal.sort().unwrap_or(Sort::Int);
+        let unknown = self.state.fresh_refinement(env, &sort);
+        let hole_ty = formal.strengthen(unknown);
+        self.holes.push(Hole { span: self.span(hole), env: env.clone(), ty: hole_ty.clone() });
+        let ghost = self.state.fresh("g");
+        let env = env.bind_ghost(ghost, hole_ty);
+        (env, rename_var(&result, param, &Formula::var(ghost, sort)))
     }
 }
 

@@ -1,0 +1,197 @@
+//! The synthesizer as users meet it: problems of Synquid's suite that fill quickly,
+//! templates with holes, determinism, and what an unsolved goal reports. The whole suite
+//! is a benchmark (`rsynth bench`), not a test: see `docs/benchmarks.md`.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use rsynth::db::{self, Database};
+use rsynth::fill::{FillReport, GoalResult, fill_program, filled_module};
+use rsynth::syntax::pretty;
+use rsynth::synth::{CancelFlag, SynthConfig};
+
+/// Fills a text; returns the report and the filled program as printed.
+fn fill_text(name: &str, text: &str, timeout: Duration) -> (FillReport, String) {
+    let db = Database::default();
+    let file = db.add_file(name, text);
+    let parsed = db::parse(&db, file);
+    let resolved = db::resolve_file(&db, file);
+    assert!(parsed.errors.is_empty() && resolved.errors.is_empty(), "{name}: {:#?}", resolved.errors);
+    let config = SynthConfig { timeout, ..Default::default() };
+    let report = fill_program(&resolved.program, &config, &CancelFlag::new(), &mut |_| {});
+    let module = filled_module(&parsed.module, &report);
+    let printed = pretty::print_module_with_comments(&module, text, &parsed.comments);
+    (report, printed)
+}
+
+/// Whether a complete program verifies from scratch.
+fn verifies(text: &str) -> bool {
+    let db = Database::default();
+    let file = db.add_file("filled.sq", text);
+    if db::parse(&db, file).has_errors() || !db::resolve_file(&db, file).errors.is_empty() {
+        return false;
+    }
+    let report = db::verify_file(&db, file);
+    report.measure_failures == 0
+        && report.goals.iter().all(|g| g.outcome == rsynth::verify::Outcome::Verified)
+}
+
+fn assert_all_filled(name: &str, report: &FillReport) {
+    for goal in &report.goals {
+        assert!(
+            matches!(goal.result, GoalResult::Solved(_) | GoalResult::Verified),
+            "{name}: goal {} not filled: {:?}",
+            goal.name,
+            goal.result
+        );
+    }
+}
+
+/// Problems of the suite that fill in well under a second (release build); together
+/// they cover lists, sorted and unique lists, trees, BSTs, heaps and folds.
+const FAST: &[&str] = &[
+    "List-Null",
+    "List-Replicate",
+    "List-Append",
+    "List-Concat",
+    "List-Map",
+    "List-Zip",
+    "List-Snoc",
+    "List-Reverse",
+    "List-Ith",
+    "List-InsertSort",
+    "List-Fold-Length",
+    "UniqueList-Insert",
+    "StrictIncList-Delete",
+    "Tree-Elem",
+    "BST-Member",
+    "BinHeap-Singleton",
+];
+
+#[test]
+fn fast_suite_problems_fill_and_their_solutions_verify() {
+    let Some(suite) = common::synquid_suite() else { return };
+    for name in FAST {
+        let text = std::fs::read_to_string(suite.join(format!("{name}.sq"))).unwrap();
+        let (report, filled) = fill_text(name, &text, Duration::from_secs(300));
+        assert_all_filled(name, &report);
+        assert!(!filled.contains("??"), "{name}: a hole is left:\n{filled}");
+        assert!(verifies(&filled), "{name}: the filled program does not verify:\n{filled}");
+    }
+}
+
+/// A goal that a later lane of the schedule solves (matches nested three deep), filled
+/// twice: the same program both times, whatever the threads did.
+#[test]
+fn synthesis_is_deterministic() {
+    let Some(suite) = common::synquid_suite() else { return };
+    let text = std::fs::read_to_string(suite.join("List-Split.sq")).unwrap();
+    let (first, a) = fill_text("split", &text, Duration::from_secs(300));
+    let (_, b) = fill_text("split", &text, Duration::from_secs(300));
+    assert_all_filled("List-Split", &first);
+    assert_eq!(a, b, "two runs gave different programs");
+}
+
+const LIST: &str = "data List a where
+  Nil :: List a
+  Cons :: x: a -> xs: List a -> List a
+
+termination measure len :: List a -> {Int | _v >= 0} where
+  Nil -> 0
+  Cons x xs -> 1 + len xs
+
+measure elems :: List a -> Set a where
+  Nil -> []
+  Cons x xs -> [x] + elems xs
+";
+
+#[test]
+fn holes_in_a_template_are_filled_around_what_is_written() {
+    let text = format!(
+        "{LIST}
+append :: xs: List a -> ys: List a -> {{List a | len _v == len xs + len ys && elems _v == elems xs + elems ys}}
+append = \\xs . \\ys .
+  match xs with
+    Nil -> ??
+    Cons z zs -> Cons z ??
+"
+    );
+    let (report, filled) = fill_text("template.sq", &text, Duration::from_secs(300));
+    assert_all_filled("template", &report);
+    assert!(filled.contains("Nil -> ys"), "{filled}");
+    assert!(filled.contains("Cons z (append zs ys)"), "{filled}");
+    assert!(verifies(&filled), "{filled}");
+}
+
+#[test]
+fn a_hole_with_an_annotation_is_filled_at_that_type() {
+    let text = format!(
+        "{LIST}
+inc :: x: Int -> {{Int | _v == x + 1}}
+
+map :: f: (a -> b) -> xs: List a -> {{List b | len _v == len xs}}
+
+incAll :: xs: List Int -> {{List Int | len _v == len xs}}
+incAll = \\xs . map (?? :: x: Int -> {{Int | _v == x + 1}}) xs
+"
+    );
+    let (report, filled) = fill_text("annotated.sq", &text, Duration::from_secs(300));
+    assert_all_filled("annotated", &report);
+    // The annotation the user wrote stays; the hole inside it is filled.
+    assert!(filled.contains("map (\\x . inc x :: x: Int -> {Int | _v == x + 1}) xs"), "{filled}");
+    assert!(verifies(&filled), "{filled}");
+}
+
+fn rsynth(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rsynth")).args(args).env("NO_COLOR", "1").output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn scratch(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("rsynth-synth-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn an_unsolvable_goal_is_explained_and_the_rest_is_still_printed() {
+    let text = format!(
+        "{LIST}
+zero :: {{Int | _v == 0}}
+inc :: x: Int -> {{Int | _v == x + 1}}
+
+length :: xs: List a -> {{Int | _v == len xs}}
+length = ??
+
+-- No program returns a list longer than its argument with the same elements and
+-- fewer of them.
+shrink :: xs: List a -> {{List a | len _v > len xs && len _v < len xs}}
+shrink = ??
+"
+    );
+    let path = scratch("unsolvable.sq", &text);
+    let (code, stdout, stderr) = rsynth(&["fill", "--timeout", "60", &path]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("length = \\xs ."), "the solved goal is printed:\n{stdout}");
+    assert!(stdout.contains("shrink = ??"), "the unsolved goal keeps its hole:\n{stdout}");
+    assert!(stderr.contains("shrink: no solution"), "{stderr}");
+    assert!(stderr.contains("searched"), "the explanation says what was searched:\n{stderr}");
+}
+
+#[test]
+fn the_time_limit_is_honoured() {
+    let Some(suite) = common::synquid_suite() else { return };
+    let path = Path::new(&suite).join("RBT-Insert.sq").display().to_string();
+    let (code, _, stderr) = rsynth(&["fill", "--timeout", "0.5", &path]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("time limit of 0.5s"), "{stderr}");
+}
