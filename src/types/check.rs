@@ -308,11 +308,47 @@ impl Checker<'_, '_> {
                 self.check(env, term, &declared)?;
                 Ok(self.state.subtype(env, &declared, &ty, self.span(t))?)
             }
+            (TermKind::App { head, args }, _) => {
+                self.infer_app(env, t, head, args, Some(&ty))?;
+                Ok(())
+            }
             _ => {
                 let (env, found) = self.infer(env, t)?;
                 Ok(self.state.subtype(&env, &found, &ty, self.span(t))?)
             }
         }
+    }
+
+    /// An application. With an `expected` type (checking mode), the result is checked
+    /// against it *before* the deferred function arguments: that binds the type
+    /// variables only the context fixes (the accumulator type `b` of `foldr f Nil xs`
+    /// against `IncList a`, with its abstract refinement), so that the function
+    /// argument is checked at a type that is known.
+    fn infer_app(
+        &mut self,
+        env: &Env,
+        t: &Term,
+        head: &Term,
+        args: &[Term],
+        expected: Option<&RType>,
+    ) -> Result<(Env, RType), TypeError> {
+        let (mut env, mut f) = self.infer(env, head)?;
+        let mut deferred = Vec::new();
+        for (index, arg) in args.iter().enumerate() {
+            self.arg_index = index;
+            (env, f) = self.apply(&env, f, arg, t, &mut deferred)?;
+        }
+        if let Some(expected) = expected {
+            self.state.subtype(&env, &f, expected, self.span(t))?;
+        }
+        // Function arguments are checked once the whole application is known, so that
+        // the later arguments have fixed the type variables in their types (`foldr f0
+        // Nil xs` instantiates `f0`'s type only through `Nil` and `xs`).
+        for (arg_env, arg, formal) in deferred {
+            let formal = self.state.resolve(&formal);
+            self.check_function_argument(&arg_env, &arg, &formal)?;
+        }
+        Ok((env, f))
     }
 
     fn check_match(
@@ -445,22 +481,7 @@ impl Checker<'_, '_> {
                 let refinement = if *b { v } else { !v };
                 Ok((env.clone(), RType::scalar(BaseType::Bool, refinement)))
             }
-            TermKind::App { head, args } => {
-                let (mut env, mut f) = self.infer(env, head)?;
-                let mut deferred = Vec::new();
-                for (index, arg) in args.iter().enumerate() {
-                    self.arg_index = index;
-                    (env, f) = self.apply(&env, f, arg, t, &mut deferred)?;
-                }
-                // Function arguments are checked once the whole application is known, so
-                // that the later arguments have fixed the type variables in their types
-                // (`foldr f0 Nil xs` instantiates `f0`'s type only through `Nil` and `xs`).
-                for (arg_env, arg, formal) in deferred {
-                    let formal = self.state.resolve(&formal);
-                    self.check_function_argument(&arg_env, &arg, &formal)?;
-                }
-                Ok((env, f))
-            }
+            TermKind::App { head, args } => self.infer_app(env, t, head, args, None),
             TermKind::Unary(op, a) => {
                 let ty = builtin_unary(*op);
                 self.apply(env, ty, a, t, &mut Vec::new())
