@@ -179,6 +179,11 @@ struct CachedAnswer {
     timeout: Option<Duration>,
 }
 
+/// How many answers (and, separately, MUS enumerations) the caches hold at most. A
+/// cached formula with its key costs a few hundred bytes to a few kilobytes, so this
+/// bounds the caches at roughly a hundred megabytes on the longest searches.
+pub(crate) const CACHE_CAPACITY: usize = 50_000;
+
 /// A cache key: the formula and, when the encoding is not the uninterpreted one, the
 /// datatype theory (under the uninterpreted encoding, the declarations do not matter).
 type CacheKey = (Formula, Option<Arc<Theory>>);
@@ -392,7 +397,13 @@ impl SmtSolver {
     fn store(&self, f: &Formula, answer: &Satisfiability) {
         if self.config.cache {
             let entry = CachedAnswer { answer: answer.clone(), timeout: self.config.timeout };
-            self.lock_cache().insert(self.cache_key(f), entry);
+            let mut cache = self.lock_cache();
+            // Memory stays bounded on long searches: a full cache starts over. Answers
+            // never depend on the cache (nor does the metering of work), only speed does.
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(self.cache_key(f), entry);
         }
     }
 

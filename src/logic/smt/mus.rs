@@ -175,7 +175,11 @@ impl SmtSolver {
         if let Some(key) = key
             && out.complete
         {
-            self.lock_mus_cache().insert(key, out.clone());
+            let mut cache = self.lock_mus_cache();
+            if cache.len() >= super::CACHE_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(key, out.clone());
         }
         Ok(out)
     }
