@@ -493,7 +493,13 @@ impl Checker<'_, '_> {
                 self.apply(&env, f, b, t, &mut Vec::new())
             }
             TermKind::Hole => {
-                Err(TypeError::Unsupported { span: self.span(t), what: "a hole in argument position".into() })
+                // Holes stand for a body, a branch, or an argument of a first-order
+                // parameter; here (a function position, a `let` value) there is no type
+                // to give them.
+                Err(TypeError::Unsupported {
+                    span: self.span(t),
+                    what: "a hole where no type is known (in function position or as a `let` value)".into(),
+                })
             }
             TermKind::List(_) => {
                 Err(TypeError::Unsupported { span: self.span(t), what: "list literals".into() })
