@@ -147,3 +147,24 @@ pub fn emit_with_bodies(
     }
     emit_program(&program, target, options)
 }
+
+/// The snake-case form of a datatype or constructor name, before either language's
+/// keywords are escaped: `List` is `list`, `ICons` is `i_cons`, `WeakRBT` is
+/// `weak_rbt`, `MinPair` is `min_pair`.
+pub(crate) fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(*c);
+        }
+    }
+    out
+}

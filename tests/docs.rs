@@ -207,21 +207,6 @@ fn run_console(text: &str) -> String {
     out
 }
 
-/// A terminal's screen: both writers append to it.
-#[derive(Clone, Default)]
-struct Screen(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-
-impl std::io::Write for Screen {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Runs a `repl` transcript; returns the transcript of what the session printed.
 fn run_repl(text: &str) -> String {
     let mut session =
@@ -249,10 +234,7 @@ fn run_repl(text: &str) -> String {
             pending = Some(buffer);
         }
         if let Some(buffer) = pending.take() {
-            // One screen: what goes to stdout and to stderr interleaves as written.
-            let screen = Screen::default();
-            session.execute(&buffer, &mut screen.clone(), &mut screen.clone());
-            out.push_str(&String::from_utf8_lossy(&screen.0.borrow()));
+            out.push_str(&common::run_in_session(&mut session, &buffer));
         }
         i += 1;
     }

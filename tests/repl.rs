@@ -7,6 +7,8 @@
 //! Timeouts are generous (the machine may be loaded) and nothing is timed: each step
 //! waits for text to appear.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -43,9 +45,7 @@ square = ??
 ";
 
 fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rsynth-repl-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_dir("repl-test")
 }
 
 fn start(dir: &std::path::Path, args: &[&str]) -> PtySession {
@@ -177,29 +177,12 @@ mod direct {
 
     use rsynth::repl::session::{Options, Session};
 
-    #[derive(Clone, Default)]
-    struct Screen(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-
-    impl std::io::Write for Screen {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
     fn session() -> Session {
         Session::new(Options { lib_dirs: Vec::new(), timeout: Duration::from_secs(300), color: false })
     }
 
     fn run(s: &mut Session, input: &str) -> String {
-        let screen = Screen::default();
-        s.execute(input, &mut screen.clone(), &mut screen.clone());
-        let bytes = screen.0.borrow().clone();
-        String::from_utf8_lossy(&bytes).into_owned()
+        crate::common::run_in_session(s, input)
     }
 
     const TWO_GOALS: &str = "\

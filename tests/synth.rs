@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use rsynth::db::{self, Database};
@@ -145,21 +144,8 @@ incAll = \\xs . map (?? :: x: Int -> {{Int | _v == x + 1}}) xs
     assert!(verifies(&filled), "{filled}");
 }
 
-fn rsynth(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rsynth")).args(args).env("NO_COLOR", "1").output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
 fn scratch(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("rsynth-synth-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
+    common::scratch_file("synth-test", name, text.as_bytes()).display().to_string()
 }
 
 #[test]
@@ -179,7 +165,7 @@ shrink = ??
 "
     );
     let path = scratch("unsolvable.sq", &text);
-    let (code, stdout, stderr) = rsynth(&["fill", "--timeout", "60", &path]);
+    let (code, stdout, stderr) = common::rsynth(&["fill", "--timeout", "60", &path]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stdout.contains("length = \\xs ."), "the solved goal is printed:\n{stdout}");
     assert!(stdout.contains("shrink = ??"), "the unsolved goal keeps its hole:\n{stdout}");
@@ -191,7 +177,7 @@ shrink = ??
 fn the_time_limit_is_honoured() {
     let Some(suite) = common::synquid_suite() else { return };
     let path = Path::new(&suite).join("RBT-Insert.sq").display().to_string();
-    let (code, _, stderr) = rsynth(&["fill", "--timeout", "0.5", &path]);
+    let (code, _, stderr) = common::rsynth(&["fill", "--timeout", "0.5", &path]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("time limit of 0.5s"), "{stderr}");
 }

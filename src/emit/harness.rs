@@ -18,9 +18,12 @@
 use std::collections::BTreeSet;
 
 use super::plan::Plan;
+use super::spec::{Conjunct, mentions_value, type_check};
+use super::ty::Ty;
 use super::{EmitError, Target};
-use crate::logic::Symbol;
+use crate::logic::{BinOp, Formula, Kind, Symbol, VALUE_VAR};
 use crate::resolve::Program;
+use crate::types::{BaseType, RType};
 
 #[derive(Clone, Debug)]
 pub struct HarnessOptions {
@@ -121,6 +124,44 @@ pub(crate) fn missing_models(plan: &Plan<'_>, modelled: &BTreeSet<Symbol>) -> Ve
         }
         if out.len() == before {
             return out;
+        }
+    }
+}
+
+/// The value a refinement `_v == e` (or `e == _v`) fixes, if that is what it says.
+pub(crate) fn solved(f: &Formula) -> Option<Formula> {
+    let is_v = |g: &Formula| g.var_name().is_some_and(|n| n.as_str() == VALUE_VAR);
+    match f.kind() {
+        Kind::Binary(BinOp::Eq, l, r) if is_v(l) && !mentions_value(r) => Some(r.clone()),
+        Kind::Binary(BinOp::Eq, l, r) if is_v(r) && !mentions_value(l) => Some(l.clone()),
+        _ => None,
+    }
+}
+
+/// The unrefined type of a goal's result, for drawing values of it.
+pub(crate) fn result_base(t: &Ty) -> BaseType {
+    match t {
+        Ty::Int => BaseType::Int,
+        Ty::Bool => BaseType::Bool,
+        Ty::Param(a) => BaseType::Var(*a),
+        Ty::Data(d, args) => BaseType::Data {
+            name: *d,
+            args: args.iter().map(|a| RType::plain(result_base(a))).collect(),
+            preds: Vec::new(),
+        },
+        Ty::Fun(..) | Ty::Meta(_) => BaseType::Int,
+    }
+}
+
+/// Whether a function type's refinements are all non-executable or true (a constant
+/// function then meets them).
+pub(crate) fn unrefined(plan: &Plan<'_>, t: &RType) -> bool {
+    match t {
+        RType::Function { arg, result, .. } => unrefined(plan, arg) && unrefined(plan, result),
+        RType::Scalar { .. } => {
+            let check = type_check(&plan.exec, t, &[]);
+            check.conjuncts.iter().all(|c| matches!(c, Conjunct::Skipped(..)))
+                && check.is_trivial(&plan.intrinsic)
         }
     }
 }

@@ -94,21 +94,7 @@ fn value_name(s: &str) -> String {
 
 /// `List` is `list`, `IList` is `i_list`, `WeakRBT` is `weak_rbt`.
 pub fn type_name(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::new();
-    for (i, c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(*c);
-        }
-    }
-    value_name(&out)
+    value_name(&crate::emit::snake_case(s))
 }
 
 fn tvar(a: Symbol) -> String {
@@ -214,14 +200,7 @@ pub(crate) fn emit_parts(
             )));
         }
     }
-    let mut g = Gen {
-        plan,
-        program: plan.program,
-        smart: BTreeSet::new(),
-        globals: BTreeSet::new(),
-        not_shadowed: false,
-    };
-    g.collect_globals();
+    let mut g = Gen::new(plan);
     let mut out = header(plan, options);
     let types = g.datatypes();
     let mut defs = Vec::new();
@@ -485,6 +464,19 @@ fn show(f: &Formula) -> String {
 }
 
 impl<'p> Gen<'p> {
+    /// A generator for `plan`'s program, with its global names collected.
+    fn new(plan: &'p Plan<'p>) -> Gen<'p> {
+        let mut g = Gen {
+            plan,
+            program: plan.program,
+            smart: BTreeSet::new(),
+            globals: BTreeSet::new(),
+            not_shadowed: false,
+        };
+        g.collect_globals();
+        g
+    }
+
     fn collect_globals(&mut self) {
         let p = self.program;
         for m in p.measures.keys() {
@@ -556,7 +548,7 @@ impl<'p> Gen<'p> {
                     let def = &self.program.constructors[c];
                     let (fields, _) = params_of(&def.schema.ty);
                     let tys: Vec<String> = fields.iter().map(|(_, t)| atomic_type(&Ty::erase(t))).collect();
-                    let doc = syntax::comment_text(&ctor_doc(*c, &def.schema, d, &dt.params));
+                    let doc = syntax::comment_text(&super::spec::ctor_doc(*c, &def.schema, d, &dt.params));
                     if tys.is_empty() {
                         s.push_str(&format!("  | {c}  (* {doc} *)\n"));
                     } else {
@@ -1084,21 +1076,6 @@ fn pattern(c: Symbol, names: &[String], body: &OExpr) -> String {
         _ if bs.iter().all(|b| b == "_") => format!("{c} _"),
         _ => format!("{c} ({})", bs.join(", ")),
     }
-}
-
-fn ctor_doc(c: Symbol, schema: &Schema, d: Symbol, params: &[Symbol]) -> String {
-    let (fields, _) = params_of(&schema.ty);
-    let mut s = format!("{c} :: ");
-    for (p, t) in fields {
-        let t = if t.is_function() { format!("({t})") } else { t.to_string() };
-        s.push_str(&format!("{p}: {t} -> "));
-    }
-    s.push_str(d.as_str());
-    for p in params {
-        s.push(' ');
-        s.push_str(p.as_str());
-    }
-    super::spec::doc_text(&s)
 }
 
 /// Goal bodies in OCaml.

@@ -219,6 +219,14 @@ fn tparam_map(params: &[Symbol]) -> BTreeMap<Symbol, String> {
     params.iter().map(|p| (*p, names::type_param(p.as_str()))).collect()
 }
 
+/// `<T, U>` for a datatype's type parameters, or nothing.
+fn generics(params: &[Symbol], tparams: &BTreeMap<Symbol, String>) -> String {
+    if params.is_empty() {
+        return String::new();
+    }
+    format!("<{}>", params.iter().map(|p| tparams[p].clone()).collect::<Vec<_>>().join(", "))
+}
+
 fn tparam_list(params: &[Symbol]) -> Vec<(Symbol, String)> {
     params.iter().map(|p| (*p, names::type_param(p.as_str()))).collect()
 }
@@ -303,11 +311,7 @@ impl<'p> Emitter<'p> {
     fn datatype(&self, d: Symbol, bounds: &Bounds) -> String {
         let dt = &self.program.datatypes[&d];
         let tparams = tparam_map(&dt.params);
-        let generics = if dt.params.is_empty() {
-            String::new()
-        } else {
-            format!("<{}>", dt.params.iter().map(|p| tparams[p].clone()).collect::<Vec<_>>().join(", "))
-        };
+        let generics = generics(&dt.params, &tparams);
         let mut derives = vec!["Clone", "Debug", "PartialEq", "Eq"];
         if bounds.ord_data.contains(&d) {
             derives.extend(["PartialOrd", "Ord"]);
@@ -320,7 +324,7 @@ impl<'p> Emitter<'p> {
             let def = &self.program.constructors[c];
             let (params, _) = params_of(&def.schema.ty);
             let boxed = super::ir::recursive_fields(self.program, *c);
-            s.push_str(&format!("    /// `{}`\n", ctor_doc(*c, &def.schema, d, &dt.params)));
+            s.push_str(&format!("    /// `{}`\n", super::spec::ctor_doc(*c, &def.schema, d, &dt.params)));
             let fields: Vec<String> = params
                 .iter()
                 .zip(&boxed)
@@ -359,11 +363,7 @@ impl<'p> Emitter<'p> {
     ) -> Result<String, EmitError> {
         let dt = &self.program.datatypes[&d];
         let tparams = tparam_map(&dt.params);
-        let generics = if dt.params.is_empty() {
-            String::new()
-        } else {
-            format!("<{}>", dt.params.iter().map(|p| tparams[p].clone()).collect::<Vec<_>>().join(", "))
-        };
+        let generics = generics(&dt.params, &tparams);
         let mut s = format!("impl{generics} {}{generics} {{\n", names::type_name(d.as_str()));
         let mut first = true;
         for m in methods {
@@ -924,22 +924,6 @@ fn data_head(program: &Program, d: Symbol) -> String {
         s.push_str(&format!(" <{}>", p.sig));
     }
     s
-}
-
-/// `Cons :: x: a -> xs: List a -> List a`.
-fn ctor_doc(c: Symbol, schema: &Schema, d: Symbol, params: &[Symbol]) -> String {
-    let (fields, _) = params_of(&schema.ty);
-    let mut s = format!("{c} :: ");
-    for (p, t) in fields {
-        let t = if t.is_function() { format!("({t})") } else { t.to_string() };
-        s.push_str(&format!("{p}: {t} -> "));
-    }
-    s.push_str(d.as_str());
-    for p in params {
-        s.push(' ');
-        s.push_str(p.as_str());
-    }
-    super::spec::doc_text(&s)
 }
 
 fn print_trait(methods: &[FnItem], bounds: &Bounds) -> String {

@@ -360,6 +360,22 @@ fn unnamed_arg(chars: &[char], at: usize) -> Option<usize> {
     (n > 0 && digits[n..].starts_with(": ")).then_some(at + 3 + n + 2)
 }
 
+/// `Cons :: x: a -> xs: List a -> List a`.
+pub(crate) fn ctor_doc(c: Symbol, schema: &crate::types::Schema, d: Symbol, params: &[Symbol]) -> String {
+    let (fields, _) = params_of(&schema.ty);
+    let mut s = format!("{c} :: ");
+    for (p, t) in fields {
+        let t = if t.is_function() { format!("({t})") } else { t.to_string() };
+        s.push_str(&format!("{p}: {t} -> "));
+    }
+    s.push_str(d.as_str());
+    for p in params {
+        s.push(' ');
+        s.push_str(p.as_str());
+    }
+    doc_text(&s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::doc_text;

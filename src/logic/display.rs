@@ -36,6 +36,14 @@ enum Assoc {
     None,
 }
 
+impl BinOp {
+    /// How the operator is written in `.sq` (`<=`, `==>`); sets share the arithmetic
+    /// spellings (`+` is union, `<=` subset).
+    pub fn spelling(self) -> &'static str {
+        op_info(self).0
+    }
+}
+
 fn op_info(op: BinOp) -> (&'static str, u8, Assoc) {
     match op {
         BinOp::Times => ("*", level::TIMES, Assoc::Left),

@@ -196,9 +196,9 @@ impl<'p> Explorer<'p> {
         flow
     }
 
-    /// Notes that the hole in the current context admits no term of type `ty`.
-    fn dead_end(&mut self, st: &State<'p>, scope: &Scope, ty: &RType) {
-        let partial = self.ctx.plug(Prog::Hole);
+    /// Notes that the hole of `partial` (the current context, plugged with a hole)
+    /// admits no term of type `ty`.
+    fn dead_end(&mut self, partial: Prog, st: &State<'p>, scope: &Scope, ty: &RType) {
         let size = partial.size();
         if self.dead_end.as_ref().is_some_and(|d| d.size >= size) {
             return;
@@ -339,7 +339,10 @@ impl<'p> Explorer<'p> {
                     && scope.matches_left > 0
                     && !self.potential_scrutinees(&st, scope).is_empty();
                 let mut produced = false;
-                let at = st.clone();
+                // The state is kept for an explanation only if this hole would be the
+                // largest dead end yet.
+                let partial = self.ctx.plug(Prog::Hole);
+                let at = self.dead_end.as_ref().is_none_or(|d| d.size < partial.size()).then(|| st.clone());
                 let mut counted = |ex: &mut Self, st: State<'p>, p: Prog| {
                     produced = true;
                     k(ex, st, p)
@@ -349,8 +352,11 @@ impl<'p> Explorer<'p> {
                 } else {
                     self.generate_maybe_if(st, scope, &ty, &mut counted)
                 };
-                if flow.is_continue() && !produced {
-                    self.dead_end(&at, scope, &ty);
+                if let Some(at) = at
+                    && flow.is_continue()
+                    && !produced
+                {
+                    self.dead_end(partial, &at, scope, &ty);
                 }
                 flow
             }
@@ -589,13 +595,13 @@ impl<'p> Explorer<'p> {
         self.once(|ex, k| ex.matches_for(st, &base_scope, rest, p0, ty, k), &mut |ex, st, base_body| {
             let first = Case { ctor: base_ctor, binders: Vec::new(), body: base_body };
             let others: Vec<Symbol> = ctors.iter().copied().filter(|c| *c != base_ctor).collect();
-            ex.other_cases(st, &inner, &scrutinee, &value, &scrutinee_ty, ty, vec![first], &others, k)
+            ex.other_cases(st, &inner, &scrutinee, &value, &scrutinee_ty, ty, vec![first], &others, true, k)
         })
     }
 
-    /// The remaining cases of a match, each committed to once found. A case whose body
-    /// uses none of its binders and holds without the case's assumption replaces the
-    /// whole match.
+    /// The remaining cases of a match, each committed to once found; the match goes to
+    /// `k`. With `collapse` (abduced matches), a case whose body uses none of its
+    /// binders and holds without the case's assumption replaces the whole match.
     #[allow(clippy::too_many_arguments)]
     fn other_cases(
         &mut self,
@@ -607,6 +613,7 @@ impl<'p> Explorer<'p> {
         ty: &RType,
         done: Vec<Case>,
         ctors: &[Symbol],
+        collapse: bool,
         k: &mut Then<'_, 'p>,
     ) -> Flow {
         let Some((ctor, rest)) = ctors.split_first() else {
@@ -616,7 +623,7 @@ impl<'p> Explorer<'p> {
         self.once(
             |ex, k| ex.generate_case(st, scope, value, scrutinee_ty, ty, *ctor, site, k),
             &mut |ex, st, (case, assumption): (Case, Formula)| {
-                if !case.binders.iter().any(|b| case.body.mentions(*b)) {
+                if collapse && !case.binders.iter().any(|b| case.body.mentions(*b)) {
                     let mut without = st.clone();
                     if without.typing.recheck_fixed(&assumption, Formula::tt()).is_ok() {
                         return k(ex, without, case.body);
@@ -624,7 +631,7 @@ impl<'p> Explorer<'p> {
                 }
                 let mut done = done.clone();
                 done.push(case);
-                ex.other_cases(st, scope, scrutinee, value, scrutinee_ty, ty, done, rest, k)
+                ex.other_cases(st, scope, scrutinee, value, scrutinee_ty, ty, done, rest, collapse, k)
             },
         )
     }
@@ -647,10 +654,7 @@ impl<'p> Explorer<'p> {
             return Flow::Continue(());
         };
         let assumption = st.typing.fixed_unknown(equation);
-        let unfold = self.bounds.unfold_locals;
-        let mut case_scope =
-            bindings.into_iter().fold(scope.assume(assumption.clone()), |s, (x, t)| s.bind(x, t, unfold));
-        case_scope.matches_left = scope.matches_left.saturating_sub(1);
+        let case_scope = self.case_scope(scope, bindings, assumption.clone());
         let mut done = |ex: &mut Self, st: State<'p>, body: Prog| {
             let case = Case { ctor, binders: binders.clone(), body };
             k(ex, st, (case, assumption.clone()))
@@ -726,49 +730,15 @@ impl<'p> Explorer<'p> {
                 },
                 &mut |ex, st, (case, cond): (Case, Formula)| {
                     let guarded = inner.assume(cond.clone());
-                    ex.plain_cases(
-                        st,
-                        &guarded,
-                        &scrutinee,
-                        &value,
-                        &scr_ty,
-                        ty,
-                        vec![case],
-                        &others,
-                        &mut |ex, st, cases| {
-                            let then_branch = Prog::Match(Box::new(scrutinee.clone()), cases);
-                            ex.finish_if(st, scope, ty, &cond, then_branch, k)
-                        },
+                    let first = vec![case];
+                    let mut then =
+                        |ex: &mut Self, st, then_branch| ex.finish_if(st, scope, ty, &cond, then_branch, k);
+                    ex.other_cases(
+                        st, &guarded, &scrutinee, &value, &scr_ty, ty, first, &others, false, &mut then,
                     )
                 },
             )
         })
-    }
-
-    /// The cases after the first of an enumerated match: each committed to once found.
-    #[allow(clippy::too_many_arguments)]
-    fn plain_cases(
-        &mut self,
-        st: State<'p>,
-        scope: &Scope,
-        scrutinee: &Prog,
-        value: &Formula,
-        scrutinee_ty: &RType,
-        ty: &RType,
-        done: Vec<Case>,
-        ctors: &[Symbol],
-        k: &mut dyn FnMut(&mut Self, State<'p>, Vec<Case>) -> Flow,
-    ) -> Flow {
-        let Some((ctor, rest)) = ctors.split_first() else { return k(self, st, done) };
-        let site = self.case_site(scrutinee, &done, rest);
-        self.once(
-            |ex, k| ex.generate_case(st, scope, value, scrutinee_ty, ty, *ctor, site, k),
-            &mut |ex, st, (case, _)| {
-                let mut done = done.clone();
-                done.push(case);
-                ex.plain_cases(st, scope, scrutinee, value, scrutinee_ty, ty, done, rest, k)
-            },
-        )
     }
 
     /// The first case of an enumerated match: `error` under an abduced condition that
@@ -788,10 +758,7 @@ impl<'p> Explorer<'p> {
         let Some((binders, bindings, equation)) = self.case_parts(scope, scrutinee_ty, ctor, value) else {
             return Flow::Continue(());
         };
-        let unfold = self.bounds.unfold_locals;
-        let mut case_scope =
-            bindings.into_iter().fold(scope.assume(equation), |s, (x, t)| s.bind(x, t, unfold));
-        case_scope.matches_left = scope.matches_left.saturating_sub(1);
+        let case_scope = self.case_scope(scope, bindings, equation);
         // A condition under which this case cannot happen (and the others can).
         let mut dead_st = st.clone();
         let dead = dead_st.typing.fresh_condition(&scope.env);
@@ -816,6 +783,16 @@ impl<'p> Explorer<'p> {
         self.in_frame(frame, |ex, k| ex.generate_i(st, &case_scope, ty, k), &mut |ex, st, body| {
             k(ex, st, (Case { ctor, binders: binders.clone(), body }, Formula::tt()))
         })
+    }
+
+    /// The scope of a case's body: the case's binders bound, its assumption made, one
+    /// match level used.
+    fn case_scope(&self, scope: &Scope, bindings: Vec<(Symbol, RType)>, assumption: Formula) -> Scope {
+        let unfold = self.bounds.unfold_locals;
+        let mut case_scope =
+            bindings.into_iter().fold(scope.assume(assumption), |s, (x, t)| s.bind(x, t, unfold));
+        case_scope.matches_left = scope.matches_left.saturating_sub(1);
+        case_scope
     }
 
     /// Where a case is generated: the match so far and the constructors after it.

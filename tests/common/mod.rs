@@ -48,3 +48,60 @@ pub fn assert_round_trip(name: &str, text: &str) -> String {
     assert_eq!(formatted, again, "{name}: formatting is not idempotent");
     formatted
 }
+
+/// Runs the `rsynth` binary without colours; returns its exit code, stdout and stderr.
+pub fn rsynth(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rsynth"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().expect("exited normally, not by a signal"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A path inside the project, as a string for command lines.
+pub fn project(path: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
+}
+
+/// A scratch folder of this test process (`tag` keeps test files apart).
+pub fn scratch_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rsynth-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes a scratch file and returns its path.
+pub fn scratch_file(tag: &str, name: &str, contents: &[u8]) -> PathBuf {
+    let path = scratch_dir(tag).join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+/// Runs REPL input in a session; returns what it printed, stdout and stderr interleaved
+/// as a terminal would show them.
+pub fn run_in_session(session: &mut rsynth::repl::session::Session, input: &str) -> String {
+    let screen = Screen::default();
+    session.execute(input, &mut screen.clone(), &mut screen.clone());
+    let bytes = screen.0.borrow().clone();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A terminal's screen: every writer appends to it.
+#[derive(Clone, Default)]
+struct Screen(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Screen {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

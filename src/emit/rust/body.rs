@@ -442,14 +442,8 @@ impl<'a> BodyGen<'a> {
                 Ok(rs::binary("||", rs::not(self.expr(a, Mode::Owned)?), self.expr(b, Mode::Owned)?))
             }
             BinOp::Eq | BinOp::Neq | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                let s = match op {
-                    BinOp::Eq => "==",
-                    BinOp::Neq => "!=",
-                    BinOp::Lt => "<",
-                    BinOp::Le => "<=",
-                    BinOp::Gt => ">",
-                    _ => ">=",
-                };
+                // Comparisons are spelled in Rust as in `.sq`.
+                let s = op.spelling();
                 let tr = if matches!(op, BinOp::Eq | BinOp::Neq) { Trait::Eq } else { Trait::Ord };
                 self.needs.require(&a.ty, tr);
                 let mode = if a.ty.is_copy() { Mode::Owned } else { Mode::Place };

@@ -279,14 +279,8 @@ impl<'a> FormulaGen<'a> {
                 rs::binary(s, self.cond(l, env), self.cond(r, env))
             }
             BinOp::Eq | BinOp::Neq | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                let s = match op {
-                    BinOp::Eq => "==",
-                    BinOp::Neq => "!=",
-                    BinOp::Lt => "<",
-                    BinOp::Le => "<=",
-                    BinOp::Gt => ">",
-                    _ => ">=",
-                };
+                // Comparisons are spelled in Rust as in `.sq`.
+                let s = op.spelling();
                 let sort = l.sort();
                 if let Some(t) = Ty::of_sort(&sort) {
                     let tr = if matches!(op, BinOp::Eq | BinOp::Neq) { Trait::Eq } else { Trait::Ord };

@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::formula::{Access, FEnv, FormulaGen, fresh_name};
 use super::names;
 use super::syntax::{self as rs, Expr, flat};
-use crate::emit::harness::{Harness, HarnessOptions, Models, missing_models};
+use crate::emit::harness::{Harness, HarnessOptions, Models, missing_models, result_base, solved, unrefined};
 use crate::emit::plan::Plan;
-use crate::emit::spec::{Conjunct, TypeCheck, mentions_value, params_of, type_check};
+use crate::emit::spec::{Conjunct, params_of, type_check};
 use crate::emit::ty::Ty;
 use crate::emit::{EmitError, EmitOptions};
-use crate::logic::{BinOp, Formula, Kind, Symbol, VALUE_VAR};
+use crate::logic::{Symbol, VALUE_VAR};
 use crate::types::{BaseType, RType};
 
 const PRELUDE: &str = r#"/// A small deterministic generator (xorshift64*), so that runs are reproducible.
@@ -308,16 +308,6 @@ fn pred_arg_type(s: &crate::logic::Sort, subst: &BTreeMap<Symbol, Ty>) -> String
     }
 }
 
-/// `e` when the formula is `_v == e` (or `e == _v`) with `e` free of `_v`.
-fn solved(f: &Formula) -> Option<Formula> {
-    let is_v = |g: &Formula| g.var_name().is_some_and(|n| n.as_str() == VALUE_VAR);
-    match f.kind() {
-        Kind::Binary(BinOp::Eq, l, r) if is_v(l) && !mentions_value(r) => Some(r.clone()),
-        Kind::Binary(BinOp::Eq, l, r) if is_v(r) && !mentions_value(l) => Some(l.clone()),
-        _ => None,
-    }
-}
-
 pub(crate) fn emit(
     plan: &Plan<'_>,
     models: &Models<'_>,
@@ -376,7 +366,7 @@ pub(crate) fn emit(
             if let RType::Function { .. } = t {
                 let ty = concrete(&Ty::erase(t), &subst);
                 let (arg_tys, result) = ty.uncurry();
-                if result.is_fun() || arg_tys.iter().any(|a| a.is_fun()) || !function_unrefined(plan, t) {
+                if result.is_fun() || arg_tys.iter().any(|a| a.is_fun()) || !unrefined(plan, t) {
                     reason =
                         Some(format!("argument `{p}` is a function with refinements or of higher order"));
                     break;
@@ -439,36 +429,4 @@ pub(crate) fn emit(
     }
     text.push_str("}\n");
     Ok(Harness { text, tested, untested })
-}
-
-fn result_base(t: &Ty) -> BaseType {
-    match t {
-        Ty::Int => BaseType::Int,
-        Ty::Bool => BaseType::Bool,
-        Ty::Param(a) => BaseType::Var(*a),
-        Ty::Data(d, args) => BaseType::Data {
-            name: *d,
-            args: args.iter().map(|a| RType::plain(result_base(a))).collect(),
-            preds: Vec::new(),
-        },
-        Ty::Fun(..) | Ty::Meta(_) => BaseType::Int,
-    }
-}
-
-/// Whether a function type's refinements are all non-executable or true (a constant
-/// function then meets them).
-fn function_unrefined(plan: &Plan<'_>, t: &RType) -> bool {
-    match t {
-        RType::Function { arg, result, .. } => {
-            function_unrefined(plan, arg) && function_unrefined(plan, result)
-        }
-        RType::Scalar { .. } => {
-            let check: TypeCheck = type_check(&plan.exec, t, &[]);
-            let mut trivial = BTreeMap::new();
-            for (d, v) in &plan.intrinsic {
-                trivial.insert(*d, *v);
-            }
-            check.conjuncts.iter().all(|c| matches!(c, Conjunct::Skipped(..))) && check.is_trivial(&trivial)
-        }
-    }
 }

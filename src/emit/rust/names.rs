@@ -82,21 +82,7 @@ pub fn smart_constructor(ctor: &str, measures: &[String]) -> String {
 /// The snake-case form of a constructor name, for its smart constructor:
 /// `ICons` is `i_cons`, `MinPair` is `min_pair`.
 pub fn snake(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::new();
-    for (i, c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(*c);
-        }
-    }
-    value(&out)
+    value(&crate::emit::snake_case(name))
 }
 
 /// Prints an erased type. `params` maps type variables to their Rust names.
