@@ -118,13 +118,10 @@ impl HornSolver {
         // the enumeration below from wading through their contradictions (in a space of
         // forty `h x - h y == 2` qualifiers, most pairs contradict the facts).
         if soft_quals.len() > SMALL_SPACE && !rhs.is_false() {
-            let mut consistent = Vec::with_capacity(soft_quals.len());
-            for i in soft_quals {
-                if self.smt.is_sat(&Formula::and(premise.clone(), offered[i].clone()))? {
-                    consistent.push(i);
-                }
-            }
-            soft_quals = consistent;
+            let candidates: Vec<Formula> = soft_quals.iter().map(|&i| offered[i].clone()).collect();
+            let answers = self.smt.check_sat_each(&premise, &candidates)?;
+            soft_quals =
+                soft_quals.into_iter().zip(answers).filter(|(_, a)| a.may_be_sat()).map(|(i, _)| i).collect();
         }
         // Adding qualifiers only strengthens the premise: if even all of them together do
         // not make the clause valid, no subset does, and one (cached) validity check
