@@ -44,7 +44,7 @@ mod subst;
 mod symbol;
 
 pub use formula::{BinOp, Formula, Kind, Substitution, UnOp, VALUE_VAR};
-pub use horn::{Clause, FailureKind, HornFailure, HornSolver, HornStats};
+pub use horn::{Clause, FailureKind, HornFailure, HornSolver, HornStats, Valuation};
 pub use qualifier::QualifierSpace;
 pub use smt::{ConstructorDecl, DatatypeDecl, DatatypeEncoding, SmtConfig, SmtError, SmtSolver, SmtStats};
 pub use sort::{Sort, SortError, SortSubst, SortVar, SortVarSupply, unify};

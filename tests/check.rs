@@ -45,7 +45,7 @@ fn broken_programs_are_rejected_with_a_located_error() {
 /// Solutions of the Synquid suite that the checker cannot verify yet, with the reason
 /// class (see the note on issue #4). Any other solution must verify; a solution on this
 /// list that starts verifying makes the test fail too, so the list only ever shrinks.
-const NOT_YET_VERIFIED: &[&str] = &["List-Fold-Sort.sq"];
+const NOT_YET_VERIFIED: &[&str] = &[];
 
 #[test]
 fn suite_solutions_verify_except_the_known_gaps() {

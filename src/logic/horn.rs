@@ -73,6 +73,9 @@ pub struct HornFailure {
     pub clause: Clause,
     pub instantiated: Formula,
     pub kind: FailureKind,
+    /// The valuation of the last candidate that failed the clause, when there was one:
+    /// what the unknowns stood for, to explain the failure in the user's terms.
+    pub valuation: Option<Valuation>,
 }
 
 /// Counters of the solver's own work (the SMT layer keeps its own).
@@ -89,6 +92,9 @@ type Axioms<'a> = &'a dyn Fn(&Formula) -> Vec<Formula>;
 
 /// A valuation of the non-fixed unknowns; an absent unknown is `true`.
 type Solution = BTreeMap<Symbol, BTreeSet<Formula>>;
+
+/// A candidate's qualifiers per unknown (see [`HornSolver::apply_valuation`]).
+pub type Valuation = Solution;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Candidate {
@@ -468,6 +474,12 @@ impl HornSolver {
 
     /// Replaces unknowns by their valuations under `sol` (fixed ones by their values);
     /// unknowns the solver does not know are left in place, for the SMT layer to reject.
+    /// `f` with every unknown replaced by what `valuation` makes it (fixed unknowns by
+    /// their fixed values).
+    pub fn apply_valuation(&self, valuation: &Valuation, f: &Formula) -> Formula {
+        self.apply_solution(valuation, f)
+    }
+
     fn apply_solution(&self, sol: &Solution, f: &Formula) -> Formula {
         f.substitute_unknowns(&|u| {
             if let Some(fixed) = self.fixed.get(&u) {
@@ -508,6 +520,7 @@ impl HornSolver {
                         clause: info.clause.clone(),
                         instantiated: formula,
                         kind: FailureKind::Smt(e),
+                        valuation: None,
                     });
                 }
             }
@@ -538,6 +551,7 @@ impl HornSolver {
                     clause: Clause::new(Formula::tt(), Formula::ff(), u32::MAX),
                     instantiated: Formula::ff(),
                     kind: FailureKind::Unsolvable,
+                    valuation: None,
                 }));
             };
             let clause_index = self.pick_clause(ci);
@@ -547,6 +561,7 @@ impl HornSolver {
                 clause: info.clause.clone(),
                 instantiated: self.instantiate(&cand.solution, &info, axioms),
                 kind: FailureKind::Smt(e),
+                valuation: None,
             })?;
             if strengthening.diffs.is_empty() {
                 self.stats.candidates_killed += 1;
@@ -554,6 +569,7 @@ impl HornSolver {
                     clause: info.clause.clone(),
                     instantiated: self.instantiate(&cand.solution, &info, axioms),
                     kind: FailureKind::Unsolvable,
+                    valuation: Some(cand.solution),
                 });
                 continue;
             }
@@ -695,10 +711,20 @@ impl HornSolver {
                 Ok(true) => {}
                 Ok(false) => {
                     let kind = if consistency { FailureKind::Inconsistent } else { FailureKind::Invalid };
-                    return Ok(Some(HornFailure { clause, instantiated: applied, kind }));
+                    return Ok(Some(HornFailure {
+                        clause,
+                        instantiated: applied,
+                        kind,
+                        valuation: Some(sol.clone()),
+                    }));
                 }
                 Err(e) => {
-                    return Err(HornFailure { clause, instantiated: applied, kind: FailureKind::Smt(e) });
+                    return Err(HornFailure {
+                        clause,
+                        instantiated: applied,
+                        kind: FailureKind::Smt(e),
+                        valuation: None,
+                    });
                 }
             }
         }

@@ -419,3 +419,38 @@ pub struct Case {
     pub body: Term,
     pub span: Span,
 }
+
+impl Term {
+    /// The immediate sub-terms, in source order.
+    pub fn children(&self) -> Vec<&Term> {
+        match &self.kind {
+            TermKind::Var(_)
+            | TermKind::Ctor(_)
+            | TermKind::Int(_)
+            | TermKind::Bool(_)
+            | TermKind::Hole
+            | TermKind::Error => vec![],
+            TermKind::App { head, args } => std::iter::once(&**head).chain(args).collect(),
+            TermKind::Unary(_, a) => vec![a],
+            TermKind::Binary(_, a, b) => vec![a, b],
+            TermKind::Lambda { body, .. } => vec![body],
+            TermKind::Let { value, body, .. } => vec![value, body],
+            TermKind::If { cond, then_branch, else_branch } => vec![cond, then_branch, else_branch],
+            TermKind::Match { scrutinee, cases } => {
+                std::iter::once(&**scrutinee).chain(cases.iter().map(|c| &c.body)).collect()
+            }
+            TermKind::Annot { term, .. } => vec![term],
+            TermKind::List(items) => items.iter().collect(),
+        }
+    }
+
+    /// Whether a variable named `name` occurs in the term. Binders are not consulted,
+    /// so a shadowed occurrence also counts: callers use this where "maybe" must be
+    /// read as "yes".
+    pub fn mentions_var(&self, name: &str) -> bool {
+        match &self.kind {
+            TermKind::Var(x) => x.text == name,
+            _ => self.children().into_iter().any(|c| c.mentions_var(name)),
+        }
+    }
+}

@@ -440,21 +440,8 @@ impl Printer {
 
 /// An E-term without any lambda, `let`, `if` or `match` inside: printable on one line.
 fn is_simple(t: &Term) -> bool {
-    match &t.kind {
-        TermKind::Var(_)
-        | TermKind::Ctor(_)
-        | TermKind::Int(_)
-        | TermKind::Bool(_)
-        | TermKind::Hole
-        | TermKind::Error => true,
-        TermKind::App { head, args } => is_simple(head) && args.iter().all(is_simple),
-        TermKind::Unary(_, a) => is_simple(a),
-        TermKind::Binary(_, a, b) => is_simple(a) && is_simple(b),
-        TermKind::List(items) => items.iter().all(is_simple),
-        TermKind::Annot { term, .. } => is_simple(term),
-        TermKind::Lambda { body, .. } => is_simple(body),
-        TermKind::Let { .. } | TermKind::If { .. } | TermKind::Match { .. } => false,
-    }
+    !matches!(t.kind, TermKind::Let { .. } | TermKind::If { .. } | TermKind::Match { .. })
+        && t.children().into_iter().all(is_simple)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ use super::prog::Prog;
 use super::scope::Scope;
 use super::search::{AuxGoal, Explorer, Flow, State, Then};
 use crate::logic::{Formula, Symbol};
-use crate::types::check::singleton;
-use crate::types::subtype::{SubtypeError, rename_var};
+use crate::types::check::{auxiliary_recursion, singleton};
+use crate::types::subtype::{SubtypeError, mentions_type_var, rename_var};
 use crate::types::{BaseType, RType, Schema};
 
 /// An E-term: the program, its type, and the ghosts (values of its non-variable
@@ -97,20 +97,78 @@ impl<'p> Explorer<'p> {
     /// Solves the queued auxiliary goals (function-typed arguments of `prog`), each as
     /// a term of its type, and puts the solutions in: inlined when small, else bound by
     /// a `let` around the E-term.
+    ///
+    /// Helpers that do not call themselves come first, built in the full scope. Then
+    /// recursive ones: such a helper calls itself polymorphically in the goal's type
+    /// variables (see `auxiliary_recursion`), so it may not use the enclosing locals
+    /// whose types mention them.
     fn solve_aux(&mut self, mut st: State<'p>, prog: Prog, k: &mut Then<'_, 'p>) -> Flow {
         let Some(goal) = st.aux.pop_front() else { return k(self, st, prog) };
         let mut scope = goal.scope.clone();
         scope.aux_left = scope.aux_left.saturating_sub(1);
         scope.matches_left = self.bounds.match_depth;
-        self.generate_i(st, &scope, &goal.ty, &mut |ex, st, f| {
+        let name = goal.name;
+        let mut insert = |ex: &mut Self, st: State<'p>, f: Prog| {
             let f = f.eta_contract();
-            let prog = if f.size() > 5 {
-                Prog::Let(goal.name, Box::new(f), Box::new(prog.clone()))
+            let prog = if f.size() > 5 || f.mentions(name) {
+                Prog::Let(name, Box::new(f), Box::new(prog.clone()))
             } else {
-                prog.replace_var(goal.name, &f)
+                prog.replace_var(name, &f)
             };
             ex.solve_aux(st, prog, k)
+        };
+        self.generate_i(st.clone(), &scope, &goal.ty, &mut insert)?;
+        let Some((scope, ty)) = self.recursive_aux_scope(&mut st, &scope, name, &goal.ty) else {
+            return Flow::Continue(());
+        };
+        self.generate_i(st, &scope, &ty, &mut |ex, st, f| {
+            if f.mentions(name) { insert(ex, st, f) } else { Flow::Continue(()) }
         })
+    }
+
+    /// The scope and type for a recursive helper `name` of type `ty`: its parameters
+    /// named as its lambdas will be (the termination condition mentions them), the
+    /// locals whose types mention a type variable hidden, and `name` bound to its
+    /// recursive type. `None` if the helper has no argument that can decrease.
+    fn recursive_aux_scope(
+        &mut self,
+        st: &mut State<'p>,
+        scope: &Scope,
+        name: Symbol,
+        ty: &RType,
+    ) -> Option<(Scope, RType)> {
+        let ty = self.name_params(scope, &st.typing.resolve(ty));
+        let mut env = scope.env.clone();
+        for (x, t) in scope.env.locals() {
+            let t = st.typing.resolve(t);
+            if scope.env.type_vars().any(|a| mentions_type_var(&t, a)) {
+                env = env.hide(x);
+            }
+        }
+        let schema = auxiliary_recursion(&mut st.typing, &env, &ty, &[])?;
+        let env = env.with_global(name, schema);
+        let unfolded = scope.unfolded.iter().copied().filter(|x| !env.is_ghost(*x)).collect();
+        Some((Scope { env, unfolded, ..scope.clone() }, ty))
+    }
+
+    /// `ty` with its parameters renamed to the binders the search's lambdas will get.
+    fn name_params(&mut self, scope: &Scope, ty: &RType) -> RType {
+        match ty {
+            RType::Function { param, arg, result } => {
+                let x = self.binder_for(scope, *param);
+                let result = match arg.sort() {
+                    Some(sort) if x != *param => rename_var(result, *param, &Formula::var(x, sort)),
+                    _ => (**result).clone(),
+                };
+                let inner = scope.bind(x, (**arg).clone(), false);
+                RType::Function {
+                    param: x,
+                    arg: arg.clone(),
+                    result: Box::new(self.name_params(&inner, &result)),
+                }
+            }
+            scalar => scalar.clone(),
+        }
     }
 
     fn generate_depth(

@@ -18,7 +18,7 @@ use crate::logic::{Formula, SmtSolver, Sort, Substitution, Symbol};
 use crate::resolve::{ConstructorDef, GoalDef, Program};
 use crate::syntax::ast::{self, BinOp, Term, TermKind, UnOp};
 use crate::types::qualifiers::QualifierGenerators;
-use crate::types::subtype::{SubtypeError, TypingState, map_formulas, rename_var};
+use crate::types::subtype::{SubtypeError, TypingState, map_formulas, mentions_type_var, rename_var};
 use crate::types::{BaseType, Env, RType, Schema};
 
 /// A hole met while checking, with the type it must have.
@@ -137,37 +137,12 @@ pub fn goal_setup<'p>(program: &'p Program, goal: &GoalDef, ty: RType, smt: &Smt
 /// Whether some application in the term has a lambda or a `let`-bound function as an
 /// argument (only then does the order of checking function arguments matter).
 fn mentions_function_argument(t: &Term) -> bool {
-    match &t.kind {
-        TermKind::Let { value, body, .. } => {
-            matches!(value.kind, TermKind::Lambda { .. })
-                || mentions_function_argument(value)
-                || mentions_function_argument(body)
-        }
-        TermKind::App { head, args } => {
-            args.iter().any(|a| matches!(a.kind, TermKind::Lambda { .. }))
-                || mentions_function_argument(head)
-                || args.iter().any(mentions_function_argument)
-        }
-        TermKind::Lambda { body, .. } => mentions_function_argument(body),
-        TermKind::If { cond, then_branch, else_branch } => {
-            mentions_function_argument(cond)
-                || mentions_function_argument(then_branch)
-                || mentions_function_argument(else_branch)
-        }
-        TermKind::Match { scrutinee, cases } => {
-            mentions_function_argument(scrutinee) || cases.iter().any(|c| mentions_function_argument(&c.body))
-        }
-        TermKind::Unary(_, a) => mentions_function_argument(a),
-        TermKind::Binary(_, a, b) => mentions_function_argument(a) || mentions_function_argument(b),
-        TermKind::Annot { term, .. } => mentions_function_argument(term),
-        TermKind::List(items) => items.iter().any(mentions_function_argument),
-        TermKind::Var(_)
-        | TermKind::Ctor(_)
-        | TermKind::Int(_)
-        | TermKind::Bool(_)
-        | TermKind::Hole
-        | TermKind::Error => false,
-    }
+    let here = match &t.kind {
+        TermKind::Let { value, .. } => matches!(value.kind, TermKind::Lambda { .. }),
+        TermKind::App { args, .. } => args.iter().any(|a| matches!(a.kind, TermKind::Lambda { .. })),
+        _ => false,
+    };
+    here || t.children().into_iter().any(mentions_function_argument)
 }
 
 fn check_goal_with<'p>(
@@ -236,6 +211,13 @@ impl Checker<'_, '_> {
     /// Checks an auxiliary function (a lambda bound by `let`) against the type of the
     /// argument position it is used in. Inside its body it may call itself, at that type
     /// restricted by the same termination rule as goals.
+    ///
+    /// Recursive calls are polymorphic in the goal's type variables, as calls of the
+    /// goal itself are: the body is checked with them rigid, so it works at every
+    /// instance. That is what lets an insertion helper put its recursive result under
+    /// `Cons x12 ..`, at the element type `{a | x12 <= _v}`. A type variable is kept
+    /// rigid when the body uses an enclosing local whose type mentions it: values taken
+    /// from that local would not meet an instance's refinement.
     fn check_auxiliary(
         &mut self,
         env: &Env,
@@ -244,9 +226,13 @@ impl Checker<'_, '_> {
         ty: &RType,
     ) -> Result<(), TypeError> {
         let ty = rename_to_binders(&self.state.resolve(ty), lambda);
-        let program = self.state.program;
-        let env = match recursive_type(program, &ty, &mut self.state) {
-            Some((recursive, _, _)) => env.bind(name, recursive),
+        let captured: Vec<RType> = env
+            .locals()
+            .filter(|(x, _)| lambda.mentions_var(x.as_str()))
+            .map(|(_, t)| self.state.resolve(t))
+            .collect();
+        let env = match auxiliary_recursion(&mut self.state, env, &ty, &captured) {
+            Some(schema) => env.with_global(name, schema),
             None => env.clone(),
         };
         self.check(&env, lambda, &ty)
@@ -779,6 +765,21 @@ fn recursive_type(
         format!("({}) lexicographically", written.join(", "))
     };
     Some((result, description, last))
+}
+
+/// How an auxiliary function of type `ty` (its parameters named as its binders) may
+/// call itself in its body: at `ty` restricted by the termination rule, polymorphic in
+/// the type variables of `env` that no type in `captured` (the enclosing locals its
+/// body uses) mentions. `None` when no argument has a termination metric.
+pub(crate) fn auxiliary_recursion(
+    state: &mut TypingState<'_>,
+    env: &Env,
+    ty: &RType,
+    captured: &[RType],
+) -> Option<Schema> {
+    let (recursive, _, _) = recursive_type(state.program, ty, state)?;
+    let type_vars = env.type_vars().filter(|a| !captured.iter().any(|t| mentions_type_var(t, *a))).collect();
+    Some(Schema { type_vars, pred_params: Vec::new(), ty: recursive })
 }
 
 /// Conjoins `extra` to the refinement of the `index`-th argument of a function type.

@@ -76,6 +76,17 @@ impl Env {
         env
     }
 
+    /// Makes a local a ghost: its value and the facts about it stay known, but programs
+    /// below may no longer use it.
+    #[must_use]
+    pub fn hide(&self, name: Symbol) -> Env {
+        let mut env = self.clone();
+        if env.vars.contains_key(&name) {
+            env.ghosts.insert(name);
+        }
+        env
+    }
+
     pub fn is_ghost(&self, name: Symbol) -> bool {
         self.ghosts.contains(&name)
     }

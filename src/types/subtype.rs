@@ -40,6 +40,9 @@ pub struct Origin {
     pub env: Env,
     /// What the check was for, when that needs saying (a recursive call's decrease).
     pub note: Option<String>,
+    /// The two types themselves, to show them again with the unknowns valued when the
+    /// check fails.
+    pub types: Option<(RType, RType)>,
 }
 
 /// What an unknown's qualifier space was built from, so it can be built again when a
@@ -332,6 +335,7 @@ impl<'p> TypingState<'p> {
             note: Some(
                 "`error` marks a branch that can never run: the facts here must be contradictory".into(),
             ),
+            types: None,
         });
         let everything = Formula::conjunction(env.locals().filter_map(|(name, ty)| {
             let x = Formula::var(name, ty.sort()?);
@@ -469,7 +473,23 @@ impl<'p> TypingState<'p> {
             required: String::new(),
             env: Env::new(),
             note: None,
+            types: None,
         });
+        let mut origin = origin;
+        if let (Some((found, required)), Some(valuation)) = (&origin.types, &failure.valuation) {
+            // Shown as the last candidate valued the unknowns: `{a | x12 <= _v}` rather
+            // than `{A24' | P25'[_0 := x12, ..]}`.
+            let valued = |ty: &RType| {
+                let ty = self.resolve(ty);
+                let value = |f: &Formula| {
+                    let conjuncts = self.horn.apply_valuation(valuation, f).conjuncts();
+                    Formula::conjunction(conjuncts.into_iter().filter(|c| !c.is_true()))
+                };
+                map_formulas(&ty, &value).to_string()
+            };
+            origin.found = valued(found);
+            origin.required = valued(required);
+        }
         SubtypeError::Unprovable { origin: Box::new(origin), clause: failure.instantiated }
     }
 
@@ -578,6 +598,7 @@ impl<'p> TypingState<'p> {
                                 required: required.to_string(),
                                 env: env.clone(),
                                 note: None,
+                                types: Some((sub.clone(), required.clone())),
                             });
                             clauses.push(self.clause(env, from, to, label));
                         }
@@ -603,6 +624,7 @@ impl<'p> TypingState<'p> {
                     required: required.to_string(),
                     env: env.clone(),
                     note: None,
+                    types: Some((sub.clone(), required.clone())),
                 });
                 clauses.push(self.clause(env, phi, psi, label));
                 Ok(())
@@ -617,7 +639,7 @@ impl<'p> TypingState<'p> {
 }
 
 /// Whether a type mentions the type variable `var` anywhere.
-fn mentions_type_var(ty: &RType, var: Symbol) -> bool {
+pub(crate) fn mentions_type_var(ty: &RType, var: Symbol) -> bool {
     match ty {
         RType::Function { arg, result, .. } => mentions_type_var(arg, var) || mentions_type_var(result, var),
         RType::Scalar { base: BaseType::Var(a), .. } => *a == var,
