@@ -10,17 +10,20 @@ use std::time::Duration;
 use rsynth::db::{self, Database};
 use rsynth::fill::{FillReport, GoalResult, fill_program, filled_module};
 use rsynth::syntax::pretty;
-use rsynth::synth::{CancelFlag, SynthConfig};
+use rsynth::synth::{Bounds, CancelFlag, SynthConfig};
 
 /// Fills a text; returns the report and the filled program as printed.
 fn fill_text(name: &str, text: &str, timeout: Duration) -> (FillReport, String) {
+    fill_text_with(name, text, &SynthConfig { timeout, ..Default::default() })
+}
+
+fn fill_text_with(name: &str, text: &str, config: &SynthConfig) -> (FillReport, String) {
     let db = Database::default();
     let file = db.add_file(name, text);
     let parsed = db::parse(&db, file);
     let resolved = db::resolve_file(&db, file);
     assert!(parsed.errors.is_empty() && resolved.errors.is_empty(), "{name}: {:#?}", resolved.errors);
-    let config = SynthConfig { timeout, ..Default::default() };
-    let report = fill_program(&resolved.program, &config, &CancelFlag::new(), &mut |_| {});
+    let report = fill_program(&resolved.program, config, &CancelFlag::new(), &mut |_| {});
     let module = filled_module(&parsed.module, &report);
     let printed = pretty::print_module_with_comments(&module, text, &parsed.comments);
     (report, printed)
@@ -180,4 +183,27 @@ fn the_time_limit_is_honoured() {
     let (code, _, stderr) = common::rsynth(&["fill", "--timeout", "0.5", &path]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("time limit of 0.5s"), "{stderr}");
+}
+
+/// The only component takes a function that doubles a list's length, which no
+/// component does: the search must build a helper that calls itself. (Bounds pinned to
+/// one match level so that the debug build finds it quickly; the default schedule finds
+/// the same program.)
+#[test]
+fn a_helper_that_calls_itself_is_built_for_a_higher_order_argument() {
+    let text = format!(
+        "{LIST}
+twice :: f: (xs: List a -> {{List a | len _v == 2 * len xs}}) -> ys: List a -> {{List a | len _v == 2 * len ys}}
+
+stutter :: ys: List a -> {{List a | len _v == 2 * len ys}}
+stutter = ??
+"
+    );
+    let bounds = Bounds { match_depth: 1, ..Bounds::default() };
+    let config = SynthConfig { timeout: Duration::from_secs(300), ..SynthConfig::pinned(bounds) };
+    let (report, filled) = fill_text_with("helper.sq", &text, &config);
+    assert_all_filled("helper", &report);
+    assert!(filled.contains("let f"), "a helper is bound by `let`:\n{filled}");
+    insta::assert_snapshot!(filled);
+    assert!(verifies(&filled), "{filled}");
 }

@@ -113,12 +113,15 @@ impl Candidate {
 #[derive(Clone)]
 pub struct HornSolver {
     smt: SmtSolver,
-    spaces: BTreeMap<Symbol, QualifierSpace>,
+    // Persistent maps: the solver is copied for every tentative step of the search.
+    spaces: imbl::OrdMap<Symbol, QualifierSpace>,
     /// The variables each unknown's qualifiers (or fixed valuation) mention, before
     /// pending substitutions: what a clause may come to depend on through it.
-    space_vars: BTreeMap<Symbol, Arc<BTreeSet<Symbol>>>,
-    fixed: BTreeMap<Symbol, Formula>,
-    clauses: Vec<Arc<ClauseInfo>>,
+    space_vars: imbl::OrdMap<Symbol, Arc<BTreeSet<Symbol>>>,
+    fixed: imbl::OrdMap<Symbol, Formula>,
+    clauses: imbl::Vector<Arc<ClauseInfo>>,
+    /// The clauses above, to find repeats without comparing against each.
+    known_clauses: imbl::OrdSet<Clause>,
     candidates: Vec<Candidate>,
     stats: HornStats,
 }
@@ -127,10 +130,11 @@ impl HornSolver {
     pub fn new(smt: SmtSolver) -> Self {
         HornSolver {
             smt,
-            spaces: BTreeMap::new(),
-            space_vars: BTreeMap::new(),
-            fixed: BTreeMap::new(),
-            clauses: Vec::new(),
+            spaces: imbl::OrdMap::new(),
+            space_vars: imbl::OrdMap::new(),
+            fixed: imbl::OrdMap::new(),
+            clauses: imbl::Vector::new(),
+            known_clauses: imbl::OrdSet::new(),
             candidates: vec![Candidate::default()],
             stats: HornStats::default(),
         }
@@ -227,10 +231,10 @@ impl HornSolver {
         let mut added = Vec::new();
         for clause in &clauses {
             for split in preprocess(clause) {
-                if next.clauses.iter().any(|c| c.clause == split) {
+                if next.known_clauses.insert(split.clone()).is_some() {
                     continue;
                 }
-                next.clauses.push(Arc::new(ClauseInfo::new(split)));
+                next.clauses.push_back(Arc::new(ClauseInfo::new(split)));
                 added.push(next.clauses.len() - 1);
             }
         }
@@ -297,13 +301,16 @@ impl HornSolver {
         let touches = |f: &Formula| f.sort_vars().iter().any(|v| vars.contains(v));
         let fix = |f: &Formula| if touches(f) { f.substitute_type_vars(sorts) } else { f.clone() };
         let mut next = self.clone();
-        for space in next.spaces.values_mut() {
+        for (u, space) in &self.spaces {
             if space.qualifiers.iter().any(touches) {
-                space.qualifiers = space.qualifiers.iter().map(fix).collect();
+                let qualifiers = space.qualifiers.iter().map(fix).collect();
+                next.spaces.insert(*u, QualifierSpace { qualifiers, ..space.clone() });
             }
         }
-        for valuation in next.fixed.values_mut() {
-            *valuation = fix(valuation);
+        for (u, valuation) in &self.fixed {
+            if touches(valuation) {
+                next.fixed.insert(*u, fix(valuation));
+            }
         }
         for cand in &mut next.candidates {
             for qs in cand.solution.values_mut() {
@@ -319,9 +326,11 @@ impl HornSolver {
             })
             .collect();
         for &i in &affected {
-            let c = &next.clauses[i].clause;
+            let c = next.clauses[i].clause.clone();
             let fixed = Clause::new(fix(&c.premise), fix(&c.conclusion), c.label);
-            next.clauses[i] = Arc::new(ClauseInfo::new(fixed));
+            next.known_clauses.remove(&c);
+            next.known_clauses.insert(fixed.clone());
+            next.clauses.set(i, Arc::new(ClauseInfo::new(fixed)));
         }
         if !affected.is_empty() {
             for ci in 0..next.candidates.len() {

@@ -33,7 +33,8 @@ use crate::types::{BaseType, Env, RType, Schema};
 pub struct Origin {
     /// Absolute byte range of the term being checked.
     pub span: Range<usize>,
-    /// The type the term has, and the type it was required to have.
+    /// The type the term has, and the type it was required to have, as shown to users
+    /// (written when the check fails, from `types` if present).
     pub found: String,
     pub required: String,
     /// The environment the clause was checked in.
@@ -71,13 +72,14 @@ pub struct TypingState<'p> {
     /// Free type variables bound so far.
     assignment: BTreeMap<Symbol, RType>,
     /// Every free type variable ever created (bound or not).
-    free: Vec<Symbol>,
+    free: imbl::OrdSet<Symbol>,
     counter: u32,
-    origins: Vec<Origin>,
+    /// Persistent, so that the search's many copies of a state share it.
+    origins: imbl::Vector<Origin>,
     /// A note attached to the origins created while it is set.
     pub note: Option<String>,
     /// Every liquid unknown created, so that their spaces can follow type bindings.
-    unknowns: Vec<(Symbol, SpaceSource)>,
+    unknowns: imbl::Vector<(Symbol, SpaceSource)>,
     /// Type variables bound since the solver last saw the sort assignment: formulas the
     /// solver holds may still mention them (see [`HornSolver::resort`]).
     newly_bound: BTreeSet<Symbol>,
@@ -91,11 +93,11 @@ impl<'p> TypingState<'p> {
             horn: HornSolver::new(smt.clone()),
             smt,
             assignment: BTreeMap::new(),
-            free: Vec::new(),
+            free: imbl::OrdSet::new(),
             counter: 0,
-            origins: Vec::new(),
+            origins: imbl::Vector::new(),
             note: None,
-            unknowns: Vec::new(),
+            unknowns: imbl::Vector::new(),
             newly_bound: BTreeSet::new(),
         }
     }
@@ -133,7 +135,7 @@ impl<'p> TypingState<'p> {
         let mut types = BTreeMap::new();
         for a in &schema.type_vars {
             let var = self.fresh("A");
-            self.free.push(var);
+            self.free.insert(var);
             let refinement = if nullary { Formula::ff() } else { Formula::tt() };
             types.insert(*a, RType::scalar(BaseType::Var(var), refinement));
         }
@@ -163,7 +165,7 @@ impl<'p> TypingState<'p> {
             sorts.iter().enumerate().map(|(i, s)| Formula::var(pred_param(i), s.clone())).collect();
         let space = self.predicate_space(env, &params);
         self.horn.add_unknown(name, space);
-        self.unknowns.push((name, SpaceSource::Predicate { env: env.clone(), sorts: sorts.to_vec() }));
+        self.unknowns.push_back((name, SpaceSource::Predicate { env: env.clone(), sorts: sorts.to_vec() }));
         Formula::unknown(name)
     }
 
@@ -250,7 +252,7 @@ impl<'p> TypingState<'p> {
         let name = self.fresh("U");
         let space = self.generators.type_space(env, &Formula::value_var(sort.clone()));
         self.horn.add_unknown(name, space);
-        self.unknowns.push((name, SpaceSource::Refinement { env: env.clone(), sort: sort.clone() }));
+        self.unknowns.push_back((name, SpaceSource::Refinement { env: env.clone(), sort: sort.clone() }));
         Formula::unknown(name)
     }
 
@@ -476,19 +478,20 @@ impl<'p> TypingState<'p> {
             types: None,
         });
         let mut origin = origin;
-        if let (Some((found, required)), Some(valuation)) = (&origin.types, &failure.valuation) {
-            // Shown as the last candidate valued the unknowns: `{a | x12 <= _v}` rather
-            // than `{A24' | P25'[_0 := x12, ..]}`.
-            let valued = |ty: &RType| {
+        if let Some((found, required)) = &origin.types {
+            // Shown as the last candidate valued the unknowns, when there was one:
+            // `{a | x12 <= _v}` rather than `{A24' | P25'[_0 := x12, ..]}`.
+            let show = |ty: &RType| {
                 let ty = self.resolve(ty);
+                let Some(valuation) = &failure.valuation else { return ty.to_string() };
                 let value = |f: &Formula| {
                     let conjuncts = self.horn.apply_valuation(valuation, f).conjuncts();
                     Formula::conjunction(conjuncts.into_iter().filter(|c| !c.is_true()))
                 };
                 map_formulas(&ty, &value).to_string()
             };
-            origin.found = valued(found);
-            origin.required = valued(required);
+            origin.found = show(found);
+            origin.required = show(required);
         }
         SubtypeError::Unprovable { origin: Box::new(origin), clause: failure.instantiated }
     }
@@ -498,7 +501,7 @@ impl<'p> TypingState<'p> {
         if origin.note.is_none() {
             origin.note.clone_from(&self.note);
         }
-        self.origins.push(origin);
+        self.origins.push_back(origin);
         u32::try_from(self.origins.len() - 1).unwrap_or(u32::MAX)
     }
 
@@ -594,8 +597,8 @@ impl<'p> TypingState<'p> {
                             }
                             let label = self.origin(Origin {
                                 span: span.clone(),
-                                found: sub.to_string(),
-                                required: required.to_string(),
+                                found: String::new(),
+                                required: String::new(),
                                 env: env.clone(),
                                 note: None,
                                 types: Some((sub.clone(), required.clone())),
@@ -620,8 +623,8 @@ impl<'p> TypingState<'p> {
                 }
                 let label = self.origin(Origin {
                     span: span.clone(),
-                    found: sub.to_string(),
-                    required: required.to_string(),
+                    found: String::new(),
+                    required: String::new(),
                     env: env.clone(),
                     note: None,
                     types: Some((sub.clone(), required.clone())),

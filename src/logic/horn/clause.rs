@@ -79,7 +79,37 @@ pub(super) fn udnf(f: &Formula) -> Vec<Formula> {
         return vec![f.clone()];
     }
     match f.kind() {
-        Kind::Binary(BinOp::And, l, r) => product(&udnf(l), &udnf(r)),
+        Kind::Binary(BinOp::And, ..) => {
+            // A premise is a long conjunction with few unknowns: choose one disjunct per
+            // conjunct and join each choice once (joining pairwise would flatten the
+            // growing conjunction again at every level).
+            let mut choices: Vec<Vec<Formula>> = vec![Vec::new()];
+            for conjunct in f.conjuncts() {
+                let alternatives = udnf(&conjunct);
+                if alternatives.len() == 1 {
+                    choices.iter_mut().for_each(|c| c.push(alternatives[0].clone()));
+                    continue;
+                }
+                choices = choices
+                    .iter()
+                    .flat_map(|c| {
+                        alternatives.iter().map(move |a| {
+                            let mut next = c.clone();
+                            next.push(a.clone());
+                            next
+                        })
+                    })
+                    .collect();
+            }
+            let mut out: Vec<Formula> = Vec::new();
+            for choice in choices {
+                let both = Formula::conjunction(choice);
+                if !out.contains(&both) {
+                    out.push(both);
+                }
+            }
+            out
+        }
         Kind::Binary(BinOp::Or, l, r) => concat(udnf(l), udnf(r)),
         Kind::Binary(BinOp::Implies, l, r) => concat(udnf(&!l.clone()), udnf(r)),
         Kind::Binary(BinOp::Iff, l, r) => {
