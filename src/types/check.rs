@@ -61,13 +61,22 @@ pub struct Checked {
 
 /// Checks a goal's body against its specification.
 ///
-/// Function-typed arguments (`foldr f0 seed xs`) are first checked in place, left to
-/// right. If that fails, the goal is checked once more with them checked after the rest
-/// of their application, when the later arguments have fixed the type variables of
-/// their types (`sort`'s fold needs that to match on its accumulator). The first error
-/// is the one reported.
+/// Function-typed arguments (`foldr f0 seed xs`) can be checked in place, left to right,
+/// or after the rest of their application, when the later arguments have fixed the type
+/// variables of their types (`sort`'s fold needs that to match on its accumulator). The
+/// body is accepted if either order checks it. A body with such arguments is tried in
+/// the deferred order first, since programs that need it fail the other order, usually
+/// late; if both fail, the error reported is the in-place one, which points nearer to
+/// the mistake. (Templates keep the in-place order first: their holes are then met in
+/// source order.)
 pub fn check_goal(program: &Program, goal: &GoalDef, smt: &SmtSolver) -> Result<Checked, TypeError> {
-    check_template(program, goal, smt).map(|(_, holes)| Checked { holes })
+    if !mentions_function_argument(&goal.body) {
+        return check_template(program, goal, smt).map(|(_, holes)| Checked { holes });
+    }
+    match check_goal_with(program, goal, smt, true) {
+        Ok((_, holes)) => Ok(Checked { holes }),
+        Err(_) => check_goal_with(program, goal, smt, false).map(|(_, holes)| Checked { holes }),
+    }
 }
 
 /// Checks a goal's body, which may contain holes, and returns the typing state reached
