@@ -277,8 +277,30 @@ fn replace_holes(t: &mut Term, holes: &[Hole], fillings: &[Prog], offset: u32) {
     let go = |child: &mut Term| replace_holes(child, holes, fillings, offset);
     match &mut t.kind {
         TermKind::App { head, args } => {
-            go(head);
             args.iter_mut().for_each(go);
+            // A hole applied to variables, filled by a lambda: the lambda's body with
+            // its parameters replaced by those variables (`?? y` filled by
+            // `\x1 . inc x1` is `inc y`), since the checker takes no lambda in
+            // function position.
+            if let TermKind::Hole = head.kind
+                && let Some(i) = holes.iter().position(|h| h.span == head.span.absolute(offset))
+                && let Some(filling) = fillings.get(i)
+            {
+                let mut p = filling.clone();
+                let mut applied = 0;
+                for arg in args.iter() {
+                    let (Prog::Lambda(x, body), TermKind::Var(y)) = (&p, &arg.kind) else { break };
+                    p = body.replace_var(*x, &Prog::Var(crate::logic::Symbol::from(y.text.as_str())));
+                    applied += 1;
+                }
+                if applied == args.len() {
+                    let span = t.span;
+                    *t = p.to_term();
+                    t.span = span;
+                    return;
+                }
+            }
+            go(head);
         }
         TermKind::Unary(_, a) | TermKind::Lambda { body: a, .. } | TermKind::Annot { term: a, .. } => go(a),
         TermKind::Binary(_, a, b) | TermKind::Let { value: a, body: b, .. } => {

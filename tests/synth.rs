@@ -207,3 +207,19 @@ stutter = ??
     insta::assert_snapshot!(filled);
     assert!(verifies(&filled), "{filled}");
 }
+
+/// A hole applied to a variable where the application's type is known: the hole is a
+/// function whose result is what the context needs of its parameter, and the filled
+/// program has the lambda's body with the parameter replaced by the variable.
+#[test]
+fn a_hole_applied_to_a_variable_is_filled_as_a_function() {
+    let text = "inc :: x: Int -> {Int | _v == x + 1}
+
+plus1 :: y: Int -> {Int | _v == y + 1}
+plus1 = \\y . ?? y
+";
+    let (report, filled) = fill_text("applied.sq", text, Duration::from_secs(300));
+    assert_all_filled("applied", &report);
+    assert!(filled.contains("plus1 = \\y . inc y"), "{filled}");
+    assert!(verifies(&filled), "{filled}");
+}

@@ -314,6 +314,52 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// The type of a hole applied to arguments where the application's type is known
+    /// (`?? y` against `{Int | _v == y + 1}`): a function from the arguments' shapes to
+    /// the expected shape, each refined by a fresh unknown, the result's over the
+    /// parameters too. The solver values the result's unknown with what the context
+    /// needs of it, said of the parameters (`_v == x + 1`), and the hole is filled at
+    /// that type. The arguments must be variables of non-function type.
+    fn hole_function(
+        &mut self,
+        env: &Env,
+        hole: &Term,
+        args: &[Term],
+        expected: &RType,
+    ) -> Result<RType, TypeError> {
+        let unsupported = |span| TypeError::Unsupported {
+            span,
+            what: "a hole applied to anything but variables of non-function type".into(),
+        };
+        let expected = self.state.resolve(expected);
+        let Some(result_sort) = expected.sort() else { return Err(unsupported(self.span(hole))) };
+        let mut scope = env.clone();
+        let mut params = Vec::new();
+        for arg in args {
+            // The filling is put in with its parameters replaced by the arguments, which
+            // is only a renaming when they are variables.
+            if !matches!(arg.kind, TermKind::Var(_)) {
+                return Err(unsupported(self.span(arg)));
+            }
+            let (_, actual) = self.infer(env, arg)?;
+            let actual = self.state.resolve(&actual);
+            let (RType::Scalar { base, .. }, Some(sort)) = (&actual, actual.sort()) else {
+                return Err(unsupported(self.span(arg)));
+            };
+            let param = self.state.fresh("x");
+            let formal = RType::scalar(base.clone(), self.state.fresh_refinement(&scope, &sort));
+            scope = scope.bind(param, formal.clone());
+            params.push((param, formal));
+        }
+        let RType::Scalar { base, .. } = &expected else { return Err(unsupported(self.span(hole))) };
+        let mut f = RType::scalar(base.clone(), self.state.fresh_refinement(&scope, &result_sort));
+        for (param, formal) in params.into_iter().rev() {
+            f = RType::Function { param, arg: Box::new(formal), result: Box::new(f) };
+        }
+        self.holes.push(Hole { span: self.span(hole), env: env.clone(), ty: f.clone() });
+        Ok(f)
+    }
+
     /// An application. With an `expected` type (checking mode), the result is checked
     /// against it *before* the deferred function arguments: that binds the type
     /// variables only the context fixes (the accumulator type `b` of `foldr f Nil xs`
@@ -327,7 +373,10 @@ impl Checker<'_, '_> {
         args: &[Term],
         expected: Option<&RType>,
     ) -> Result<(Env, RType), TypeError> {
-        let (mut env, mut f) = self.infer(env, head)?;
+        let (mut env, mut f) = match (&head.kind, expected) {
+            (TermKind::Hole, Some(expected)) => (env.clone(), self.hole_function(env, head, args, expected)?),
+            _ => self.infer(env, head)?,
+        };
         let mut deferred = Vec::new();
         for (index, arg) in args.iter().enumerate() {
             self.arg_index = index;
@@ -488,12 +537,15 @@ impl Checker<'_, '_> {
                 self.apply(&env, f, b, t, &mut Vec::new())
             }
             TermKind::Hole => {
-                // Holes stand for a body, a branch, or an argument of a first-order
-                // parameter; here (a function position, a `let` value) there is no type
-                // to give them.
+                // Holes stand for a body, a branch, an argument of a first-order
+                // parameter, or a function applied where the result's type is known;
+                // here (a `let` value, an application inside an argument) there is no
+                // type to give them.
                 Err(TypeError::Unsupported {
                     span: self.span(t),
-                    what: "a hole where no type is known (in function position or as a `let` value)".into(),
+                    what:
+                        "a hole where no type is known (a `let` value, or applied where no type is expected)"
+                            .into(),
                 })
             }
             TermKind::List(_) => {
