@@ -481,14 +481,14 @@ impl HornSolver {
         }
     }
 
-    /// Replaces unknowns by their valuations under `sol` (fixed ones by their values);
-    /// unknowns the solver does not know are left in place, for the SMT layer to reject.
     /// `f` with every unknown replaced by what `valuation` makes it (fixed unknowns by
     /// their fixed values).
     pub fn apply_valuation(&self, valuation: &Valuation, f: &Formula) -> Formula {
         self.apply_solution(valuation, f)
     }
 
+    /// Replaces unknowns by their valuations under `sol` (fixed ones by their values);
+    /// unknowns the solver does not know are left in place, for the SMT layer to reject.
     fn apply_solution(&self, sol: &Solution, f: &Formula) -> Formula {
         f.substitute_unknowns(&|u| {
             if let Some(fixed) = self.fixed.get(&u) {
