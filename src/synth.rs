@@ -265,11 +265,12 @@ fn substitute_holes(body: &Term, holes: &[Hole], fillings: &[Prog], offset: u32)
 }
 
 fn replace_holes(t: &mut Term, holes: &[Hole], fillings: &[Prog], offset: u32) {
+    let filling = |hole: &Term| {
+        let span = hole.span.absolute(offset);
+        holes.iter().position(|h| h.span == span).and_then(|i| fillings.get(i))
+    };
     if let TermKind::Hole = t.kind {
-        let span = t.span.absolute(offset);
-        if let Some(i) = holes.iter().position(|h| h.span == span)
-            && let Some(p) = fillings.get(i)
-        {
+        if let Some(p) = filling(t) {
             *t = p.to_term();
         }
         return;
@@ -283,8 +284,7 @@ fn replace_holes(t: &mut Term, holes: &[Hole], fillings: &[Prog], offset: u32) {
             // `\x1 . inc x1` is `inc y`), since the checker takes no lambda in
             // function position.
             if let TermKind::Hole = head.kind
-                && let Some(i) = holes.iter().position(|h| h.span == head.span.absolute(offset))
-                && let Some(filling) = fillings.get(i)
+                && let Some(filling) = filling(head)
             {
                 let mut p = filling.clone();
                 let mut applied = 0;

@@ -267,7 +267,10 @@ impl HornSolver {
                     Ok(None) => survivors.push(cand),
                     Ok(Some(failure)) => {
                         next.stats.candidates_killed += 1;
-                        first_failure.get_or_insert(failure);
+                        // Only the first failure is reported; only it keeps its
+                        // candidate's valuation (moved, not copied).
+                        first_failure
+                            .get_or_insert(HornFailure { valuation: Some(cand.solution), ..failure });
                     }
                     Err(failure) => return Err(failure),
                 }
@@ -720,12 +723,7 @@ impl HornSolver {
                 Ok(true) => {}
                 Ok(false) => {
                     let kind = if consistency { FailureKind::Inconsistent } else { FailureKind::Invalid };
-                    return Ok(Some(HornFailure {
-                        clause,
-                        instantiated: applied,
-                        kind,
-                        valuation: Some(sol.clone()),
-                    }));
+                    return Ok(Some(HornFailure { clause, instantiated: applied, kind, valuation: None }));
                 }
                 Err(e) => {
                     return Err(HornFailure {

@@ -70,13 +70,7 @@ pub struct Checked {
 /// the mistake. (Templates keep the in-place order first: their holes are then met in
 /// source order.)
 pub fn check_goal(program: &Program, goal: &GoalDef, smt: &SmtSolver) -> Result<Checked, TypeError> {
-    if !mentions_function_argument(&goal.body) {
-        return check_template(program, goal, smt).map(|(_, holes)| Checked { holes });
-    }
-    match check_goal_with(program, goal, smt, true) {
-        Ok((_, holes)) => Ok(Checked { holes }),
-        Err(_) => check_goal_with(program, goal, smt, false).map(|(_, holes)| Checked { holes }),
-    }
+    check_either_order(program, goal, smt, true).map(|(_, holes)| Checked { holes })
 }
 
 /// Checks a goal's body, which may contain holes, and returns the typing state reached
@@ -87,12 +81,25 @@ pub fn check_template<'p>(
     goal: &GoalDef,
     smt: &SmtSolver,
 ) -> Result<(TypingState<'p>, Vec<Hole>), TypeError> {
-    match check_goal_with(program, goal, smt, false) {
+    check_either_order(program, goal, smt, false)
+}
+
+/// Checks the body with function arguments checked in one order, then (if the body has
+/// any and that failed) in the other; `defer_first` chooses which comes first. The
+/// error reported is the in-place order's.
+fn check_either_order<'p>(
+    program: &'p Program,
+    goal: &GoalDef,
+    smt: &SmtSolver,
+    defer_first: bool,
+) -> Result<(TypingState<'p>, Vec<Hole>), TypeError> {
+    if !mentions_function_argument(&goal.body) {
+        return check_goal_with(program, goal, smt, false);
+    }
+    match check_goal_with(program, goal, smt, defer_first) {
         Ok(checked) => Ok(checked),
-        Err(first) if mentions_function_argument(&goal.body) => {
-            check_goal_with(program, goal, smt, true).map_err(|_| first)
-        }
-        Err(first) => Err(first),
+        Err(first) => check_goal_with(program, goal, smt, !defer_first)
+            .map_err(|second| if defer_first { second } else { first }),
     }
 }
 

@@ -20,12 +20,13 @@ impl TypeError {
                     .with_note(format!("required: {required}\n   found: {found}"))
             }
             TypeError::Subtype(SubtypeError::Unprovable { origin, clause }) => {
+                let (found, required) = origin.shown();
                 let mut d = Diagnostic::error(
                     "refinement-failure",
-                    format!("cannot prove that this term has type `{}`", origin.required),
+                    format!("cannot prove that this term has type `{required}`"),
                 )
-                .with_primary(origin.span.clone(), format!("its type is `{}`", origin.found))
-                .with_note(format!("required: {}\n   found: {}", origin.required, origin.found));
+                .with_primary(origin.span.clone(), format!("its type is `{found}`"))
+                .with_note(format!("required: {required}\n   found: {found}"));
                 let facts: Vec<String> =
                     origin.env.assumptions().take(MAX_FACTS).map(|f| f.to_string()).collect();
                 if !facts.is_empty() {

@@ -15,7 +15,7 @@
 use std::ops::Range;
 
 use crate::diagnostics::Diagnostic;
-use crate::logic::{Formula, SmtSolver, Sort, Substitution, Symbol};
+use crate::logic::{Formula, SmtSolver, Substitution, Symbol};
 use crate::resolve::axioms::constructor_axioms;
 use crate::resolve::{MeasureCaseDef, MeasureDef, Program};
 use crate::types::subtype::rename_var;
@@ -65,7 +65,7 @@ fn check_case(
         };
     }
     for (name, sort) in &measure.const_args {
-        env = env.bind(*name, RType::plain(base_of(sort)));
+        env = env.bind(*name, RType::plain(crate::types::BaseType::of_sort(sort)));
     }
     let goal = measure.postcondition.substitute(&Substitution::single(Symbol::from("_v"), case.body.clone()));
     let premise = env.embedding(program, &[&goal], true, &env.all_vars());
@@ -90,18 +90,4 @@ fn failure(smt: &SmtSolver, measure: &MeasureDef, case: &MeasureCaseDef, query: 
         d = d.with_note(format!("counterexample: {cex}"));
     }
     d.with_hint("fix the case's body, or weaken the postcondition in the measure's result type")
-}
-
-fn base_of(sort: &Sort) -> crate::types::BaseType {
-    use crate::types::BaseType;
-    match sort {
-        Sort::Bool => BaseType::Bool,
-        Sort::Var(a) => BaseType::Var(*a),
-        Sort::Data(name, args) => BaseType::Data {
-            name: *name,
-            args: args.iter().map(|s| RType::plain(base_of(s))).collect(),
-            preds: Vec::new(),
-        },
-        _ => BaseType::Int,
-    }
 }

@@ -33,8 +33,8 @@ use crate::types::{BaseType, Env, RType, Schema};
 pub struct Origin {
     /// Absolute byte range of the term being checked.
     pub span: Range<usize>,
-    /// The type the term has, and the type it was required to have, as shown to users
-    /// (written when the check fails, from `types` if present).
+    /// What the term has and what it was required to have, when these are not types
+    /// (`error` against an unreachable branch); see [`Origin::shown`].
     pub found: String,
     pub required: String,
     /// The environment the clause was checked in.
@@ -44,6 +44,16 @@ pub struct Origin {
     /// The two types themselves, to show them again with the unknowns valued when the
     /// check fails.
     pub types: Option<(RType, RType)>,
+}
+
+impl Origin {
+    /// The found and required types as shown to users.
+    pub fn shown(&self) -> (String, String) {
+        match &self.types {
+            Some((found, required)) => (found.to_string(), required.to_string()),
+            None => (self.found.clone(), self.required.clone()),
+        }
+    }
 }
 
 /// What an unknown's qualifier space was built from, so it can be built again when a
@@ -177,7 +187,7 @@ impl<'p> TypingState<'p> {
             return self.generators.condition_space(env);
         };
         let scoped = rest.iter().fold(env.clone(), |e, p| match p.kind() {
-            crate::logic::Kind::Var { name, sort } => e.bind(*name, RType::plain(base_of_sort(sort))),
+            crate::logic::Kind::Var { name, sort } => e.bind(*name, RType::plain(BaseType::of_sort(sort))),
             _ => e,
         });
         let space = self.generators.type_space(&scoped, last);
@@ -480,18 +490,18 @@ impl<'p> TypingState<'p> {
         let mut origin = origin;
         if let Some((found, required)) = &origin.types {
             // Shown as the last candidate valued the unknowns, when there was one:
-            // `{a | x12 <= _v}` rather than `{A24' | P25'[_0 := x12, ..]}`.
-            let show = |ty: &RType| {
+            // `{a | x12 <= _v}` rather than `{A24' | P25'[_0 := x12, ..]}`. (Printed
+            // only if the error is reported; the search drops most of them.)
+            let valued = |ty: &RType| {
                 let ty = self.resolve(ty);
-                let Some(valuation) = &failure.valuation else { return ty.to_string() };
+                let Some(valuation) = &failure.valuation else { return ty };
                 let value = |f: &Formula| {
                     let conjuncts = self.horn.apply_valuation(valuation, f).conjuncts();
                     Formula::conjunction(conjuncts.into_iter().filter(|c| !c.is_true()))
                 };
-                map_formulas(&ty, &value).to_string()
+                map_formulas(&ty, &value)
             };
-            origin.found = show(found);
-            origin.required = show(required);
+            origin.types = Some((valued(found), valued(required)));
         }
         SubtypeError::Unprovable { origin: Box::new(origin), clause: failure.instantiated }
     }
@@ -663,19 +673,6 @@ fn pred_sorts(phi: &Formula) -> Vec<Sort> {
     params.sort_by_key(|(i, _)| *i);
     params.dedup_by_key(|(i, _)| *i);
     params.into_iter().map(|(_, s)| s).collect()
-}
-
-fn base_of_sort(sort: &Sort) -> BaseType {
-    match sort {
-        Sort::Bool => BaseType::Bool,
-        Sort::Var(a) => BaseType::Var(*a),
-        Sort::Data(name, args) => BaseType::Data {
-            name: *name,
-            args: args.iter().map(|s| RType::plain(base_of_sort(s))).collect(),
-            preds: vec![],
-        },
-        _ => BaseType::Int,
-    }
 }
 
 /// Applies `f` to every formula in a type (refinements and predicate arguments).

@@ -34,6 +34,23 @@ pub enum BaseType {
     Var(Symbol),
 }
 
+impl BaseType {
+    /// The unrefined base of a logic sort (`Set` and other non-program sorts have none
+    /// and read as `Int`; callers only ask for scalars).
+    pub fn of_sort(sort: &Sort) -> BaseType {
+        match sort {
+            Sort::Bool => BaseType::Bool,
+            Sort::Var(a) => BaseType::Var(*a),
+            Sort::Data(name, args) => BaseType::Data {
+                name: *name,
+                args: args.iter().map(|s| RType::plain(BaseType::of_sort(s))).collect(),
+                preds: Vec::new(),
+            },
+            _ => BaseType::Int,
+        }
+    }
+}
+
 /// A refinement type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RType {
