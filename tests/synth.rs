@@ -223,3 +223,39 @@ plus1 = \\y . ?? y
     assert!(filled.contains("plus1 = \\y . inc y"), "{filled}");
     assert!(verifies(&filled), "{filled}");
 }
+
+/// Holes whose type only their context tells: a `let` value (its shape from the use,
+/// its refinement from what the use needs), a hole applied inside an argument, a
+/// condition, a scrutinee, and a hole applied where nothing says what it returns.
+#[test]
+fn holes_typed_by_how_they_are_used_are_filled() {
+    let text = format!(
+        "{LIST}
+inc :: x: Int -> {{Int | _v == x + 1}}
+leq :: x: Int -> y: Int -> {{Bool | _v == (x <= y)}}
+tail :: xs: {{List a | len _v > 0}} -> {{List a | len _v == len xs - 1}}
+
+plus2 :: x: Int -> {{Int | _v == x + 2}}
+plus2 = \\x . let y = ?? in inc y
+
+plus3 :: x: Int -> {{Int | _v == x + 3}}
+plus3 = \\x . inc (inc (?? x))
+
+max :: x: Int -> y: Int -> {{Int | _v >= x && _v >= y}}
+max = \\x . \\y . if ?? then x else y
+
+first :: xs: {{List Int | len _v > 1}} -> Int
+first = \\xs .
+  match ?? with
+    Nil -> error
+    Cons z zs -> z
+
+plus1 :: y: Int -> {{Int | _v == y + 1}}
+plus1 = \\y . let z = ?? y in z
+"
+    );
+    let (report, filled) = fill_text("used.sq", &text, Duration::from_secs(300));
+    assert_all_filled("used", &report);
+    insta::assert_snapshot!(filled);
+    assert!(verifies(&filled), "{filled}");
+}

@@ -359,7 +359,7 @@ impl Checker<'_, '_> {
             params.push((param, formal));
         }
         let RType::Scalar { base, .. } = &expected else { return Err(unsupported(self.span(hole))) };
-        let mut f = RType::scalar(base.clone(), self.state.fresh_refinement(&scope, &result_sort));
+        let mut f = RType::scalar(base.clone(), self.state.fresh_hole_refinement(&scope, &result_sort));
         for (param, formal) in params.into_iter().rev() {
             f = RType::Function { param, arg: Box::new(formal), result: Box::new(f) };
         }
@@ -382,6 +382,12 @@ impl Checker<'_, '_> {
     ) -> Result<(Env, RType), TypeError> {
         let (mut env, mut f) = match (&head.kind, expected) {
             (TermKind::Hole, Some(expected)) => (env.clone(), self.hole_function(env, head, args, expected)?),
+            (TermKind::Hole, None) => {
+                // Applied where nothing says what it returns (`let z = ?? y in ..`): a
+                // value of a shape still unknown, fixed by the uses.
+                let expected = RType::plain(self.state.unknown_shape(env));
+                (env.clone(), self.hole_function(env, head, args, &expected)?)
+            }
             _ => self.infer(env, head)?,
         };
         let mut deferred = Vec::new();
@@ -411,6 +417,7 @@ impl Checker<'_, '_> {
     ) -> Result<(), TypeError> {
         let (env, scrutinee_ty) = self.infer(env, scrutinee)?;
         let mut scrutinee_ty = self.state.resolve(&scrutinee_ty);
+        let mut shape_from_cases = false;
         // A scrutinee whose type is still a free type variable (a helper's argument,
         // checked before the application that fixes it) is a value of the datatype its
         // cases name.
@@ -427,6 +434,7 @@ impl Checker<'_, '_> {
             });
             self.state.unify_shapes(&env, &scrutinee_ty, &datatype)?;
             scrutinee_ty = self.state.resolve(&scrutinee_ty);
+            shape_from_cases = true;
         }
         let RType::Scalar { base: BaseType::Data { name, args, preds }, .. } = &scrutinee_ty else {
             return Err(TypeError::Misuse {
@@ -444,7 +452,14 @@ impl Checker<'_, '_> {
             }
         };
         let program = self.state.program;
-        for case in cases {
+        // When the cases gave the scrutinee its shape, its type arguments are still
+        // free until the bodies that use them are checked, and an `error` case checked
+        // first would find no qualifiers of their sorts: those cases go last.
+        let mut order: Vec<&ast::Case> = cases.iter().collect();
+        if shape_from_cases {
+            order.sort_by_key(|c| matches!(c.body.kind, TermKind::Error));
+        }
+        for case in order {
             let ctor = Symbol::from(case.constructor.text.as_str());
             let Some(def) = program.constructors.get(&ctor) else {
                 return Err(TypeError::Misuse {
@@ -544,16 +559,14 @@ impl Checker<'_, '_> {
                 self.apply(&env, f, b, t, &mut Vec::new())
             }
             TermKind::Hole => {
-                // Holes stand for a body, a branch, an argument of a first-order
-                // parameter, or a function applied where the result's type is known;
-                // here (a `let` value, an application inside an argument) there is no
-                // type to give them.
-                Err(TypeError::Unsupported {
-                    span: self.span(t),
-                    what:
-                        "a hole where no type is known (a `let` value, or applied where no type is expected)"
-                            .into(),
-                })
+                // A hole whose type only its context can tell (a `let` value, a
+                // scrutinee, a condition): a value of a type still unknown, refined by an
+                // unknown over the scope here. The uses fix the shape; the solver values
+                // the refinement with what they need of it, and the hole is filled at
+                // that type.
+                let ty = self.state.unknown_type(env);
+                self.holes.push(Hole { span: self.span(t), env: env.clone(), ty: ty.clone() });
+                Ok((env.clone(), ty))
             }
             TermKind::List(_) => {
                 Err(TypeError::Unsupported { span: self.span(t), what: "list literals".into() })
@@ -598,7 +611,13 @@ impl Checker<'_, '_> {
         if let TermKind::Hole = arg.kind {
             return Ok(self.apply_hole(env, arg, &formal, param, *result));
         }
-        let (env, actual) = self.infer(env, arg)?;
+        let (env, actual) = match &arg.kind {
+            // A hole applied inside an argument: its result is what the formal allows.
+            TermKind::App { head, args } if matches!(head.kind, TermKind::Hole) => {
+                self.infer_app(env, arg, head, args, Some(&formal))?
+            }
+            _ => self.infer(env, arg)?,
+        };
         // Only the argument that carries the decrease condition can fail for termination.
         let recursive = matches!(&head_name(whole), Some(n) if *n == self.goal.name.as_str())
             && self.decrease_at == Some(self.arg_index);

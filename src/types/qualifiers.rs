@@ -22,6 +22,11 @@ use crate::types::{BaseType, Env, RType};
 pub struct QualifierGenerators {
     /// Templates mentioning `_v`, for refinements of instantiated type variables.
     pub type_templates: Vec<Formula>,
+    /// Templates offered to holes besides `type_templates`: the atoms of what the
+    /// components return. A hole's refinement describes what its filling must provide,
+    /// and fillings are made of components (`inc (?? y)` against `_v == y + 2` needs
+    /// `_v == x + 1`, which is `inc`'s result).
+    pub hole_templates: Vec<Formula>,
     /// Templates for branch conditions.
     pub condition_templates: Vec<Formula>,
     /// Integer constants offered as actuals besides variables (`zero :: {Int | _v == 0}`).
@@ -51,6 +56,11 @@ impl QualifierGenerators {
             for phi in &args {
                 gens.type_templates.extend(templates_of(phi));
             }
+            let mut results = Vec::new();
+            refinements(component.schema.ty.result(), true, &mut results);
+            for phi in &results {
+                gens.hole_templates.extend(templates_of(phi));
+            }
             if let Some(phi) = boolean_body(component.schema.ty.result()) {
                 gens.condition_templates.push(phi);
             }
@@ -78,6 +88,9 @@ impl QualifierGenerators {
             t = result;
         }
         dedup(&mut gens.type_templates);
+        dedup(&mut gens.hole_templates);
+        let types: std::collections::BTreeSet<&Formula> = gens.type_templates.iter().collect();
+        gens.hole_templates.retain(|t| !types.contains(t));
         dedup(&mut gens.condition_templates);
         dedup(&mut gens.constants);
         gens
@@ -88,6 +101,22 @@ impl QualifierGenerators {
     pub fn type_space(&self, env: &Env, value: &Formula) -> QualifierSpace {
         let actuals = env.scalar_vars();
         QualifierSpace::new(self.type_templates.iter().flat_map(|t| type_qualifiers(t, value, &actuals)))
+    }
+
+    /// The space of a hole's refinement unknown: [`Self::type_space`] and the
+    /// components' result templates.
+    /// A Boolean hole (a condition) may also be any condition qualifier `φ`, as
+    /// `_v <==> φ`.
+    pub fn hole_space(&self, env: &Env, value: &Formula) -> QualifierSpace {
+        let actuals = env.scalar_vars();
+        let templates = self.type_templates.iter().chain(&self.hole_templates);
+        let mut qualifiers: Vec<Formula> =
+            templates.flat_map(|t| type_qualifiers(t, value, &actuals)).collect();
+        if value.sort() == Sort::Bool {
+            let conditions = self.condition_space(env).qualifiers;
+            qualifiers.extend(conditions.into_iter().map(|phi| Formula::iff(value.clone(), phi)));
+        }
+        QualifierSpace::new(qualifiers)
     }
 
     /// The space of a branch-condition unknown over the scalars of `env` and the

@@ -60,7 +60,7 @@ impl Origin {
 /// free type variable in its sort is bound.
 #[derive(Debug, Clone)]
 enum SpaceSource {
-    Refinement { env: Env, sort: Sort },
+    Refinement { env: Env, sort: Sort, hole: bool },
     Predicate { env: Env, sorts: Vec<Sort> },
 }
 
@@ -83,6 +83,11 @@ pub struct TypingState<'p> {
     assignment: BTreeMap<Symbol, RType>,
     /// Every free type variable ever created (bound or not).
     free: imbl::OrdSet<Symbol>,
+    /// Free type variables that stand for a type not known where they were made (a
+    /// `let`-bound hole's), with that place's scope: the unknowns of the shape they are
+    /// bound to range over it, not over the scope of the use that binds them, which may
+    /// hold variables the hole cannot see.
+    scoped: imbl::OrdMap<Symbol, Env>,
     counter: u32,
     /// Persistent, so that the search's many copies of a state share it.
     origins: imbl::Vector<Origin>,
@@ -104,6 +109,7 @@ impl<'p> TypingState<'p> {
             smt,
             assignment: BTreeMap::new(),
             free: imbl::OrdSet::new(),
+            scoped: imbl::OrdMap::new(),
             counter: 0,
             origins: imbl::Vector::new(),
             note: None,
@@ -259,11 +265,27 @@ impl<'p> TypingState<'p> {
 
     /// A fresh unknown refining a value of `sort` in `env`.
     pub fn fresh_refinement(&mut self, env: &Env, sort: &Sort) -> Formula {
+        self.refinement_unknown(env, sort, false)
+    }
+
+    /// A fresh unknown refining a hole's type: what its filling must provide, so its
+    /// space has the components' results too (see [`QualifierGenerators::hole_space`]).
+    pub fn fresh_hole_refinement(&mut self, env: &Env, sort: &Sort) -> Formula {
+        self.refinement_unknown(env, sort, true)
+    }
+
+    fn refinement_unknown(&mut self, env: &Env, sort: &Sort, hole: bool) -> Formula {
         let name = self.fresh("U");
-        let space = self.generators.type_space(env, &Formula::value_var(sort.clone()));
+        let space = self.refinement_space(env, sort, hole);
         self.horn.add_unknown(name, space);
-        self.unknowns.push_back((name, SpaceSource::Refinement { env: env.clone(), sort: sort.clone() }));
+        self.unknowns
+            .push_back((name, SpaceSource::Refinement { env: env.clone(), sort: sort.clone(), hole }));
         Formula::unknown(name)
+    }
+
+    fn refinement_space(&self, env: &Env, sort: &Sort, hole: bool) -> QualifierSpace {
+        let value = Formula::value_var(sort.clone());
+        if hole { self.generators.hole_space(env, &value) } else { self.generators.type_space(env, &value) }
     }
 
     /// Binds a free type variable. Qualifier spaces built while it was free were
@@ -276,12 +298,12 @@ impl<'p> TypingState<'p> {
         let sorts = self.sort_assignment();
         for (u, source) in self.unknowns.clone() {
             let space = match &source {
-                SpaceSource::Refinement { env, sort } => {
+                SpaceSource::Refinement { env, sort, hole } => {
                     let bound = sort.substitute_type_vars(&sorts);
                     if bound == *sort {
                         continue;
                     }
-                    self.generators.type_space(env, &Formula::value_var(bound))
+                    self.refinement_space(env, &bound, *hole)
                 }
                 SpaceSource::Predicate { env, sorts: params } => {
                     let bound: Vec<Sort> = params.iter().map(|s| s.substitute_type_vars(&sorts)).collect();
@@ -387,6 +409,22 @@ impl<'p> TypingState<'p> {
     pub fn unify_shapes(&mut self, env: &Env, a: &RType, b: &RType) -> Result<(), SubtypeError> {
         let mut ignored = Vec::new();
         self.decompose(env, a, b, &(0..0), &mut ignored)
+    }
+
+    /// A value type not known yet, in scope `env`: a fresh free type variable (bound by
+    /// the first use that fixes its shape) refined by a fresh unknown over `env`.
+    pub fn unknown_type(&mut self, env: &Env) -> RType {
+        let shape = self.unknown_shape(env);
+        let refinement = self.fresh_hole_refinement(env, &shape.sort());
+        RType::scalar(shape, refinement)
+    }
+
+    /// A value shape not known yet, in scope `env`: a fresh free type variable.
+    pub fn unknown_shape(&mut self, env: &Env) -> BaseType {
+        let var = self.fresh("A");
+        self.free.insert(var);
+        self.scoped.insert(var, env.clone());
+        BaseType::Var(var)
     }
 
     /// Whether `name` is a free type variable (created by instantiation, not yet bound).
@@ -574,7 +612,8 @@ impl<'p> TypingState<'p> {
                 };
                 if let Some((var, other)) = binding {
                     self.occurs_check(var, &other, &sub, &required, span)?;
-                    let shape = self.fresh_shape(env, &RType::plain(other));
+                    let scope = self.scoped.get(&var).cloned().unwrap_or_else(|| env.clone());
+                    let shape = self.fresh_shape(&scope, &RType::plain(other));
                     self.bind(var, shape);
                     return self.decompose(env, &sub, &required, span, clauses);
                 }
@@ -582,8 +621,14 @@ impl<'p> TypingState<'p> {
                     (BaseType::Int, BaseType::Int) | (BaseType::Bool, BaseType::Bool) => {}
                     (BaseType::Var(a), BaseType::Var(b)) if a == b => {}
                     (BaseType::Var(a), BaseType::Var(b)) if self.is_free(*a) && self.is_free(*b) => {
-                        // Two unbound variables: unify them (the first becomes the second).
-                        self.bind(*a, RType::plain(BaseType::Var(*b)));
+                        // Two unbound variables: unify them (the first becomes the second,
+                        // unless only the first has a scope to keep).
+                        let (from, to) = if self.scoped.contains_key(a) && !self.scoped.contains_key(b) {
+                            (b, a)
+                        } else {
+                            (a, b)
+                        };
+                        self.bind(*from, RType::plain(BaseType::Var(*to)));
                         return self.decompose(env, &sub, &required, span, clauses);
                     }
                     (
