@@ -279,23 +279,27 @@ fn replace_holes(t: &mut Term, holes: &[Hole], fillings: &[Prog], offset: u32) {
     match &mut t.kind {
         TermKind::App { head, args } => {
             args.iter_mut().for_each(go);
-            // A hole applied to variables, filled by a lambda: the lambda's body with
-            // its parameters replaced by those variables (`?? y` filled by
+            // A hole applied to arguments, filled by a lambda: the lambda's body with
+            // its parameters replaced by the arguments (`?? y` filled by
             // `\x1 . inc x1` is `inc y`), since the checker takes no lambda in
-            // function position.
+            // function position. The parameters' names are fresh in the hole's scope,
+            // where the arguments' variables live, so nothing is captured.
             if let TermKind::Hole = head.kind
                 && let Some(filling) = filling(head)
             {
-                let mut p = filling.clone();
-                let mut applied = 0;
-                for arg in args.iter() {
-                    let (Prog::Lambda(x, body), TermKind::Var(y)) = (&p, &arg.kind) else { break };
-                    p = body.replace_var(*x, &Prog::Var(crate::logic::Symbol::from(y.text.as_str())));
-                    applied += 1;
+                let mut p = filling;
+                let mut params = Vec::new();
+                while let (Prog::Lambda(x, body), true) = (p, params.len() < args.len()) {
+                    params.push(*x);
+                    p = body;
                 }
-                if applied == args.len() {
+                if params.len() == args.len() {
                     let span = t.span;
-                    *t = p.to_term();
+                    let mut body = p.to_term();
+                    for (x, arg) in params.iter().zip(args.iter()) {
+                        body.replace_var(x.as_str(), arg);
+                    }
+                    *t = body;
                     t.span = span;
                     return;
                 }

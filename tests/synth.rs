@@ -226,7 +226,8 @@ plus1 = \\y . ?? y
 
 /// Holes whose type only their context tells: a `let` value (its shape from the use,
 /// its refinement from what the use needs), a hole applied inside an argument, a
-/// condition, a scrutinee, and a hole applied where nothing says what it returns.
+/// condition, a scrutinee, a hole applied where nothing says what it returns, and one
+/// applied to a term that is not a variable.
 #[test]
 fn holes_typed_by_how_they_are_used_are_filled() {
     let text = format!(
@@ -252,6 +253,11 @@ first = \\xs .
 
 plus1 :: y: Int -> {{Int | _v == y + 1}}
 plus1 = \\y . let z = ?? y in z
+
+length :: xs: List a -> {{Int | _v == len xs}}
+
+lenTail :: xs: {{List a | len _v > 0}} -> {{Int | _v == len xs}}
+lenTail = \\xs . inc (?? (tail xs))
 "
     );
     let (report, filled) = fill_text("used.sq", &text, Duration::from_secs(300));

@@ -444,6 +444,53 @@ impl Term {
         }
     }
 
+    /// Replaces the free occurrences of the variable `name` by `value`. The caller
+    /// makes sure no binder in the term captures a variable of `value`.
+    pub fn replace_var(&mut self, name: &str, value: &Term) {
+        let go = |t: &mut Term| t.replace_var(name, value);
+        match &mut self.kind {
+            TermKind::Var(x) if x.text == name => *self = value.clone(),
+            TermKind::Var(_)
+            | TermKind::Ctor(_)
+            | TermKind::Int(_)
+            | TermKind::Bool(_)
+            | TermKind::Hole
+            | TermKind::Error => {}
+            TermKind::App { head, args } => {
+                go(head);
+                args.iter_mut().for_each(go);
+            }
+            TermKind::Unary(_, a) | TermKind::Annot { term: a, .. } => go(a),
+            TermKind::Binary(_, a, b) => {
+                go(a);
+                go(b);
+            }
+            TermKind::Lambda { param, body } => {
+                if param.text != name {
+                    go(body);
+                }
+            }
+            TermKind::Let { binder, value: bound, body } => {
+                go(bound);
+                if binder.text != name {
+                    go(body);
+                }
+            }
+            TermKind::If { cond, then_branch, else_branch } => {
+                go(cond);
+                go(then_branch);
+                go(else_branch);
+            }
+            TermKind::Match { scrutinee, cases } => {
+                go(scrutinee);
+                for case in cases.iter_mut().filter(|c| c.binders.iter().all(|b| b.text != name)) {
+                    go(&mut case.body);
+                }
+            }
+            TermKind::List(items) => items.iter_mut().for_each(go),
+        }
+    }
+
     /// Whether a variable named `name` occurs in the term. Binders are not consulted,
     /// so a shadowed occurrence also counts: callers use this where "maybe" must be
     /// read as "yes".

@@ -321,50 +321,58 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// The type of a hole applied to arguments where the application's type is known
-    /// (`?? y` against `{Int | _v == y + 1}`): a function from the arguments' shapes to
-    /// the expected shape, each refined by a fresh unknown, the result's over the
-    /// parameters too. The solver values the result's unknown with what the context
-    /// needs of it, said of the parameters (`_v == x + 1`), and the hole is filled at
-    /// that type. The arguments must be variables of non-function type.
-    fn hole_function(
+    /// A hole applied to arguments (`?? y`, `?? (tail xs)`): a function from the
+    /// arguments' shapes to the expected shape (`expected` is a shape still unknown
+    /// where nothing says what the application returns), each refined by a fresh
+    /// unknown, the result's over the parameters too. The solver values the result's
+    /// unknown with what the context needs of it, said of the parameters
+    /// (`_v == x + 1`), and the hole is filled at that type. Returns the application's
+    /// type, with the environment naming the arguments that are not variables.
+    fn apply_hole_function(
         &mut self,
         env: &Env,
         hole: &Term,
         args: &[Term],
         expected: &RType,
-    ) -> Result<RType, TypeError> {
+    ) -> Result<(Env, RType), TypeError> {
         let unsupported = |span| TypeError::Unsupported {
             span,
-            what: "a hole applied to anything but variables of non-function type".into(),
+            what: "a hole applied to a function, or applied where a function is expected".into(),
         };
         let expected = self.state.resolve(expected);
-        let Some(result_sort) = expected.sort() else { return Err(unsupported(self.span(hole))) };
+        let (RType::Scalar { base: result_base, .. }, Some(result_sort)) = (&expected, expected.sort())
+        else {
+            return Err(unsupported(self.span(hole)));
+        };
+        let mut applied_env = env.clone();
         let mut scope = env.clone();
         let mut params = Vec::new();
+        let mut values = Vec::new();
         for arg in args {
-            // The filling is put in with its parameters replaced by the arguments, which
-            // is only a renaming when they are variables.
-            if !matches!(arg.kind, TermKind::Var(_)) {
-                return Err(unsupported(self.span(arg)));
-            }
-            let (_, actual) = self.infer(env, arg)?;
+            let (next, actual) = self.infer(&applied_env, arg)?;
             let actual = self.state.resolve(&actual);
             let (RType::Scalar { base, .. }, Some(sort)) = (&actual, actual.sort()) else {
                 return Err(unsupported(self.span(arg)));
             };
             let param = self.state.fresh("x");
             let formal = RType::scalar(base.clone(), self.state.fresh_refinement(&scope, &sort));
+            self.state.subtype(&next, &actual, &formal, self.span(arg))?;
+            let value;
+            (applied_env, value) = self.name_argument(next, arg, &actual, sort);
             scope = scope.bind(param, formal.clone());
             params.push((param, formal));
+            values.push(value);
         }
-        let RType::Scalar { base, .. } = &expected else { return Err(unsupported(self.span(hole))) };
-        let mut f = RType::scalar(base.clone(), self.state.fresh_hole_refinement(&scope, &result_sort));
-        for (param, formal) in params.into_iter().rev() {
-            f = RType::Function { param, arg: Box::new(formal), result: Box::new(f) };
-        }
-        self.holes.push(Hole { span: self.span(hole), env: env.clone(), ty: f.clone() });
-        Ok(f)
+        let result =
+            RType::scalar(result_base.clone(), self.state.fresh_hole_refinement(&scope, &result_sort));
+        let applied = params.iter().zip(&values).fold(result.clone(), |r, ((x, _), v)| rename_var(&r, *x, v));
+        let f = params.into_iter().rev().fold(result, |r, (param, formal)| RType::Function {
+            param,
+            arg: Box::new(formal),
+            result: Box::new(r),
+        });
+        self.holes.push(Hole { span: self.span(hole), env: env.clone(), ty: f });
+        Ok((applied_env, applied))
     }
 
     /// An application. With an `expected` type (checking mode), the result is checked
@@ -380,16 +388,20 @@ impl Checker<'_, '_> {
         args: &[Term],
         expected: Option<&RType>,
     ) -> Result<(Env, RType), TypeError> {
-        let (mut env, mut f) = match (&head.kind, expected) {
-            (TermKind::Hole, Some(expected)) => (env.clone(), self.hole_function(env, head, args, expected)?),
-            (TermKind::Hole, None) => {
-                // Applied where nothing says what it returns (`let z = ?? y in ..`): a
-                // value of a shape still unknown, fixed by the uses.
-                let expected = RType::plain(self.state.unknown_shape(env));
-                (env.clone(), self.hole_function(env, head, args, &expected)?)
+        if let TermKind::Hole = head.kind {
+            // Applied where nothing says what it returns (`let z = ?? y in ..`), the
+            // hole returns a value of a shape still unknown, fixed by the uses.
+            let shape = match expected {
+                Some(expected) => expected.clone(),
+                None => RType::plain(self.state.unknown_shape(env)),
+            };
+            let (env, ty) = self.apply_hole_function(env, head, args, &shape)?;
+            if let Some(expected) = expected {
+                self.state.subtype(&env, &ty, expected, self.span(t))?;
             }
-            _ => self.infer(env, head)?,
-        };
+            return Ok((env, ty));
+        }
+        let (mut env, mut f) = self.infer(env, head)?;
         let mut deferred = Vec::new();
         for (index, arg) in args.iter().enumerate() {
             self.arg_index = index;
@@ -633,7 +645,14 @@ impl Checker<'_, '_> {
         checked?;
         let formal = self.state.resolve(&formal);
         let sort = formal.sort().unwrap_or(Sort::Int);
-        let (env, value) = match &arg.kind {
+        let (env, value) = self.name_argument(env, arg, &actual, sort);
+        Ok((env, rename_var(&result, param, &value)))
+    }
+
+    /// An argument as a logic term: itself if it is a local variable or a literal, else
+    /// a ghost of its type, bound in the returned environment.
+    fn name_argument(&mut self, env: Env, arg: &Term, actual: &RType, sort: Sort) -> (Env, Formula) {
+        match &arg.kind {
             TermKind::Var(x) if env.local(Symbol::from(x.text.as_str())).is_some() => {
                 (env, Formula::var(Symbol::from(x.text.as_str()), sort))
             }
@@ -641,10 +660,9 @@ impl Checker<'_, '_> {
             TermKind::Bool(b) => (env, Formula::bool(*b)),
             _ => {
                 let ghost = self.state.fresh("g");
-                (env.bind_ghost(ghost, self.state.resolve(&actual)), Formula::var(ghost, sort))
+                (env.bind_ghost(ghost, self.state.resolve(actual)), Formula::var(ghost, sort))
             }
-        };
-        Ok((env, rename_var(&result, param, &value)))
+        }
     }
 }
 
