@@ -306,29 +306,7 @@ fn replace_holes(t: &mut Term, holes: &[Hole], fillings: &[Prog], offset: u32) {
             }
             go(head);
         }
-        TermKind::Unary(_, a) | TermKind::Lambda { body: a, .. } | TermKind::Annot { term: a, .. } => go(a),
-        TermKind::Binary(_, a, b) | TermKind::Let { value: a, body: b, .. } => {
-            go(a);
-            go(b);
-        }
-        TermKind::If { cond, then_branch, else_branch } => {
-            go(cond);
-            go(then_branch);
-            go(else_branch);
-        }
-        TermKind::Match { scrutinee, cases } => {
-            go(scrutinee);
-            for case in cases {
-                go(&mut case.body);
-            }
-        }
-        TermKind::List(items) => items.iter_mut().for_each(go),
-        TermKind::Var(_)
-        | TermKind::Ctor(_)
-        | TermKind::Int(_)
-        | TermKind::Bool(_)
-        | TermKind::Hole
-        | TermKind::Error => {}
+        _ => t.children_mut().into_iter().for_each(go),
     }
 }
 

@@ -444,50 +444,46 @@ impl Term {
         }
     }
 
-    /// Replaces the free occurrences of the variable `name` by `value`. The caller
-    /// makes sure no binder in the term captures a variable of `value`.
-    pub fn replace_var(&mut self, name: &str, value: &Term) {
-        let go = |t: &mut Term| t.replace_var(name, value);
+    /// The immediate sub-terms, in source order, to change in place.
+    pub fn children_mut(&mut self) -> Vec<&mut Term> {
         match &mut self.kind {
-            TermKind::Var(x) if x.text == name => *self = value.clone(),
             TermKind::Var(_)
             | TermKind::Ctor(_)
             | TermKind::Int(_)
             | TermKind::Bool(_)
             | TermKind::Hole
-            | TermKind::Error => {}
-            TermKind::App { head, args } => {
-                go(head);
-                args.iter_mut().for_each(go);
+            | TermKind::Error => vec![],
+            TermKind::App { head, args } => std::iter::once(&mut **head).chain(args).collect(),
+            TermKind::Unary(_, a) => vec![a],
+            TermKind::Binary(_, a, b) => vec![a, b],
+            TermKind::Lambda { body, .. } => vec![body],
+            TermKind::Let { value, body, .. } => vec![value, body],
+            TermKind::If { cond, then_branch, else_branch } => vec![cond, then_branch, else_branch],
+            TermKind::Match { scrutinee, cases } => {
+                std::iter::once(&mut **scrutinee).chain(cases.iter_mut().map(|c| &mut c.body)).collect()
             }
-            TermKind::Unary(_, a) | TermKind::Annot { term: a, .. } => go(a),
-            TermKind::Binary(_, a, b) => {
-                go(a);
-                go(b);
-            }
-            TermKind::Lambda { param, body } => {
-                if param.text != name {
-                    go(body);
-                }
-            }
-            TermKind::Let { binder, value: bound, body } => {
-                go(bound);
-                if binder.text != name {
-                    go(body);
-                }
-            }
-            TermKind::If { cond, then_branch, else_branch } => {
-                go(cond);
-                go(then_branch);
-                go(else_branch);
+            TermKind::Annot { term, .. } => vec![term],
+            TermKind::List(items) => items.iter_mut().collect(),
+        }
+    }
+
+    /// Replaces the free occurrences of the variable `name` by `value`. The caller
+    /// makes sure no binder in the term captures a variable of `value`.
+    pub fn replace_var(&mut self, name: &str, value: &Term) {
+        match &mut self.kind {
+            TermKind::Var(x) if x.text == name => *self = value.clone(),
+            // Binders of `name` shadow it in their scope.
+            TermKind::Lambda { param, .. } if param.text == name => {}
+            TermKind::Let { binder, value: bound, .. } if binder.text == name => {
+                bound.replace_var(name, value)
             }
             TermKind::Match { scrutinee, cases } => {
-                go(scrutinee);
+                scrutinee.replace_var(name, value);
                 for case in cases.iter_mut().filter(|c| c.binders.iter().all(|b| b.text != name)) {
-                    go(&mut case.body);
+                    case.body.replace_var(name, value);
                 }
             }
-            TermKind::List(items) => items.iter_mut().for_each(go),
+            _ => self.children_mut().into_iter().for_each(|c| c.replace_var(name, value)),
         }
     }
 
