@@ -10,7 +10,8 @@
 //! 3. MARCO enumerates the minimal unsatisfiable subsets of `{¬r} ∪ offered` under the
 //!    hard assumption `A` that contain `¬r`: each is a minimal `Q` with `A ∧ Q ⇒ r`
 //!    (a `Q` that contradicts `A` on its own is vacuous and is not returned). Offered
-//!    qualifiers that are, or whose negation is, a conjunct of `A` are left out first.
+//!    qualifiers that are, or whose negation is, a conjunct of `A` are left out first,
+//!    and so are those that contradict `A`'s quantifier-free part on their own.
 //!    When `r` is `false` the premise itself is the required element and the hard part
 //!    is empty, so inconsistent premises are exactly what is looked for;
 //! 4. the `Q`s are pruned: one that implies another under `A` is dropped unless the
@@ -119,7 +120,13 @@ impl HornSolver {
         // forty `h x - h y == 2` qualifiers, most pairs contradict the facts).
         if soft_quals.len() > SMALL_SPACE && !rhs.is_false() {
             let candidates: Vec<Formula> = soft_quals.iter().map(|&i| offered[i].clone()).collect();
-            let answers = self.smt.check_sat_each(&premise, &candidates)?;
+            // Only the premise's quantifier-free part: a qualifier inconsistent with it
+            // is inconsistent with the whole premise, and with quantifiers in the query
+            // a consistent qualifier gets no answer but `unknown`, after the costliest
+            // checks there are. The filter only spares the enumeration work, so one
+            // that removes fewer qualifiers changes no answer.
+            let base = Formula::conjunction(assumptions.iter().filter(|f| !has_quantifier(f)).cloned());
+            let answers = self.smt.check_sat_each(&base, &candidates)?;
             soft_quals =
                 soft_quals.into_iter().zip(answers).filter(|(_, a)| a.may_be_sat()).map(|(i, _)| i).collect();
         }
@@ -259,4 +266,15 @@ fn push_new(v: &mut Vec<Formula>, f: Formula) {
     if !f.is_true() && !v.contains(&f) {
         v.push(f);
     }
+}
+
+/// Whether `f` has a quantifier anywhere (element properties of set measures do).
+fn has_quantifier(f: &Formula) -> bool {
+    let mut found = false;
+    f.visit(&mut |node| {
+        if let crate::logic::Kind::All { .. } = node.kind() {
+            found = true;
+        }
+    });
+    found
 }

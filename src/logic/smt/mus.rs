@@ -22,6 +22,7 @@
 //! unsatisfiable subset, but may not be minimal. MARCO reports the same situation through
 //! [`MusEnumeration::complete`].
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -58,18 +59,28 @@ pub struct MusEnumeration {
     pub muses: Vec<Vec<usize>>,
     /// False when some check was undecided, so some MUS may be missing or non-minimal.
     pub complete: bool,
+    /// Whether an undecided check ran out of time (rather than being beyond what the
+    /// solver decides at all, such as a satisfiable query with quantifiers): only then
+    /// could asking again give another answer, so only then is the answer not cached.
+    pub timed_out: bool,
 }
 
 /// A session with the hard formulas asserted and one control literal per soft formula.
 struct Tracked<'a> {
     session: Session<'a>,
     lits: Vec<Bool>,
+    /// Whether a check ran out of time.
+    timed_out: Cell<bool>,
 }
 
 impl Tracked<'_> {
     fn check(&self, subset: &[usize]) -> Satisfiability {
         let assumptions: Vec<Bool> = subset.iter().map(|&i| self.lits[i].clone()).collect();
-        self.session.check(&assumptions)
+        let answer = self.session.check(&assumptions);
+        if answer == Satisfiability::Unknown(UnknownReason::Timeout) {
+            self.timed_out.set(true);
+        }
+        answer
     }
 
     /// The core of the last unsatisfiable check, as sorted soft indices.
@@ -121,7 +132,7 @@ impl SmtSolver {
             session.solver().assert(lit.implies(&assertion));
             lits.push(lit);
         }
-        Ok(Tracked { session, lits })
+        Ok(Tracked { session, lits, timed_out: Cell::new(false) })
     }
 
     /// Is `hard ∧ soft` unsatisfiable, and if so, which soft formulas suffice (together
@@ -173,7 +184,7 @@ impl SmtSolver {
         }
         let out = self.enumerate_muses(hard, soft, required)?;
         if let Some(key) = key
-            && out.complete
+            && !out.timed_out
         {
             let mut cache = self.lock_mus_cache();
             if cache.len() >= super::CACHE_CAPACITY {
@@ -207,18 +218,21 @@ impl SmtSolver {
         if let Some(index) = required {
             map.solver().assert(&map_lits[index]);
         }
-        let mut out = MusEnumeration { muses: Vec::new(), complete: true };
+        let mut out = MusEnumeration { muses: Vec::new(), complete: true, timed_out: false };
         loop {
             match map.check(&[]) {
                 Satisfiability::Unsat => break,
                 Satisfiability::Unknown(_) => {
+                    // The map is purely Boolean: only a timeout stops it.
                     out.complete = false;
+                    out.timed_out = true;
                     break;
                 }
                 Satisfiability::Sat => {}
             }
             let Some(seed_model) = map.solver().get_model() else {
                 out.complete = false;
+                out.timed_out = true;
                 break;
             };
             // Literals the map model leaves open default to true: larger seeds first.
@@ -257,6 +271,7 @@ impl SmtSolver {
                 }
             }
         }
+        out.timed_out |= tracked.timed_out.get();
         Ok(out)
     }
 }
