@@ -27,10 +27,10 @@
 //! `φ` is stored as unsatisfiability of `!φ`, so both directions share entries) and by
 //! the datatype encoding in force, since that can change answers. An `unknown` answer is
 //! stored with the timeout that produced it and is reused only by queries whose timeout
-//! is no longer. MUS enumerations that no timeout cut short are cached too, under canonical forms
-//! (module `canon`: variables renamed in order of first occurrence), so the same
-//! strengthening asked about differently named variables is computed once. Models and
-//! cores are not cached.
+//! is no longer. MUS enumerations that no timeout cut short are cached too, under
+//! canonical forms (module `canon`: variables renamed in order of first occurrence), so
+//! the same strengthening asked about differently named variables is computed once.
+//! Models and cores are not cached.
 
 mod canon;
 mod datatypes;

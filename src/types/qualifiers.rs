@@ -104,9 +104,8 @@ impl QualifierGenerators {
     }
 
     /// The space of a hole's refinement unknown: [`Self::type_space`] and the
-    /// components' result templates.
-    /// A Boolean hole (a condition) may also be any condition qualifier `φ`, as
-    /// `_v <==> φ`.
+    /// components' result templates; a Boolean hole (a condition) may also be any
+    /// condition qualifier `φ`, as `_v <==> φ`.
     pub fn hole_space(&self, env: &Env, value: &Formula) -> QualifierSpace {
         let actuals = env.scalar_vars();
         let templates = self.type_templates.iter().chain(&self.hole_templates);

@@ -83,10 +83,10 @@ pub struct TypingState<'p> {
     assignment: BTreeMap<Symbol, RType>,
     /// Every free type variable ever created (bound or not).
     free: imbl::OrdSet<Symbol>,
-    /// Free type variables that stand for a type not known where they were made (a
-    /// `let`-bound hole's), with that place's scope: the unknowns of the shape they are
-    /// bound to range over it, not over the scope of the use that binds them, which may
-    /// hold variables the hole cannot see.
+    /// Free type variables that stand for a type not known where they were made (that
+    /// of a hole only its uses tell), with that place's scope: the unknowns of the
+    /// shape they are bound to range over it, not over the scope of the use that binds
+    /// them, which may hold variables the hole cannot see.
     scoped: imbl::OrdMap<Symbol, Env>,
     counter: u32,
     /// Persistent, so that the search's many copies of a state share it.
