@@ -623,13 +623,7 @@ impl Checker<'_, '_> {
         if let TermKind::Hole = arg.kind {
             return Ok(self.apply_hole(env, arg, &formal, param, *result));
         }
-        let (env, actual) = match &arg.kind {
-            // A hole applied inside an argument: its result is what the formal allows.
-            TermKind::App { head, args } if matches!(head.kind, TermKind::Hole) => {
-                self.infer_app(env, arg, head, args, Some(&formal))?
-            }
-            _ => self.infer(env, arg)?,
-        };
+        let (env, actual) = self.infer(env, arg)?;
         // Only the argument that carries the decrease condition can fail for termination.
         let recursive = matches!(&head_name(whole), Some(n) if *n == self.goal.name.as_str())
             && self.decrease_at == Some(self.arg_index);

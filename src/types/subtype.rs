@@ -76,7 +76,9 @@ pub enum SubtypeError {
 #[derive(Clone)]
 pub struct TypingState<'p> {
     pub program: &'p Program,
-    pub generators: QualifierGenerators,
+    /// Shared: the search clones states for every candidate, and the templates never
+    /// change during a goal.
+    pub generators: std::sync::Arc<QualifierGenerators>,
     pub horn: HornSolver,
     pub smt: SmtSolver,
     /// Free type variables bound so far.
@@ -104,7 +106,7 @@ impl<'p> TypingState<'p> {
     pub fn new(program: &'p Program, generators: QualifierGenerators, smt: SmtSolver) -> Self {
         TypingState {
             program,
-            generators,
+            generators: std::sync::Arc::new(generators),
             horn: HornSolver::new(smt.clone()),
             smt,
             assignment: BTreeMap::new(),
