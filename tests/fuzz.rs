@@ -144,3 +144,14 @@ proptest! {
         exercise(&text);
     }
 }
+
+/// Found by `mutated_examples_never_panic`: a prefix operator applied to a hole was printed
+/// as `!??`, which lexes as one unknown operator, so the formatted text did not parse.
+#[test]
+fn prefix_operators_on_holes_round_trip() {
+    for body in ["! ??", "!(??)", "- ??", "-(??)", "!(! ??)"] {
+        let text = format!("f :: x: Bool -> Bool\nf = {body}\n");
+        let formatted = common::assert_round_trip("prefix operator on a hole", &text);
+        assert!(!formatted.contains("!??") && !formatted.contains("-??"), "{formatted}");
+    }
+}

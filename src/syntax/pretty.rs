@@ -407,6 +407,9 @@ impl Printer {
             }
             TermKind::Unary(op, a) => {
                 self.text(op.spelling());
+                if glues_to_prefix(a) {
+                    self.text(" ");
+                }
                 self.eterm_with_blocks(a, ELevel::App, inner);
             }
             TermKind::Binary(op, a, b) => {
@@ -509,6 +512,12 @@ fn operand_levels(op: BinOp) -> (ELevel, ELevel) {
     }
 }
 
+/// Whether an operand printed right after a prefix operator would lex together with it:
+/// `!??` is one (unknown) operator token, so a hole operand is set off by a space.
+fn glues_to_prefix(operand: &Term) -> bool {
+    matches!(operand.kind, TermKind::Hole)
+}
+
 fn write_eterm(s: &mut String, t: &Term, ctx: ELevel) {
     let parens = elevel(t) > ctx;
     if parens {
@@ -531,6 +540,9 @@ fn write_eterm(s: &mut String, t: &Term, ctx: ELevel) {
         }
         TermKind::Unary(op, a) => {
             s.push_str(op.spelling());
+            if glues_to_prefix(a) {
+                s.push(' ');
+            }
             write_eterm(s, a, ELevel::App);
         }
         TermKind::Binary(op, a, b) => {
