@@ -154,6 +154,50 @@ fn unsat_cores_and_minimal_subsets() {
     assert_eq!(smt.unsat_core(&hard, &soft[1..2]), Ok(CoreResult::Sat));
 }
 
+/// Element properties (`forall e. e in elems xs ==> y <= e`), as the checker puts them in
+/// premises and, negated, in goals. The SMT layer instantiates them itself: what follows
+/// from the instances is proved; what does not is undecided (never "invalid": a model of
+/// the instances need not satisfy the quantifiers), in single queries and MUS queries.
+#[test]
+fn element_properties_are_decided_through_their_instances() {
+    let smt = solver();
+    let a = Sort::var("a");
+    let (xs, ys) = (Formula::var("xs", list(a.clone())), Formula::var("ys", list(a.clone())));
+    let (y, z) = (Formula::var("y", a.clone()), Formula::var("z", a.clone()));
+    let elems = |l: &Formula| Formula::pred("elems", Sort::set(a.clone()), vec![l.clone()]);
+    let e = Formula::var("e", a.clone());
+    let bounded = |l: &Formula, b: &Formula| {
+        Formula::all(
+            "e",
+            a.clone(),
+            Formula::implies(Formula::member(e.clone(), elems(l)), Formula::le(b.clone(), e.clone())),
+        )
+    };
+    // Every element of xs is at least y, and z <= y: every element of ys = xs + [y] is at least z.
+    let premise = Formula::conjunction([
+        bounded(&xs, &y),
+        Formula::le(z.clone(), y.clone()),
+        Formula::eq(elems(&ys), Formula::union(elems(&xs), Formula::set_lit(a.clone(), vec![y.clone()]))),
+    ]);
+    let proved = Formula::implies(premise.clone(), bounded(&ys, &z));
+    assert_eq!(smt.check_valid(&proved), Ok(Validity::Valid));
+    // Without `z <= y`, nothing bounds the elements by z: undecided, not invalid.
+    let weaker = Formula::and(bounded(&xs, &y), Formula::eq(elems(&ys), elems(&xs)));
+    let answer = smt.check_valid(&Formula::implies(weaker, bounded(&ys, &z))).expect("well-sorted");
+    assert!(answer.is_unknown(), "{answer:?}");
+    // The same question as a MUS query: which qualifiers make the goal follow?
+    let soft = [
+        Formula::unary(rsynth::logic::UnOp::Not, bounded(&ys, &z)),
+        Formula::le(z.clone(), y.clone()),
+        Formula::le(y.clone(), z.clone()),
+    ];
+    let hard =
+        [bounded(&xs, &y), Formula::eq(elems(&ys), Formula::union(elems(&xs), Formula::set_lit(a, vec![y])))];
+    let all = smt.all_minimal_unsat_subsets(&hard, &soft, Some(0)).expect("well-sorted");
+    assert_eq!(all.muses, vec![vec![0, 1]]);
+    assert!(!all.complete, "satisfiable subsets are undecided with quantifiers");
+}
+
 #[test]
 fn counterexamples_are_rendered_as_values() {
     let smt = solver();

@@ -17,6 +17,10 @@
 //! [`Satisfiability::Unknown`]) and the Boolean shortcuts answer on the safe side:
 //! "not valid" and "satisfiable". Statistics count timeouts separately.
 //!
+//! **Quantifiers** are instantiated by the layer itself (module `ground`): Z3 gets a
+//! quantifier-free query whose `unsat` proves the original, and whose `sat` is reported
+//! as `unknown` (see `docs/smt.md`).
+//!
 //! **Datatypes.** A handle knows the program's datatypes ([`DatatypeDecl`]) and how to
 //! encode them ([`DatatypeEncoding`]), set with [`SmtSolver::with_datatypes`] and
 //! [`SmtSolver::with_datatype_encoding`]. Under the algebraic encoding, monomorphic
@@ -35,6 +39,7 @@
 mod canon;
 mod datatypes;
 mod encode;
+mod ground;
 mod model;
 mod mus;
 
@@ -289,8 +294,9 @@ impl SmtSolver {
             return Ok(answer);
         }
         let mut session = Session::new(self);
-        let assertion = session.encoder.encode_bool(f)?;
-        session.solver().assert(&assertion);
+        for assertion in session.encode_together(std::slice::from_ref(f))? {
+            session.solver().assert(&assertion);
+        }
         let answer = session.check(&[]);
         self.store(f, &answer);
         Ok(answer)
@@ -315,7 +321,9 @@ impl SmtSolver {
             .collect();
         if answers.iter().any(Option::is_none) {
             let mut session = Session::new(self);
-            let assertion = session.encoder.encode_bool(base)?;
+            let together: Vec<Formula> = std::iter::once(base).chain(extras).cloned().collect();
+            let mut encoded = session.encode_together(&together)?.into_iter();
+            let assertion = encoded.next().expect("the base is encoded");
             session.solver().assert(&assertion);
             // A model of `base` in which an extra holds shows `base ∧ extra`
             // satisfiable without a check of its own. (Asking for a model after every
@@ -324,11 +332,10 @@ impl SmtSolver {
                 Satisfiability::Sat => session.solver().get_model(),
                 _ => None,
             };
-            for (i, extra) in extras.iter().enumerate() {
+            for (i, extra) in encoded.enumerate() {
                 if answers[i].is_some() {
                     continue;
                 }
-                let extra = session.encoder.encode_bool(extra)?;
                 let holds = model.as_ref().and_then(|m| m.eval(&extra, true)).and_then(|b| b.as_bool());
                 let answer = if holds == Some(true) {
                     Satisfiability::Sat
@@ -480,7 +487,13 @@ struct Session<'a> {
     /// Present until the session is dropped, when it goes back to the idle pool.
     slot: Option<z3::Solver>,
     encoder: Encoder,
+    /// Whether universals of the assertions were replaced by some of their instances,
+    /// so that a model of the assertions need not satisfy the originals.
+    inexact: bool,
 }
+
+/// Why a query whose universals were instantiated by hand is undecided.
+const INSTANTIATED: &str = "satisfiable with the quantifiers instantiated, which decides nothing";
 
 impl Drop for Session<'_> {
     fn drop(&mut self) {
@@ -517,11 +530,34 @@ impl<'a> Session<'a> {
         // without it, Z3 4.8.12 may hand a nonlinear query to a tactic that ignores the
         // timeout and runs for minutes.
         solver.push();
-        Session { owner, slot: Some(solver), encoder: Encoder::new(datatypes::table_for(&owner.theory)) }
+        Session {
+            owner,
+            slot: Some(solver),
+            encoder: Encoder::new(datatypes::table_for(&owner.theory)),
+            inexact: false,
+        }
     }
 
     fn solver(&self) -> &z3::Solver {
         self.slot.as_ref().expect("a session has its solver until it is dropped")
+    }
+
+    /// Encodes formulas that will be asserted together (each possibly under a literal or
+    /// in a scope of its own), with their quantifiers instantiated by hand (module
+    /// `ground`): Z3 decides the quantifier-free result quickly, where on the original
+    /// it would saturate E-matching and answer `unknown`. If universals were
+    /// instantiated, `sat` no longer means satisfiable, so the session's checks answer
+    /// `unknown` instead, as Z3 would have on the original.
+    fn encode_together(&mut self, formulas: &[Formula]) -> Result<Vec<Bool>, SmtError> {
+        let grounded = ground::instantiate(formulas);
+        let formulas = match &grounded {
+            Some(g) => {
+                self.inexact |= !g.exact;
+                &g.formulas[..]
+            }
+            None => formulas,
+        };
+        formulas.iter().map(|f| self.encoder.encode_bool(f)).collect()
     }
 
     /// One Z3 check under the given assumption literals, counted and timed.
@@ -537,6 +573,10 @@ impl<'a> Session<'a> {
         counters.z3_nanos.fetch_add(nanos, Ordering::Relaxed);
         counters.solver_calls.fetch_add(1, Ordering::Relaxed);
         match result {
+            z3::SatResult::Sat if self.inexact => {
+                counters.unknowns.fetch_add(1, Ordering::Relaxed);
+                Satisfiability::Unknown(UnknownReason::Other(INSTANTIATED.to_owned()))
+            }
             z3::SatResult::Sat => Satisfiability::Sat,
             z3::SatResult::Unsat => Satisfiability::Unsat,
             z3::SatResult::Unknown => {

@@ -121,15 +121,16 @@ impl Tracked<'_> {
 impl SmtSolver {
     fn tracked(&self, hard: &[Formula], soft: &[Formula]) -> Result<Tracked<'_>, SmtError> {
         let mut session = Session::new(self);
-        for f in hard {
-            let assertion = session.encoder.encode_bool(f)?;
-            session.solver().assert(&assertion);
+        let together: Vec<Formula> = hard.iter().chain(soft).cloned().collect();
+        let encoded = session.encode_together(&together)?;
+        let (hard, soft) = encoded.split_at(hard.len());
+        for assertion in hard {
+            session.solver().assert(assertion);
         }
         let mut lits = Vec::with_capacity(soft.len());
-        for (i, f) in soft.iter().enumerate() {
+        for (i, assertion) in soft.iter().enumerate() {
             let lit = Bool::new_const(format!("!soft{i}"));
-            let assertion = session.encoder.encode_bool(f)?;
-            session.solver().assert(lit.implies(&assertion));
+            session.solver().assert(lit.implies(assertion));
             lits.push(lit);
         }
         Ok(Tracked { session, lits, timed_out: Cell::new(false) })

@@ -1,0 +1,218 @@
+//! Quantifier instantiation by hand: a quantifier-free formula that is unsatisfiable
+//! only if the original is.
+//!
+//! The checker's quantifiers are element properties, `∀e. e ∈ elems x ⇒ ψ(e)`, in the
+//! premises of clauses, and the same shape negated in their conclusions. Z3 handles them
+//! by E-matching (MBQI is off, as in Synquid), so a query with a quantifier is never
+//! answered `sat`: when the instances E-matching finds are not contradictory, Z3 gives up
+//! with `unknown`, after saturating, which costs several times a quantifier-free check.
+//! Most such queries are of that kind (clauses of wrong candidates).
+//!
+//! [`instantiate`] makes the quantifier-free version of a query:
+//! - a quantifier in negative position (an existential) gets a fresh constant, which
+//!   keeps satisfiability;
+//! - a quantifier in positive position becomes the conjunction of its instances at every
+//!   ground term of its sort in the formula (the variables, the fresh constants, the
+//!   measure applications), which the quantifier implies.
+//!
+//! So the result follows from the original: if it is unsatisfiable, so is the original.
+//! If it is satisfiable, nothing is known (the original may need an instance at a term
+//! that only Z3's own reasoning would create); callers answer `unknown`, as Z3 would.
+
+use std::collections::BTreeSet;
+
+use super::super::{BinOp, Formula, Kind, Sort, Symbol, UnOp};
+
+/// The most instances one query may get; past it, the query goes to Z3 as it is.
+const MAX_INSTANCES: usize = 256;
+
+/// Formulas asserted together, made quantifier-free (see the module documentation).
+pub(crate) struct Grounded {
+    pub formulas: Vec<Formula>,
+    /// Whether the result is equisatisfiable with the original: true when only
+    /// existentials were replaced, no universal.
+    pub exact: bool,
+}
+
+/// The quantifier-free versions of `formulas`, asserted together (one set of fresh
+/// constants, one set of ground terms), or `None` when no formula has a quantifier or
+/// one has a quantifier this cannot handle (under `<==>`, in a condition, or an
+/// existential inside a universal, which would need a Skolem function).
+pub(crate) fn instantiate(formulas: &[Formula]) -> Option<Grounded> {
+    if !formulas.iter().any(has_quantifier) {
+        return None;
+    }
+    let mut skolems = Skolems::default();
+    let opened: Vec<Formula> =
+        formulas.iter().map(|f| skolems.open(f, true, false)).collect::<Option<_>>()?;
+    let exact = !opened.iter().any(has_quantifier);
+    let mut terms = BTreeSet::new();
+    for f in &opened {
+        collect_ground_terms(f, &mut terms);
+    }
+    let mut budget = MAX_INSTANCES;
+    let formulas = opened.iter().map(|f| expand(f, &terms, &mut budget)).collect::<Option<_>>()?;
+    Some(Grounded { formulas, exact })
+}
+
+fn has_quantifier(f: &Formula) -> bool {
+    let mut found = false;
+    f.visit(&mut |node| found |= matches!(node.kind(), Kind::All { .. }));
+    found
+}
+
+/// Fresh constants for existentials.
+#[derive(Default)]
+struct Skolems {
+    count: usize,
+}
+
+impl Skolems {
+    /// Replaces every quantifier in negative position by its body at a fresh constant;
+    /// quantifiers in positive position stay. `positive` is the polarity of `f`;
+    /// `under_universal` says whether a positive quantifier encloses it.
+    fn open(&mut self, f: &Formula, positive: bool, under_universal: bool) -> Option<Formula> {
+        if !has_quantifier(f) {
+            return Some(f.clone());
+        }
+        match f.kind() {
+            Kind::All { var, sort, body } => {
+                if positive {
+                    let body = self.open(body, true, true)?;
+                    Some(Formula::new(Kind::All { var: *var, sort: sort.clone(), body }))
+                } else if under_universal {
+                    None
+                } else {
+                    // The name cannot clash with a source name: `!` is not an identifier
+                    // character.
+                    let constant =
+                        Formula::var(Symbol::intern(&format!("{var}!{}", self.count)), sort.clone());
+                    self.count += 1;
+                    self.open(&body.substitute_var(*var, constant), false, under_universal)
+                }
+            }
+            Kind::Unary(UnOp::Not, a) => {
+                Some(Formula::unary(UnOp::Not, self.open(a, !positive, under_universal)?))
+            }
+            Kind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                let a = self.open(a, positive, under_universal)?;
+                Some(Formula::binary(*op, a, self.open(b, positive, under_universal)?))
+            }
+            Kind::Binary(BinOp::Implies, a, b) => {
+                let a = self.open(a, !positive, under_universal)?;
+                Some(Formula::binary(BinOp::Implies, a, self.open(b, positive, under_universal)?))
+            }
+            // Both polarities at once (`<==>`, Boolean `==`, conditions): not handled.
+            _ => None,
+        }
+    }
+}
+
+/// The subterms of `f` that are not Boolean and mention no bound variable: the terms
+/// universals are instantiated at.
+fn collect_ground_terms(f: &Formula, out: &mut BTreeSet<Formula>) {
+    fn go(f: &Formula, bound: &mut Vec<Symbol>, out: &mut BTreeSet<Formula>) -> bool {
+        // Returns whether `f` mentions a bound variable.
+        let mentions_bound = match f.kind() {
+            Kind::Var { name, .. } => bound.contains(name),
+            Kind::All { var, body, .. } => {
+                bound.push(*var);
+                go(body, bound, out);
+                bound.pop();
+                true
+            }
+            Kind::Unknown { .. } => true,
+            _ => {
+                let mut any = false;
+                for child in f.children() {
+                    any |= go(child, bound, out);
+                }
+                any
+            }
+        };
+        if !mentions_bound && is_instance_term(f) {
+            out.insert(f.clone());
+        }
+        mentions_bound
+    }
+    go(f, &mut Vec::new(), out);
+}
+
+/// Terms worth instantiating at: variables, constants and applications. Arithmetic and
+/// set operations are left out: they would multiply the instances, and what they
+/// denote is mostly named by a variable or an application as well.
+fn is_instance_term(f: &Formula) -> bool {
+    matches!(f.kind(), Kind::Var { .. } | Kind::Int(_) | Kind::Pred { .. } | Kind::Cons { .. })
+        && f.sort() != Sort::Bool
+}
+
+/// Replaces each remaining (positive) quantifier by its instances at `terms` of its sort.
+fn expand(f: &Formula, terms: &BTreeSet<Formula>, budget: &mut usize) -> Option<Formula> {
+    match f.kind() {
+        Kind::All { var, sort, body } => {
+            let body = expand(body, terms, budget)?;
+            let mut instances = Vec::new();
+            for t in terms.iter().filter(|t| t.sort() == *sort) {
+                *budget = budget.checked_sub(1)?;
+                instances.push(body.substitute_var(*var, t.clone()));
+            }
+            Some(Formula::conjunction(instances))
+        }
+        _ if !has_quantifier(f) => Some(f.clone()),
+        _ => {
+            let mut failed = false;
+            let out = f.map_children(|child| {
+                expand(child, terms, budget).unwrap_or_else(|| {
+                    failed = true;
+                    child.clone()
+                })
+            });
+            (!failed).then_some(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_of(x: &str) -> Formula {
+        Formula::pred("elems", Sort::set(Sort::Int), vec![Formula::var(x, Sort::Int)])
+    }
+
+    fn property(x: &str, bound: &str) -> Formula {
+        let e = Formula::var("e", Sort::Int);
+        Formula::all(
+            "e",
+            Sort::Int,
+            Formula::implies(
+                Formula::member(e.clone(), set_of(x)),
+                Formula::le(Formula::var(bound, Sort::Int), e),
+            ),
+        )
+    }
+
+    #[test]
+    fn universals_become_instances_and_existentials_constants() {
+        // premise ∧ ¬conclusion, as a validity query poses it.
+        let f = Formula::and(property("xs", "y"), Formula::unary(UnOp::Not, property("xs", "z")));
+        let grounded = instantiate(std::slice::from_ref(&f)).expect("handled");
+        assert!(!grounded.exact, "a universal was instantiated");
+        let g = &grounded.formulas[0];
+        assert!(!has_quantifier(g), "{g}");
+        // The existential's constant, then every ground term of the sort, in order.
+        assert_eq!(
+            g.to_string(),
+            "(e!0 in elems xs ==> y <= e!0) && (xs in elems xs ==> y <= xs) && (y in elems xs ==> y <= y) \
+             && (z in elems xs ==> y <= z) && !(e!0 in elems xs ==> z <= e!0)"
+        );
+    }
+
+    #[test]
+    fn quantifier_free_formulas_and_unsupported_positions_are_left_alone() {
+        let x = Formula::var("x", Sort::Int);
+        assert!(instantiate(&[Formula::le(x.clone(), x)]).is_none());
+        let under_iff = Formula::binary(BinOp::Iff, property("xs", "y"), Formula::tt());
+        assert!(instantiate(&[under_iff]).is_none());
+    }
+}
