@@ -169,10 +169,16 @@ impl Sort {
         if let Some(replacement) = leaf(self) {
             return replacement;
         }
+        // Unchanged parts are shared, not rebuilt: most sorts mention no variable that
+        // a substitution touches, and the checker maps the sorts of every clause.
         match self {
-            Sort::Set(elem) => Sort::set(elem.map_leaves(leaf)),
+            Sort::Set(elem) => {
+                let mapped = elem.map_leaves(leaf);
+                if mapped == **elem { self.clone() } else { Sort::set(mapped) }
+            }
             Sort::Data(name, args) => {
-                Sort::Data(*name, args.iter().map(|arg| arg.map_leaves(leaf)).collect())
+                let mapped: Vec<Sort> = args.iter().map(|arg| arg.map_leaves(leaf)).collect();
+                if mapped[..] == args[..] { self.clone() } else { Sort::Data(*name, mapped.into()) }
             }
             Sort::Bool | Sort::Int | Sort::Var(_) | Sort::Meta(_) => self.clone(),
         }

@@ -245,30 +245,53 @@ impl Formula {
     /// Rewrites every sort annotation in the formula (variables, applications,
     /// quantifiers, set literals, pending substitutions).
     pub fn map_sorts(&self, f: &impl Fn(&Sort) -> Sort) -> Formula {
+        // Nodes whose sorts and children come back unchanged are shared, not rebuilt.
+        let same = |a: &[Formula], b: &[Formula]| a.iter().zip(b).all(|(x, y)| x.ptr_eq(y));
         let kind = match self.kind() {
-            Kind::Var { name, sort } => Kind::Var { name: *name, sort: f(sort) },
-            Kind::Unknown { name, subst } => Kind::Unknown {
-                name: *name,
-                subst: subst.iter().map(|(x, value)| (x, value.map_sorts(f))).collect(),
-            },
-            Kind::Pred { name, sort, args } => Kind::Pred {
-                name: *name,
-                sort: f(sort),
-                args: args.iter().map(|arg| arg.map_sorts(f)).collect(),
-            },
-            Kind::Cons { name, sort, args } => Kind::Cons {
-                name: *name,
-                sort: f(sort),
-                args: args.iter().map(|arg| arg.map_sorts(f)).collect(),
-            },
-            Kind::All { var, sort, body } => Kind::All { var: *var, sort: f(sort), body: body.map_sorts(f) },
+            Kind::Var { name, sort } => {
+                let mapped = f(sort);
+                if mapped == *sort {
+                    return self.clone();
+                }
+                Kind::Var { name: *name, sort: mapped }
+            }
+            Kind::Unknown { name, subst } => {
+                let mapped: Vec<(Symbol, Formula)> = subst.iter().map(|(x, v)| (x, v.map_sorts(f))).collect();
+                if mapped.iter().zip(subst.iter()).all(|((_, new), (_, old))| new.ptr_eq(old)) {
+                    return self.clone();
+                }
+                Kind::Unknown { name: *name, subst: mapped.into_iter().collect() }
+            }
+            Kind::Pred { name, sort, args } | Kind::Cons { name, sort, args } => {
+                let mapped_sort = f(sort);
+                let mapped: Vec<Formula> = args.iter().map(|arg| arg.map_sorts(f)).collect();
+                if mapped_sort == *sort && same(&mapped, args) {
+                    return self.clone();
+                }
+                if matches!(self.kind(), Kind::Pred { .. }) {
+                    Kind::Pred { name: *name, sort: mapped_sort, args: mapped }
+                } else {
+                    Kind::Cons { name: *name, sort: mapped_sort, args: mapped }
+                }
+            }
+            Kind::All { var, sort, body } => {
+                let (mapped_sort, mapped) = (f(sort), body.map_sorts(f));
+                if mapped_sort == *sort && mapped.ptr_eq(body) {
+                    return self.clone();
+                }
+                Kind::All { var: *var, sort: mapped_sort, body: mapped }
+            }
             Kind::SetLit { elem, elems } => {
-                Kind::SetLit { elem: f(elem), elems: elems.iter().map(|e| e.map_sorts(f)).collect() }
+                let mapped_elem = f(elem);
+                let mapped: Vec<Formula> = elems.iter().map(|e| e.map_sorts(f)).collect();
+                if mapped_elem == *elem && same(&mapped, elems) {
+                    return self.clone();
+                }
+                Kind::SetLit { elem: mapped_elem, elems: mapped }
             }
             _ => return self.map_children(|child| child.map_sorts(f)),
         };
-        let rebuilt = Formula::new(kind);
-        if rebuilt == *self { self.clone() } else { rebuilt }
+        Formula::new(kind)
     }
 
     /// Applies a sort-variable substitution to every sort in the formula.
