@@ -155,6 +155,16 @@ impl Sort {
         out
     }
 
+    /// Whether some type variable of the sort satisfies `pred` (without collecting them).
+    pub fn mentions_type_var(&self, pred: &impl Fn(Symbol) -> bool) -> bool {
+        match self {
+            Sort::Var(name) => pred(*name),
+            Sort::Set(elem) => elem.mentions_type_var(pred),
+            Sort::Data(_, args) => args.iter().any(|arg| arg.mentions_type_var(pred)),
+            Sort::Bool | Sort::Int | Sort::Meta(_) => false,
+        }
+    }
+
     fn collect(&self, visit: &mut impl FnMut(&Sort)) {
         visit(self);
         match self {

@@ -100,6 +100,9 @@ pub struct TypingState<'p> {
     /// Type variables bound since the solver last saw the sort assignment: formulas the
     /// solver holds may still mention them (see [`HornSolver::resort`]).
     newly_bound: BTreeSet<Symbol>,
+    /// [`TypingState::sort_assignment`], computed once per assignment: every clause
+    /// needs it, and the assignment changes far less often.
+    sorts: std::cell::OnceCell<std::sync::Arc<BTreeMap<Symbol, Sort>>>,
 }
 
 impl<'p> TypingState<'p> {
@@ -117,6 +120,7 @@ impl<'p> TypingState<'p> {
             note: None,
             unknowns: imbl::Vector::new(),
             newly_bound: BTreeSet::new(),
+            sorts: std::cell::OnceCell::new(),
         }
     }
 
@@ -134,8 +138,13 @@ impl<'p> TypingState<'p> {
 
     /// Applies the current type-variable assignment, repeatedly, to a type.
     pub fn resolve(&self, ty: &RType) -> RType {
+        // Most types mention no bound variable: they are returned without a rebuild.
+        let bound = |a: Symbol| self.assignment.contains_key(&a);
         let mut t = ty.clone();
         for _ in 0..64 {
+            if !t.mentions_type_var(&bound) {
+                return t;
+            }
             let next = t.substitute_type_vars(&self.assignment);
             if next == t {
                 return t;
@@ -296,6 +305,7 @@ impl<'p> TypingState<'p> {
     /// gets its `_0 != _1`.
     fn bind(&mut self, var: Symbol, ty: RType) {
         self.assignment.insert(var, ty);
+        self.sorts = std::cell::OnceCell::new();
         self.newly_bound.insert(var);
         let sorts = self.sort_assignment();
         for (u, source) in self.unknowns.clone() {
@@ -571,11 +581,16 @@ impl<'p> TypingState<'p> {
     }
 
     /// The sorts of the bound free type variables, fully resolved.
-    fn sort_assignment(&self) -> BTreeMap<Symbol, Sort> {
-        self.assignment
-            .keys()
-            .filter_map(|a| self.resolve(&RType::plain(BaseType::Var(*a))).sort().map(|s| (*a, s)))
-            .collect()
+    fn sort_assignment(&self) -> std::sync::Arc<BTreeMap<Symbol, Sort>> {
+        let sorts = self.sorts.get_or_init(|| {
+            std::sync::Arc::new(
+                self.assignment
+                    .keys()
+                    .filter_map(|a| self.resolve(&RType::plain(BaseType::Var(*a))).sort().map(|s| (*a, s)))
+                    .collect(),
+            )
+        });
+        std::sync::Arc::clone(sorts)
     }
 
     fn decompose(

@@ -152,6 +152,27 @@ impl RType {
 
     /// Substitutes types for type variables. `{a | φ}` with `a := {B | ψ}` becomes
     /// `{B | ψ ∧ φ}`; the sorts inside every formula follow the substitution.
+    /// Whether some type variable of the type (in its bases or in the sorts of its
+    /// refinements) satisfies `pred`.
+    pub fn mentions_type_var(&self, pred: &impl Fn(Symbol) -> bool) -> bool {
+        match self {
+            RType::Function { arg, result, .. } => {
+                arg.mentions_type_var(pred) || result.mentions_type_var(pred)
+            }
+            RType::Scalar { base, refinement } => {
+                refinement.mentions_type_var(pred)
+                    || match base {
+                        BaseType::Var(a) => pred(*a),
+                        BaseType::Data { args, preds, .. } => {
+                            args.iter().any(|arg| arg.mentions_type_var(pred))
+                                || preds.iter().any(|p| p.mentions_type_var(pred))
+                        }
+                        BaseType::Bool | BaseType::Int => false,
+                    }
+            }
+        }
+    }
+
     pub fn substitute_type_vars(&self, subst: &BTreeMap<Symbol, RType>) -> RType {
         if subst.is_empty() {
             return self.clone();
