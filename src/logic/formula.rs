@@ -496,21 +496,45 @@ impl Formula {
     }
 
     /// The direct subformulas, left to right. The pending substitution of an unknown is
-    /// not a child.
-    pub fn children(&self) -> Vec<&Formula> {
+    /// not a child. (An iterator, not a vector: traversals call this on every node.)
+    pub fn children(&self) -> Children<'_> {
         match self.kind() {
-            Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => Vec::new(),
-            Kind::Unary(_, f) | Kind::All { body: f, .. } => vec![f],
-            Kind::Binary(_, l, r) => vec![l, r],
-            Kind::Ite(c, t, e) => vec![c, t, e],
-            Kind::Pred { args, .. } | Kind::Cons { args, .. } => args.iter().collect(),
-            Kind::SetLit { elems, .. } => elems.iter().collect(),
+            Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => {
+                Children::Fixed([None, None, None], 0)
+            }
+            Kind::Unary(_, f) | Kind::All { body: f, .. } => Children::Fixed([Some(f), None, None], 0),
+            Kind::Binary(_, l, r) => Children::Fixed([Some(l), Some(r), None], 0),
+            Kind::Ite(c, t, e) => Children::Fixed([Some(c), Some(t), Some(e)], 0),
+            Kind::Pred { args, .. } | Kind::Cons { args, .. } => Children::Many(args.iter()),
+            Kind::SetLit { elems, .. } => Children::Many(elems.iter()),
         }
     }
 
     /// The number of nodes in the formula.
     pub fn size(&self) -> usize {
-        1 + self.children().iter().map(|child| child.size()).sum::<usize>()
+        1 + self.children().map(|child| child.size()).sum::<usize>()
+    }
+}
+
+/// The direct subformulas of a node (see [`Formula::children`]).
+pub enum Children<'a> {
+    /// Up to three children, and how many have been returned.
+    Fixed([Option<&'a Formula>; 3], usize),
+    Many(std::slice::Iter<'a, Formula>),
+}
+
+impl<'a> Iterator for Children<'a> {
+    type Item = &'a Formula;
+
+    fn next(&mut self) -> Option<&'a Formula> {
+        match self {
+            Children::Fixed(slots, at) => {
+                let next = slots.get(*at).copied().flatten();
+                *at += 1;
+                next
+            }
+            Children::Many(rest) => rest.next(),
+        }
     }
 }
 

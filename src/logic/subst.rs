@@ -125,7 +125,7 @@ impl Formula {
         match self.kind() {
             Kind::Var { name: n, .. } => *n == name,
             Kind::All { var, body, .. } => *var != name && body.has_free_var(name),
-            _ => self.children().into_iter().any(|child| child.has_free_var(name)),
+            _ => self.children().any(|child| child.has_free_var(name)),
         }
     }
 
@@ -148,7 +148,7 @@ impl Formula {
                 body.collect_free_vars(bound, out);
                 bound.pop();
             }
-            _ => self.children().into_iter().for_each(|child| child.collect_free_vars(bound, out)),
+            _ => self.children().for_each(|child| child.collect_free_vars(bound, out)),
         }
     }
 
@@ -172,7 +172,7 @@ impl Formula {
     pub fn has_unknowns(&self) -> bool {
         match self.kind() {
             Kind::Unknown { .. } => true,
-            _ => self.children().into_iter().any(Formula::has_unknowns),
+            _ => self.children().any(Formula::has_unknowns),
         }
     }
 
@@ -211,7 +211,7 @@ impl Formula {
                 e.polarity(positive, both, pos, neg);
             }
             Kind::All { body, .. } => body.polarity(positive, both, pos, neg),
-            _ => self.children().into_iter().for_each(|child| child.polarity(positive, true, pos, neg)),
+            _ => self.children().for_each(|child| child.polarity(positive, true, pos, neg)),
         }
     }
 
@@ -352,7 +352,7 @@ impl Formula {
     /// Calls `f` on every node, parents before children.
     pub fn visit(&self, f: &mut impl FnMut(&Formula)) {
         f(self);
-        self.children().into_iter().for_each(|child| child.visit(f));
+        self.children().for_each(|child| child.visit(f));
     }
 }
 
