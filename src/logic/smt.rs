@@ -387,6 +387,7 @@ impl SmtSolver {
     pub fn model(&self, f: &Formula) -> Result<ModelResult, SmtError> {
         self.count_query();
         let mut session = Session::new(self);
+        session.encoder.record_ground = true;
         let assertion = session.encoder.encode_bool(f)?;
         session.solver().assert(&assertion);
         Ok(match session.check(&[]) {

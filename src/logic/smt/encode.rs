@@ -26,6 +26,8 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use rustc_hash::FxHashMap;
+
 use z3::Pattern;
 use z3::ast::{self, Ast, Bool, Dynamic, Int, Set};
 
@@ -46,10 +48,15 @@ pub(super) struct Encoder {
     pub adts: Rc<AdtTable>,
     /// Free variables met so far, with their Z3 constants.
     pub vars: BTreeMap<Variable, Dynamic>,
-    /// Ground applications (no bound variable inside), in first-seen order.
+    /// Ground applications (no bound variable inside), in first-seen order; recorded
+    /// only when `record_ground` is set, for the queries whose models are read.
     pub ground: Vec<GroundTerm>,
+    pub record_ground: bool,
     /// Variables bound by enclosing quantifiers, innermost last.
     bound: Vec<Symbol>,
+    /// Function declarations made so far, by kind, name and signature: a query applies
+    /// the same measures many times.
+    decls: FxHashMap<(bool, Symbol, Vec<Sort>, Sort), Rc<z3::FuncDecl>>,
 }
 
 fn internal(what: &str, at: &Formula) -> SmtError {
@@ -58,7 +65,14 @@ fn internal(what: &str, at: &Formula) -> SmtError {
 
 impl Encoder {
     pub fn new(adts: Rc<AdtTable>) -> Encoder {
-        Encoder { adts, vars: BTreeMap::new(), ground: Vec::new(), bound: Vec::new() }
+        Encoder {
+            adts,
+            vars: BTreeMap::new(),
+            ground: Vec::new(),
+            record_ground: false,
+            bound: Vec::new(),
+            decls: FxHashMap::default(),
+        }
     }
 
     /// Checks and encodes a Boolean formula.
@@ -135,11 +149,19 @@ impl Encoder {
         f: &Formula,
     ) -> Result<Dynamic, SmtError> {
         let arg_sorts: Vec<Sort> = args.iter().map(Formula::sort).collect();
-        let signature: Vec<String> = arg_sorts.iter().map(|s| format!("({s})")).collect();
-        let decl_name = format!("{kind}:{name}:{}->({sort})", signature.join(""));
-        let domain: Vec<z3::Sort> = arg_sorts.iter().map(|s| self.adts.z3_sort(s)).collect();
-        let domain_refs: Vec<&z3::Sort> = domain.iter().collect();
-        let decl = z3::FuncDecl::new(decl_name, &domain_refs, &self.adts.z3_sort(sort));
+        let key = (kind == "ctor", name, arg_sorts, sort.clone());
+        let decl = match self.decls.get(&key) {
+            Some(decl) => Rc::clone(decl),
+            None => {
+                let signature: Vec<String> = key.2.iter().map(|s| format!("({s})")).collect();
+                let decl_name = format!("{kind}:{name}:{}->({sort})", signature.join(""));
+                let domain: Vec<z3::Sort> = key.2.iter().map(|s| self.adts.z3_sort(s)).collect();
+                let domain_refs: Vec<&z3::Sort> = domain.iter().collect();
+                let decl = Rc::new(z3::FuncDecl::new(decl_name, &domain_refs, &self.adts.z3_sort(sort)));
+                self.decls.insert(key, Rc::clone(&decl));
+                decl
+            }
+        };
         self.apply(&decl, args, f, true)
     }
 
@@ -155,7 +177,7 @@ impl Encoder {
         let encoded = args.iter().map(|arg| self.term(arg)).collect::<Result<Vec<_>, _>>()?;
         let encoded_refs: Vec<&dyn Ast> = encoded.iter().map(|a| a as &dyn Ast).collect();
         let term = decl.apply(&encoded_refs);
-        let is_ground = record && self.bound.iter().all(|var| !f.has_free_var(*var));
+        let is_ground = record && self.record_ground && self.bound.iter().all(|var| !f.has_free_var(*var));
         if is_ground && !self.ground.iter().any(|g| g.formula == *f) {
             self.ground.push(GroundTerm { formula: f.clone(), term: term.clone() });
         }
