@@ -133,11 +133,14 @@ impl Encoder {
     }
 
     fn variable(&mut self, name: Symbol, sort: &Sort) -> Dynamic {
-        let constant = Dynamic::new_const(format!("{name}:{sort}"), &self.adts.z3_sort(sort));
-        if !self.bound.contains(&name) {
-            self.vars.entry(Variable::new(name, sort.clone())).or_insert_with(|| constant.clone());
+        let make = |adts: &AdtTable| Dynamic::new_const(format!("{name}:{sort}"), &adts.z3_sort(sort));
+        if self.bound.contains(&name) {
+            return make(&self.adts);
         }
-        constant
+        // A free variable's constant is made once per query (its name is formatted and
+        // interned by Z3 each time otherwise).
+        let adts = Rc::clone(&self.adts);
+        self.vars.entry(Variable::new(name, sort.clone())).or_insert_with(|| make(&adts)).clone()
     }
 
     fn application(
