@@ -91,8 +91,10 @@ pub struct TypingState<'p> {
     /// them, which may hold variables the hole cannot see.
     scoped: imbl::OrdMap<Symbol, Env>,
     counter: u32,
-    /// Persistent, so that the search's many copies of a state share it.
-    origins: imbl::Vector<Origin>,
+    /// Persistent, so that the search's many copies of a state share it; each origin
+    /// behind an `Arc`, since a copy's first push copies a chunk of the vector, and an
+    /// origin holds strings and types.
+    origins: imbl::Vector<std::sync::Arc<Origin>>,
     /// A note attached to the origins created while it is set.
     pub note: Option<String>,
     /// Every liquid unknown created, so that their spaces can follow type bindings.
@@ -529,14 +531,15 @@ impl<'p> TypingState<'p> {
     }
 
     fn explain(&self, failure: HornFailure) -> SubtypeError {
-        let origin = self.origins.get(failure.clause.label as usize).cloned().unwrap_or(Origin {
-            span: 0..0,
-            found: String::new(),
-            required: String::new(),
-            env: Env::new(),
-            note: None,
-            types: None,
-        });
+        let origin =
+            self.origins.get(failure.clause.label as usize).map(|o| (**o).clone()).unwrap_or(Origin {
+                span: 0..0,
+                found: String::new(),
+                required: String::new(),
+                env: Env::new(),
+                note: None,
+                types: None,
+            });
         let mut origin = origin;
         if let Some((found, required)) = &origin.types {
             // Shown as the last candidate valued the unknowns, when there was one:
@@ -561,7 +564,7 @@ impl<'p> TypingState<'p> {
         if origin.note.is_none() {
             origin.note.clone_from(&self.note);
         }
-        self.origins.push_back(origin);
+        self.origins.push_back(std::sync::Arc::new(origin));
         u32::try_from(self.origins.len() - 1).unwrap_or(u32::MAX)
     }
 
