@@ -10,6 +10,8 @@
 //!   here returns its input unchanged (the same `Arc`) when nothing changes, and equality
 //!   checks pointer identity first.
 //!
+//! A node also stores, computed the same way, whether a quantifier occurs below it.
+//!
 //! Why not full hash-consing? A hash-consing table is global mutable state: every node
 //! construction would take a lock shared by all synthesis threads (the portfolio runs
 //! several configurations in parallel), and the table needs weak references and sweeping
@@ -43,6 +45,9 @@ pub struct Formula(Arc<Node>);
 
 struct Node {
     hash: u64,
+    /// Whether the node or a node below it is a quantifier, computed like `hash`: the
+    /// SMT layer asks it of every query (see `smt/ground`).
+    quantified: bool,
     kind: Kind,
 }
 
@@ -205,7 +210,22 @@ impl Formula {
     /// Builds a node as given, without any simplification.
     pub fn new(kind: Kind) -> Formula {
         let hash = FxBuildHasher.hash_one(&kind);
-        Formula(Arc::new(Node { hash, kind }))
+        let quantified = match &kind {
+            Kind::All { .. } => true,
+            Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => false,
+            Kind::Unary(_, f) => f.has_quantifier(),
+            Kind::Binary(_, l, r) => l.has_quantifier() || r.has_quantifier(),
+            Kind::Ite(c, t, e) => c.has_quantifier() || t.has_quantifier() || e.has_quantifier(),
+            Kind::Pred { args, .. } | Kind::Cons { args, .. } => args.iter().any(Formula::has_quantifier),
+            Kind::SetLit { elems, .. } => elems.iter().any(Formula::has_quantifier),
+        };
+        Formula(Arc::new(Node { hash, quantified, kind }))
+    }
+
+    /// Whether a quantifier occurs in the formula (outside the pending substitutions of
+    /// unknowns). O(1): stored when the node is built.
+    pub fn has_quantifier(&self) -> bool {
+        self.0.quantified
     }
 
     pub fn kind(&self) -> &Kind {
@@ -658,6 +678,15 @@ mod tests {
         assert_eq!((-Formula::int(i64::MIN)).to_string(), "-(-9223372036854775808)");
         assert_eq!(Formula::ite(p(), x(), x()), x());
         assert_eq!(Formula::all("y", Sort::Int, p()), p(), "vacuous quantifier dropped");
+    }
+
+    #[test]
+    fn quantifiers_are_flagged_up_the_tree() {
+        let y = Formula::var("y", Sort::Int);
+        let all = Formula::all("y", Sort::Int, Formula::lt(x(), y));
+        assert!(all.has_quantifier());
+        assert!(Formula::and(p(), Formula::unary(UnOp::Not, all)).has_quantifier());
+        assert!(!Formula::and(p(), Formula::lt(x(), x())).has_quantifier());
     }
 
     #[test]

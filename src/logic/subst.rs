@@ -310,24 +310,19 @@ impl Formula {
         self.map_sorts(&|sort| sort.substitute_type_vars(subst))
     }
 
-    /// Whether some type variable mentioned by the sorts in the formula satisfies `pred`.
+    /// Whether some type variable mentioned by the sorts in the formula satisfies `pred`
+    /// (stopping at the first).
     pub fn mentions_type_var(&self, pred: &impl Fn(Symbol) -> bool) -> bool {
-        let mut found = false;
-        self.visit(&mut |node| {
-            found = found
-                || match node.kind() {
-                    Kind::Var { sort, .. }
-                    | Kind::Pred { sort, .. }
-                    | Kind::Cons { sort, .. }
-                    | Kind::All { sort, .. } => sort.mentions_type_var(pred),
-                    Kind::SetLit { elem, .. } => elem.mentions_type_var(pred),
-                    Kind::Unknown { subst, .. } => {
-                        subst.iter().any(|(_, value)| value.mentions_type_var(pred))
-                    }
-                    _ => false,
-                }
-        });
-        found
+        let here = match self.kind() {
+            Kind::Var { sort, .. }
+            | Kind::Pred { sort, .. }
+            | Kind::Cons { sort, .. }
+            | Kind::All { sort, .. } => sort.mentions_type_var(pred),
+            Kind::SetLit { elem, .. } => elem.mentions_type_var(pred),
+            Kind::Unknown { subst, .. } => subst.iter().any(|(_, value)| value.mentions_type_var(pred)),
+            _ => false,
+        };
+        here || self.children().any(|child| child.mentions_type_var(pred))
     }
 
     /// The type variables (rigid sort variables) mentioned by the sorts in the formula.

@@ -150,8 +150,6 @@ impl RType {
         }
     }
 
-    /// Substitutes types for type variables. `{a | φ}` with `a := {B | ψ}` becomes
-    /// `{B | ψ ∧ φ}`; the sorts inside every formula follow the substitution.
     /// Whether some type variable of the type (in its bases or in the sorts of its
     /// refinements) satisfies `pred`.
     pub fn mentions_type_var(&self, pred: &impl Fn(Symbol) -> bool) -> bool {
@@ -173,6 +171,8 @@ impl RType {
         }
     }
 
+    /// Substitutes types for type variables. `{a | φ}` with `a := {B | ψ}` becomes
+    /// `{B | ψ ∧ φ}`; the sorts inside every formula follow the substitution.
     pub fn substitute_type_vars(&self, subst: &BTreeMap<Symbol, RType>) -> RType {
         if subst.is_empty() {
             return self.clone();

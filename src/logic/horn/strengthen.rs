@@ -121,11 +121,11 @@ impl HornSolver {
         if soft_quals.len() > SMALL_SPACE && !rhs.is_false() {
             let candidates: Vec<Formula> = soft_quals.iter().map(|&i| offered[i].clone()).collect();
             // Only the premise's quantifier-free part: a qualifier inconsistent with it
-            // is inconsistent with the whole premise, and with quantifiers in the query
-            // a consistent qualifier gets no answer but `unknown`, after the costliest
-            // checks there are. The filter only spares the enumeration work, so one
-            // that removes fewer qualifiers changes no answer.
-            let base = Formula::conjunction(assumptions.iter().filter(|f| !has_quantifier(f)).cloned());
+            // is inconsistent with the whole premise, and the quantified facts would
+            // only add instances to every check while a consistent qualifier still gets
+            // no answer but `unknown`. The filter only spares the enumeration work, so
+            // one that removes fewer qualifiers changes no answer.
+            let base = Formula::conjunction(assumptions.iter().filter(|f| !f.has_quantifier()).cloned());
             let answers = self.smt.check_sat_each(&base, &candidates)?;
             soft_quals =
                 soft_quals.into_iter().zip(answers).filter(|(_, a)| a.may_be_sat()).map(|(i, _)| i).collect();
@@ -266,15 +266,4 @@ fn push_new(v: &mut Vec<Formula>, f: Formula) {
     if !f.is_true() && !v.contains(&f) {
         v.push(f);
     }
-}
-
-/// Whether `f` has a quantifier anywhere (element properties of set measures do).
-fn has_quantifier(f: &Formula) -> bool {
-    let mut found = false;
-    f.visit(&mut |node| {
-        if let crate::logic::Kind::All { .. } = node.kind() {
-            found = true;
-        }
-    });
-    found
 }

@@ -56,7 +56,7 @@ pub(super) struct Encoder {
     bound: Vec<Symbol>,
     /// Function declarations made so far, by kind, name and signature: a query applies
     /// the same measures many times.
-    decls: FxHashMap<(bool, Symbol, Vec<Sort>, Sort), Rc<z3::FuncDecl>>,
+    decls: FxHashMap<(&'static str, Symbol, Vec<Sort>, Sort), Rc<z3::FuncDecl>>,
 }
 
 fn internal(what: &str, at: &Formula) -> SmtError {
@@ -145,14 +145,14 @@ impl Encoder {
 
     fn application(
         &mut self,
-        kind: &str,
+        kind: &'static str,
         name: Symbol,
         sort: &Sort,
         args: &[Formula],
         f: &Formula,
     ) -> Result<Dynamic, SmtError> {
         let arg_sorts: Vec<Sort> = args.iter().map(Formula::sort).collect();
-        let key = (kind == "ctor", name, arg_sorts, sort.clone());
+        let key = (kind, name, arg_sorts, sort.clone());
         let decl = match self.decls.get(&key) {
             Some(decl) => Rc::clone(decl),
             None => {

@@ -39,13 +39,13 @@ pub(crate) struct Grounded {
 /// one has a quantifier this cannot handle (under `<==>`, in a condition, or an
 /// existential inside a universal, which would need a Skolem function).
 pub(crate) fn instantiate(formulas: &[Formula]) -> Option<Grounded> {
-    if !formulas.iter().any(has_quantifier) {
+    if !formulas.iter().any(Formula::has_quantifier) {
         return None;
     }
     let mut skolems = Skolems::default();
     let opened: Vec<Formula> =
         formulas.iter().map(|f| skolems.open(f, true, false)).collect::<Option<_>>()?;
-    let exact = !opened.iter().any(has_quantifier);
+    let exact = !opened.iter().any(Formula::has_quantifier);
     let mut terms = BTreeSet::new();
     for f in &opened {
         collect_ground_terms(f, &mut terms);
@@ -53,12 +53,6 @@ pub(crate) fn instantiate(formulas: &[Formula]) -> Option<Grounded> {
     let mut budget = MAX_INSTANCES;
     let formulas = opened.iter().map(|f| expand(f, &terms, &mut budget)).collect::<Option<_>>()?;
     Some(Grounded { formulas, exact })
-}
-
-fn has_quantifier(f: &Formula) -> bool {
-    let mut found = false;
-    f.visit(&mut |node| found |= matches!(node.kind(), Kind::All { .. }));
-    found
 }
 
 /// Fresh constants for existentials.
@@ -72,7 +66,7 @@ impl Skolems {
     /// quantifiers in positive position stay. `positive` is the polarity of `f`;
     /// `under_universal` says whether a positive quantifier encloses it.
     fn open(&mut self, f: &Formula, positive: bool, under_universal: bool) -> Option<Formula> {
-        if !has_quantifier(f) {
+        if !f.has_quantifier() {
             return Some(f.clone());
         }
         match f.kind() {
@@ -158,7 +152,7 @@ fn expand(f: &Formula, terms: &BTreeSet<Formula>, budget: &mut usize) -> Option<
             }
             Some(Formula::conjunction(instances))
         }
-        _ if !has_quantifier(f) => Some(f.clone()),
+        _ if !f.has_quantifier() => Some(f.clone()),
         _ => {
             let mut failed = false;
             let out = f.map_children(|child| {
@@ -199,7 +193,7 @@ mod tests {
         let grounded = instantiate(std::slice::from_ref(&f)).expect("handled");
         assert!(!grounded.exact, "a universal was instantiated");
         let g = &grounded.formulas[0];
-        assert!(!has_quantifier(g), "{g}");
+        assert!(!g.has_quantifier(), "{g}");
         // The existential's constant, then every ground term of the sort, in order.
         assert_eq!(
             g.to_string(),
