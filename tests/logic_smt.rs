@@ -316,3 +316,29 @@ fn the_handle_is_shared_across_threads() {
     }
     assert_eq!(smt.stats().queries, 2);
 }
+
+#[test]
+fn terms_encoded_before_are_reused_without_hiding_anything() {
+    // The encoder keeps the Z3 terms it built on this thread; later queries that repeat
+    // them must still be sort-checked where they differ, and model queries must still
+    // see every variable of theirs.
+    let smt = solver();
+    let xs = Formula::var("xs", list(Sort::Int));
+    let len = Formula::pred("len", Sort::Int, vec![xs]);
+    let positive = Formula::gt(len.clone(), Formula::plus(int("n"), Formula::int(1)));
+    assert_eq!(smt.check_sat(&positive), Ok(Satisfiability::Sat));
+    // The same conjunct inside a larger query: the answer accounts for the new part.
+    let contradiction = Formula::and(positive.clone(), Formula::lt(len.clone(), int("n")));
+    assert_eq!(smt.check_sat(&contradiction), Ok(Satisfiability::Unsat));
+    // A model of a query whose terms were all encoded before still has its variables.
+    let ModelResult::Sat(model) = smt.model(&positive).expect("well-sorted") else {
+        panic!("satisfiable");
+    };
+    let (Some(Value::Int(n)), Some(Value::Int(l))) = (model.var("n"), model.term(&len)) else {
+        panic!("n and len xs are in {model}");
+    };
+    assert!(l > &(n + 1), "{model}");
+    // An ill-sorted use of a cached term is still an error.
+    let bad = Formula::eq(positive, int("n"));
+    assert!(matches!(smt.check_sat(&bad), Err(SmtError::IllSorted(_))));
+}

@@ -29,7 +29,8 @@ use std::hash::{BuildHasher, Hash};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use rustc_hash::FxBuildHasher;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+use z3::ast::Dynamic;
 use z3::{DatatypeAccessor, DatatypeBuilder, DatatypeSort};
 
 use crate::logic::{Formula, Sort, Symbol};
@@ -145,15 +146,45 @@ impl Adt {
     }
 }
 
-/// The algebraic datatypes of one [`Theory`] in one thread's Z3 context.
+/// The algebraic datatypes of one [`Theory`] in one thread's Z3 context, and the Z3
+/// terms already encoded under them.
 pub(super) struct AdtTable {
     adts: BTreeMap<Symbol, Adt>,
     context: z3::Context,
+    /// Encoded terms by formula (see [`AdtTable::encoded`]).
+    terms: RefCell<FxHashMap<Formula, Dynamic>>,
 }
+
+/// How many encoded terms a table keeps; a full table starts over. Queries of one
+/// search share most of their conjuncts, so a few thousand cover a search's working set.
+const ENCODED_TERMS: usize = 20_000;
 
 impl AdtTable {
     fn empty() -> AdtTable {
-        AdtTable { adts: BTreeMap::new(), context: z3::Context::thread_local() }
+        AdtTable { adts: BTreeMap::new(), context: z3::Context::thread_local(), terms: RefCell::default() }
+    }
+
+    /// The Z3 term of `f`, if it has been encoded in this table's context before.
+    ///
+    /// Successive queries of a search repeat most of their conjuncts (the facts of the
+    /// environment), and Z3 hash-conses terms: building the same term again yields the
+    /// same term, at the cost of a call into Z3 per node. Only terms without bound
+    /// variables are kept, since their encoding depends on the formula alone.
+    pub fn encoded(&self, f: &Formula) -> Option<Dynamic> {
+        self.terms.borrow().get(f).cloned()
+    }
+
+    pub fn has_encoded(&self, f: &Formula) -> bool {
+        self.terms.borrow().contains_key(f)
+    }
+
+    /// Remembers the Z3 term of a formula without bound variables.
+    pub fn remember(&self, f: &Formula, term: &Dynamic) {
+        let mut terms = self.terms.borrow_mut();
+        if terms.len() >= ENCODED_TERMS {
+            terms.clear();
+        }
+        terms.insert(f.clone(), term.clone());
     }
 
     /// The algebraic datatype that encodes `sort`, if it is one.
@@ -372,14 +403,22 @@ thread_local! {
     /// Numbers this thread's datatype declarations, to make their Z3 names unique.
     static NEXT_SERIAL: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     static TABLES: RefCell<Vec<(Arc<Theory>, Rc<AdtTable>)>> = const { RefCell::new(Vec::new()) };
+    static PLAIN: RefCell<Option<Rc<AdtTable>>> = const { RefCell::new(None) };
 }
 
 /// The algebraic datatypes of `theory` in this thread's current Z3 context.
 pub(super) fn table_for(theory: &Arc<Theory>) -> Rc<AdtTable> {
-    if !theory.algebraic {
-        return Rc::new(AdtTable::empty());
-    }
     let context = z3::Context::thread_local();
+    if !theory.algebraic {
+        // Without algebraic datatypes every theory encodes alike: one table per context.
+        return PLAIN.with(|plain| {
+            let mut plain = plain.borrow_mut();
+            match &*plain {
+                Some(table) if table.context == context => Rc::clone(table),
+                _ => Rc::clone(plain.insert(Rc::new(AdtTable::empty()))),
+            }
+        });
+    }
     TABLES.with(|tables| {
         let mut tables = tables.borrow_mut();
         // A table from another context (after `with_z3_config`) cannot be used here.

@@ -77,10 +77,9 @@ impl Encoder {
 
     /// Checks and encodes a Boolean formula.
     pub fn encode_bool(&mut self, f: &Formula) -> Result<Bool, SmtError> {
-        if let Some(name) = f.unknowns().into_iter().next() {
-            return Err(SmtError::UnsolvedUnknown(name));
-        }
-        match f.check_sorts().map_err(SmtError::IllSorted)? {
+        // Terms encoded before are well-sorted and free of unknowns. (An unknown met while
+        // encoding is reported by `term`.)
+        match f.check_sorts_trusting(&|g| self.adts.has_encoded(g)).map_err(SmtError::IllSorted)? {
             Sort::Bool => self.boolean(f),
             other => Err(SmtError::Encoding(format!("`{f}` has sort {other}, not Bool"))),
         }
@@ -99,6 +98,21 @@ impl Encoder {
     }
 
     fn term(&mut self, f: &Formula) -> Result<Dynamic, SmtError> {
+        // Terms read back for a model must be seen, so those queries encode in full.
+        // Leaves are cheap to build, and a variable's constant is cached per query.
+        let leaf = matches!(f.kind(), Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. });
+        let cacheable = !leaf && self.bound.is_empty() && !self.record_ground;
+        if cacheable && let Some(term) = self.adts.encoded(f) {
+            return Ok(term);
+        }
+        let term = self.encode_term(f)?;
+        if cacheable {
+            self.adts.remember(f, &term);
+        }
+        Ok(term)
+    }
+
+    fn encode_term(&mut self, f: &Formula) -> Result<Dynamic, SmtError> {
         Ok(match f.kind() {
             Kind::Bool(value) => Dynamic::from_ast(&Bool::from_bool(*value)),
             Kind::Int(value) => Dynamic::from_ast(&Int::from_i64(*value)),
