@@ -42,6 +42,7 @@ mod encode;
 mod ground;
 mod model;
 mod mus;
+mod seeds;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -14,7 +14,7 @@
 //!   the rest is still unsatisfiable, continue from *its* core. An element whose removal
 //!   makes the set satisfiable stays necessary in every subset, so one pass suffices.
 //! * [`SmtSolver::all_minimal_unsat_subsets`] enumerates every MUS with MARCO (Liffiton
-//!   et al.): a second, purely Boolean "map" solver proposes unexplored subsets; an
+//!   et al.): a Boolean "map" (module `seeds`) proposes unexplored subsets; an
 //!   unsatisfiable one is shrunk to a MUS and its supersets are blocked, a satisfiable one
 //!   is grown to a maximal satisfiable subset and its subsets are blocked.
 //!
@@ -31,6 +31,7 @@ use z3::ast::Bool;
 
 use super::canon::Canonicalizer;
 use super::datatypes::Theory;
+use super::seeds::{OutOfSteps, SeedMap};
 use super::{Satisfiability, Session, SmtError, SmtSolver, UnknownReason};
 use crate::logic::Formula;
 
@@ -214,38 +215,27 @@ impl SmtSolver {
         required: Option<usize>,
     ) -> Result<MusEnumeration, SmtError> {
         let tracked = self.tracked(hard, soft)?;
-        let map = Session::new(self);
-        let map_lits: Vec<Bool> = (0..soft.len()).map(|i| Bool::new_const(format!("!map{i}"))).collect();
+        let mut map = SeedMap::new(soft.len());
         if let Some(index) = required {
-            map.solver().assert(&map_lits[index]);
+            map.require(index);
         }
         let mut out = MusEnumeration { muses: Vec::new(), complete: true, timed_out: false };
         loop {
-            match map.check(&[]) {
-                Satisfiability::Unsat => break,
-                Satisfiability::Unknown(_) => {
-                    // The map is purely Boolean: only a timeout stops it.
+            let seed = match map.next_seed() {
+                Ok(Some(seed)) => seed,
+                Ok(None) => break,
+                Err(OutOfSteps) => {
+                    // Like a timeout: some subsets were not explored.
                     out.complete = false;
                     out.timed_out = true;
                     break;
                 }
-                Satisfiability::Sat => {}
-            }
-            let Some(seed_model) = map.solver().get_model() else {
-                out.complete = false;
-                out.timed_out = true;
-                break;
             };
-            // Literals the map model leaves open default to true: larger seeds first.
-            let seed: Vec<usize> = (0..soft.len())
-                .filter(|&i| seed_model.eval(&map_lits[i], false).and_then(|b| b.as_bool()).unwrap_or(true))
-                .collect();
             match tracked.check(&seed) {
                 Satisfiability::Unsat => {
                     let (mus, minimal) = tracked.shrink(tracked.core());
                     out.complete &= minimal;
-                    // No superset of a MUS is worth exploring.
-                    map.solver().assert(any(mus.iter().map(|&i| map_lits[i].not())));
+                    map.block_up(&mus);
                     if required.is_none_or(|r| mus.contains(&r)) {
                         out.muses.push(mus);
                     }
@@ -266,18 +256,11 @@ impl SmtSolver {
                     } else {
                         out.complete = false;
                     }
-                    // No subset of a satisfiable set is worth exploring.
-                    let outside = (0..soft.len()).filter(|i| !satisfiable.contains(i));
-                    map.solver().assert(any(outside.map(|i| map_lits[i].clone())));
+                    map.block_down(&satisfiable);
                 }
             }
         }
         out.timed_out |= tracked.timed_out.get();
         Ok(out)
     }
-}
-
-fn any(lits: impl Iterator<Item = Bool>) -> Bool {
-    let lits: Vec<Bool> = lits.collect();
-    if lits.is_empty() { Bool::from_bool(false) } else { Bool::or(&lits) }
 }
