@@ -303,57 +303,6 @@ impl SmtSolver {
         Ok(answer)
     }
 
-    /// Is `base ∧ extra` satisfiable, for each of the `extras`? The answers are those of
-    /// [`SmtSolver::check_sat`] on each conjunction (and share its cache), but the
-    /// queries the cache cannot answer are posed to one solver that holds `base`: it
-    /// is encoded once, and each extra is checked in a scope of its own.
-    pub fn check_sat_each(
-        &self,
-        base: &Formula,
-        extras: &[Formula],
-    ) -> Result<Vec<Satisfiability>, SmtError> {
-        let queries: Vec<Formula> = extras.iter().map(|e| Formula::and(base.clone(), e.clone())).collect();
-        let mut answers: Vec<Option<Satisfiability>> = queries
-            .iter()
-            .map(|q| {
-                self.count_query();
-                self.cached(q)
-            })
-            .collect();
-        if answers.iter().any(Option::is_none) {
-            let mut session = Session::new(self);
-            let together: Vec<Formula> = std::iter::once(base).chain(extras).cloned().collect();
-            let mut encoded = session.encode_together(&together)?.into_iter();
-            let assertion = encoded.next().expect("the base is encoded");
-            session.solver().assert(&assertion);
-            // A model of `base` in which an extra holds shows `base ∧ extra`
-            // satisfiable without a check of its own. (Asking for a model after every
-            // satisfiable check costs more than the checks it saves.)
-            let model = match session.check(&[]) {
-                Satisfiability::Sat => session.solver().get_model(),
-                _ => None,
-            };
-            for (i, extra) in encoded.enumerate() {
-                if answers[i].is_some() {
-                    continue;
-                }
-                let holds = model.as_ref().and_then(|m| m.eval(&extra, true)).and_then(|b| b.as_bool());
-                let answer = if holds == Some(true) {
-                    Satisfiability::Sat
-                } else {
-                    session.solver().push();
-                    session.solver().assert(&extra);
-                    let answer = session.check(&[]);
-                    session.solver().pop(1);
-                    answer
-                };
-                self.store(&queries[i], &answer);
-                answers[i] = Some(answer);
-            }
-        }
-        Ok(answers.into_iter().map(|a| a.expect("every query answered")).collect())
-    }
-
     /// Is `f` valid (true under every assignment)?
     pub fn check_valid(&self, f: &Formula) -> Result<Validity, SmtError> {
         Ok(match self.check_sat(&!f.clone())? {

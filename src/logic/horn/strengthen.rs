@@ -29,10 +29,6 @@ use super::clause::ClauseInfo;
 use super::{Axioms, HornSolver, Solution};
 use crate::logic::{Formula, SmtError, Symbol};
 
-/// Spaces up to this size go to the MUS enumeration as they are; larger ones are first
-/// rid of the qualifiers that contradict the premise.
-const SMALL_SPACE: usize = 4;
-
 /// Qualifiers to add, per unknown (unsubstituted, as they appear in the space).
 pub(super) type Diff = BTreeMap<Symbol, BTreeSet<Formula>>;
 
@@ -111,25 +107,14 @@ impl HornSolver {
             }
         }
         let premise = Formula::conjunction(assumptions.iter().cloned());
-        let mut soft_quals: Vec<usize> = (0..offered.len())
+        // Qualifiers already in the premise (or whose negation is) add nothing. One that
+        // contradicts the premise on its own is left in: the enumeration below finds it as
+        // a MUS without the conclusion and blocks it in one step, which costs less than
+        // checking every qualifier against the premise first (that filter made up 29% of
+        // `List-Fold-Sort`'s work and removed 2% of its qualifiers).
+        let soft_quals: Vec<usize> = (0..offered.len())
             .filter(|&i| !assumptions.contains(&offered[i]) && !assumptions.contains(&!offered[i].clone()))
             .collect();
-        // A qualifier that contradicts the premise on its own can only make the clause
-        // hold vacuously, which is never an answer. Dropping such qualifiers first keeps
-        // the enumeration below from wading through their contradictions (in a space of
-        // forty `h x - h y == 2` qualifiers, most pairs contradict the facts).
-        if soft_quals.len() > SMALL_SPACE && !rhs.is_false() {
-            let candidates: Vec<Formula> = soft_quals.iter().map(|&i| offered[i].clone()).collect();
-            // Only the premise's quantifier-free part: a qualifier inconsistent with it
-            // is inconsistent with the whole premise, and the quantified facts would
-            // only add instances to every check while a consistent qualifier still gets
-            // no answer but `unknown`. The filter only spares the enumeration work, so
-            // one that removes fewer qualifiers changes no answer.
-            let base = Formula::conjunction(assumptions.iter().filter(|f| !f.has_quantifier()).cloned());
-            let answers = self.smt.check_sat_each(&base, &candidates)?;
-            soft_quals =
-                soft_quals.into_iter().zip(answers).filter(|(_, a)| a.may_be_sat()).map(|(i, _)| i).collect();
-        }
         // Adding qualifiers only strengthens the premise: if even all of them together do
         // not make the clause valid, no subset does, and one (cached) validity check
         // spares the MUS enumeration.
