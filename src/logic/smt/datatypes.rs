@@ -174,6 +174,7 @@ impl AdtTable {
         self.terms.borrow().get(f).cloned()
     }
 
+    /// Whether `f` has been encoded before (so it is well-sorted and has no unknowns).
     pub fn has_encoded(&self, f: &Formula) -> bool {
         self.terms.borrow().contains_key(f)
     }
