@@ -25,7 +25,7 @@ use crate::types::{BaseType, RType, Schema};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Env {
     /// Local variables with their types, and the order they were bound in.
-    vars: OrdMap<Symbol, RType>,
+    vars: OrdMap<Symbol, Binding>,
     order: Vector<Symbol>,
     /// Global symbols usable as program terms: components, constructors, the goal itself.
     globals: OrdMap<Symbol, Schema>,
@@ -45,6 +45,53 @@ pub struct Env {
     ghosts: OrdSet<Symbol>,
 }
 
+/// A local variable's type, with the facts it contributes to embeddings, computed the
+/// first time they are needed. Every clause embeds the variables it mentions, and a
+/// variable is embedded in many clauses: its refinement and measure facts are the same
+/// each time.
+#[derive(Clone, Debug)]
+struct Binding {
+    ty: RType,
+    facts: std::sync::Arc<std::sync::OnceLock<VarFacts>>,
+}
+
+/// What a variable contributes to an embedding (see [`Env::embedding`]).
+#[derive(Debug)]
+struct VarFacts {
+    /// Its refinement and the postconditions of its measures (without `true`).
+    plain: Vec<Formula>,
+    /// The element properties of its set-valued measures, by measure.
+    elements: Vec<(Symbol, Formula)>,
+}
+
+impl Binding {
+    fn new(ty: RType) -> Binding {
+        Binding { ty, facts: std::sync::Arc::default() }
+    }
+
+    /// The facts of variable `name` bound here. An environment belongs to the program
+    /// its globals come from, which is the `program` every embedding of it is given.
+    fn facts(&self, program: &Program, name: Symbol, sort: &Sort) -> &VarFacts {
+        self.facts.get_or_init(|| {
+            let me = Formula::var(name, sort.clone());
+            let mut plain = vec![self.ty.refinement().substitute(&Substitution::single("_v", me.clone()))];
+            let (measures, elements) = measure_facts(program, &me, &self.ty, true);
+            plain.extend(measures);
+            plain.retain(|f| !f.is_true());
+            VarFacts { plain, elements }
+        })
+    }
+}
+
+/// Bindings compare by type: the facts are derived from it.
+impl PartialEq for Binding {
+    fn eq(&self, other: &Binding) -> bool {
+        self.ty == other.ty
+    }
+}
+
+impl Eq for Binding {}
+
 impl Env {
     pub fn new() -> Env {
         Env::default()
@@ -54,7 +101,7 @@ impl Env {
     #[must_use]
     pub fn bind(&self, name: Symbol, ty: RType) -> Env {
         let mut env = self.clone();
-        env.vars.insert(name, ty);
+        env.vars.insert(name, Binding::new(ty));
         env.order.retain(|n| *n != name);
         env.order.push_back(name);
         env
@@ -124,7 +171,7 @@ impl Env {
     }
 
     pub fn local(&self, name: Symbol) -> Option<&RType> {
-        self.vars.get(&name)
+        self.vars.get(&name).map(|b| &b.ty)
     }
 
     pub fn global(&self, name: Symbol) -> Option<&Schema> {
@@ -133,7 +180,7 @@ impl Env {
 
     /// Local variables in binding order.
     pub fn locals(&self) -> impl Iterator<Item = (Symbol, &RType)> {
-        self.order.iter().filter_map(|n| self.vars.get(n).map(|t| (*n, t)))
+        self.order.iter().filter_map(|n| self.vars.get(n).map(|b| (*n, &b.ty)))
     }
 
     pub fn globals(&self) -> impl Iterator<Item = (Symbol, &Schema)> {
@@ -205,19 +252,15 @@ impl Env {
                     return Formula::ff();
                 }
                 relevant.insert(name);
-                let Some(ty) = self.vars.get(&name) else { continue };
-                let Some(sort) = ty.sort() else { continue };
-                let me = Formula::var(name, sort.clone());
-                let mut added = vec![ty.refinement().substitute(&Substitution::single("_v", me.clone()))];
-                let (plain, elements) = measure_facts(program, &me, ty, element_properties);
-                added.extend(plain);
-                waiting.extend(elements);
-                for fact in added {
-                    if fact.is_true() {
-                        continue;
-                    }
-                    note(&fact, &mut pending, &mut mentioned);
-                    facts.push(fact);
+                let Some(binding) = self.vars.get(&name) else { continue };
+                let Some(sort) = binding.ty.sort() else { continue };
+                let known = binding.facts(program, name, &sort);
+                if element_properties {
+                    waiting.extend(known.elements.iter().cloned());
+                }
+                for fact in &known.plain {
+                    note(fact, &mut pending, &mut mentioned);
+                    facts.push(fact.clone());
                 }
             }
             let (ready, still): (Vec<_>, Vec<_>) =
