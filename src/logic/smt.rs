@@ -511,8 +511,8 @@ impl<'a> Session<'a> {
         self.slot.as_ref().expect("a session has its solver until it is dropped")
     }
 
-    /// Encodes formulas that will be asserted together (each possibly under a literal or
-    /// in a scope of its own), with their quantifiers instantiated by hand (module
+    /// Encodes formulas that will be asserted together (each possibly under a literal),
+    /// with their quantifiers instantiated by hand (module
     /// `ground`): Z3 decides the quantifier-free result quickly, where on the original
     /// it would saturate E-matching and answer `unknown`. If universals were
     /// instantiated, `sat` no longer means satisfiable, so the session's checks answer

@@ -51,23 +51,13 @@ impl Formula {
     /// the SMT encoding turns them into implications). Applications are not checked
     /// against signatures, which the logic layer does not know.
     pub fn check_sorts(&self) -> Result<Sort, SortCheckError> {
-        self.check_sorts_trusting(&|_| false)
-    }
-
-    /// [`Formula::check_sorts`], taking the subformulas that `trusted` accepts as
-    /// well-sorted without looking inside (the SMT encoder trusts the terms it has
-    /// encoded before).
-    pub fn check_sorts_trusting(&self, trusted: &dyn Fn(&Formula) -> bool) -> Result<Sort, SortCheckError> {
-        if trusted(self) {
-            return Ok(self.sort());
-        }
         let fail = |message: String| Err(SortCheckError { at: self.clone(), message });
         match self.kind() {
             Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => Ok(self.sort()),
             Kind::Unary(op, x) => {
                 let (expected, found) = match op {
-                    UnOp::Not => (Sort::Bool, x.check_sorts_trusting(trusted)?),
-                    UnOp::Neg => (Sort::Int, x.check_sorts_trusting(trusted)?),
+                    UnOp::Not => (Sort::Bool, x.check_sorts()?),
+                    UnOp::Neg => (Sort::Int, x.check_sorts()?),
                 };
                 if found == expected {
                     Ok(expected)
@@ -76,7 +66,7 @@ impl Formula {
                 }
             }
             Kind::Binary(op, l, r) => {
-                let (ls, rs) = (l.check_sorts_trusting(trusted)?, r.check_sorts_trusting(trusted)?);
+                let (ls, rs) = (l.check_sorts()?, r.check_sorts()?);
                 let mismatch = || format!("operands have sorts {ls} and {rs}");
                 match op {
                     BinOp::Times | BinOp::Plus | BinOp::Minus => {
@@ -128,11 +118,7 @@ impl Formula {
                 }
             }
             Kind::Ite(c, t, e) => {
-                let (cs, ts, es) = (
-                    c.check_sorts_trusting(trusted)?,
-                    t.check_sorts_trusting(trusted)?,
-                    e.check_sorts_trusting(trusted)?,
-                );
+                let (cs, ts, es) = (c.check_sorts()?, t.check_sorts()?, e.check_sorts()?);
                 if cs != Sort::Bool {
                     fail(format!("condition has sort {cs}"))
                 } else if ts != es {
@@ -142,16 +128,16 @@ impl Formula {
                 }
             }
             Kind::Pred { sort, args, .. } | Kind::Cons { sort, args, .. } => {
-                args.iter().try_for_each(|arg| arg.check_sorts_trusting(trusted).map(drop))?;
+                args.iter().try_for_each(|arg| arg.check_sorts().map(drop))?;
                 Ok(sort.clone())
             }
-            Kind::All { body, .. } => match body.check_sorts_trusting(trusted)? {
+            Kind::All { body, .. } => match body.check_sorts()? {
                 Sort::Bool => Ok(Sort::Bool),
                 other => fail(format!("quantifier body has sort {other}")),
             },
             Kind::SetLit { elem, elems } => {
                 for e in elems {
-                    let found = e.check_sorts_trusting(trusted)?;
+                    let found = e.check_sorts()?;
                     if found != *elem {
                         return fail(format!("element `{e}` has sort {found}, expected {elem}"));
                     }

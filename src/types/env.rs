@@ -69,11 +69,15 @@ impl Binding {
         Binding { ty, facts: std::sync::Arc::default() }
     }
 
-    /// The facts of variable `name` bound here. An environment belongs to the program
-    /// its globals come from, which is the `program` every embedding of it is given.
-    fn facts(&self, program: &Program, name: Symbol, sort: &Sort) -> &VarFacts {
+    /// The facts of variable `name` bound here (none if its type has no sort, as a
+    /// function's). An environment belongs to the program its globals come from, which
+    /// is the `program` every embedding of it is given.
+    fn facts(&self, program: &Program, name: Symbol) -> &VarFacts {
         self.facts.get_or_init(|| {
-            let me = Formula::var(name, sort.clone());
+            let Some(sort) = self.ty.sort() else {
+                return VarFacts { plain: Vec::new(), elements: Vec::new() };
+            };
+            let me = Formula::var(name, sort);
             let mut plain = vec![self.ty.refinement().substitute(&Substitution::single("_v", me.clone()))];
             let (measures, elements) = measure_facts(program, &me, &self.ty, true);
             plain.extend(measures);
@@ -253,8 +257,7 @@ impl Env {
                 }
                 relevant.insert(name);
                 let Some(binding) = self.vars.get(&name) else { continue };
-                let Some(sort) = binding.ty.sort() else { continue };
-                let known = binding.facts(program, name, &sort);
+                let known = binding.facts(program, name);
                 if element_properties {
                     waiting.extend(known.elements.iter().cloned());
                 }

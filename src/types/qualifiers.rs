@@ -18,7 +18,7 @@ use crate::resolve::{GoalDef, Program};
 use crate::types::{BaseType, Env, RType};
 
 /// The qualifier templates of one goal.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct QualifierGenerators {
     /// Templates mentioning `_v`, for refinements of instantiated type variables.
     pub type_templates: Vec<Formula>,
@@ -39,9 +39,8 @@ pub struct QualifierGenerators {
 /// space over and over (every candidate checked in a scope makes its unknowns there:
 /// 93–99% of the requests on the suite's problems repeat one), and instantiating the
 /// templates is a good part of a candidate's cost. The templates never change after
-/// [`QualifierGenerators::for_goal`]. A cache, not part of the value: copies start empty
-/// and comparisons ignore it.
-#[derive(Default)]
+/// [`QualifierGenerators::for_goal`].
+#[derive(Debug, Default)]
 struct SpaceMemo(std::sync::Mutex<rustc_hash::FxHashMap<(Formula, Vec<Formula>), QualifierSpace>>);
 
 /// How many spaces the memo keeps; a full memo starts over.
@@ -65,26 +64,6 @@ impl SpaceMemo {
         }
         memo.insert(key, space.clone());
         space
-    }
-}
-
-impl Clone for SpaceMemo {
-    fn clone(&self) -> SpaceMemo {
-        SpaceMemo::default()
-    }
-}
-
-impl PartialEq for SpaceMemo {
-    fn eq(&self, _: &SpaceMemo) -> bool {
-        true
-    }
-}
-
-impl Eq for SpaceMemo {}
-
-impl std::fmt::Debug for SpaceMemo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SpaceMemo")
     }
 }
 

@@ -174,11 +174,6 @@ impl AdtTable {
         self.terms.borrow().get(f).cloned()
     }
 
-    /// Whether `f` has been encoded before (so it is well-sorted and has no unknowns).
-    pub fn has_encoded(&self, f: &Formula) -> bool {
-        self.terms.borrow().contains_key(f)
-    }
-
     /// Remembers the Z3 term of a formula without bound variables.
     pub fn remember(&self, f: &Formula, term: &Dynamic) {
         let mut terms = self.terms.borrow_mut();

@@ -46,7 +46,9 @@ pub(super) struct GroundTerm {
 pub(super) struct Encoder {
     /// The algebraic datatypes of the query's theory.
     pub adts: Rc<AdtTable>,
-    /// Free variables met so far, with their Z3 constants.
+    /// Free variables met so far, with their Z3 constants; all of the query's only when
+    /// `record_ground` is set (otherwise terms encoded by earlier queries are reused
+    /// without a look inside).
     pub vars: BTreeMap<Variable, Dynamic>,
     /// Ground applications (no bound variable inside), in first-seen order; recorded
     /// only when `record_ground` is set, for the queries whose models are read.
@@ -77,9 +79,10 @@ impl Encoder {
 
     /// Checks and encodes a Boolean formula.
     pub fn encode_bool(&mut self, f: &Formula) -> Result<Bool, SmtError> {
-        // Terms encoded before are well-sorted and free of unknowns. (An unknown met while
-        // encoding is reported by `term`.)
-        match f.check_sorts_trusting(&|g| self.adts.has_encoded(g)).map_err(SmtError::IllSorted)? {
+        if let Some(name) = f.unknowns().into_iter().next() {
+            return Err(SmtError::UnsolvedUnknown(name));
+        }
+        match f.check_sorts().map_err(SmtError::IllSorted)? {
             Sort::Bool => self.boolean(f),
             other => Err(SmtError::Encoding(format!("`{f}` has sort {other}, not Bool"))),
         }

@@ -15,8 +15,8 @@
 //!   makes the set satisfiable stays necessary in every subset, so one pass suffices.
 //! * [`SmtSolver::all_minimal_unsat_subsets`] enumerates every MUS with MARCO (Liffiton
 //!   et al.): a Boolean "map" (module `seeds`) proposes unexplored subsets; an
-//!   unsatisfiable one is shrunk to a MUS and its supersets are blocked, a satisfiable one
-//!   is grown to a maximal satisfiable subset and its subsets are blocked.
+//!   unsatisfiable one is shrunk to a MUS and its supersets are blocked; a satisfiable one
+//!   is already maximal, and its subsets are blocked.
 //!
 //! If a check times out during shrinking, the element is kept: the answer is still an
 //! unsatisfiable subset, but may not be minimal. MARCO reports the same situation through
@@ -215,8 +215,6 @@ impl SmtSolver {
         required: Option<usize>,
     ) -> Result<MusEnumeration, SmtError> {
         let tracked = self.tracked(hard, soft)?;
-        // Every MUS found, including those without the required element.
-        let mut found: Vec<Vec<usize>> = Vec::new();
         let mut map = SeedMap::new(soft.len());
         if let Some(index) = required {
             map.require(index);
@@ -238,33 +236,16 @@ impl SmtSolver {
                     let (mus, minimal) = tracked.shrink(tracked.core());
                     out.complete &= minimal;
                     map.block_up(&mus);
-                    found.push(mus.clone());
                     if required.is_none_or(|r| mus.contains(&r)) {
                         out.muses.push(mus);
                     }
                 }
+                // Seeds are maximal (see `seeds`): every element outside one completes a
+                // MUS found before, so a satisfiable seed is already a maximal
+                // satisfiable subset and needs no growing.
                 result => {
-                    let mut satisfiable = seed;
-                    if result == Satisfiability::Sat {
-                        for extra in 0..soft.len() {
-                            if satisfiable.contains(&extra) {
-                                continue;
-                            }
-                            let mut bigger = satisfiable.clone();
-                            bigger.push(extra);
-                            // A superset of a MUS found before is unsatisfiable: no
-                            // check needed. (The map's seeds are as large as its clauses
-                            // allow, so on the suite every extra element is of this
-                            // kind, and this loop makes no check at all.)
-                            let contains_mus = found.iter().any(|mus| mus.iter().all(|i| bigger.contains(i)));
-                            if !contains_mus && tracked.check(&bigger) == Satisfiability::Sat {
-                                satisfiable = bigger;
-                            }
-                        }
-                    } else {
-                        out.complete = false;
-                    }
-                    map.block_down(&satisfiable);
+                    out.complete &= result == Satisfiability::Sat;
+                    map.block_down(&seed);
                 }
             }
         }

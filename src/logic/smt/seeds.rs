@@ -9,9 +9,12 @@
 //! The map used to be a second Z3 solver. Its problems are tiny (one variable per
 //! qualifier on offer, one clause per subset explored), and a Z3 check, a model and one
 //! evaluation per literal cost about as much as a check of the real query. A small
-//! DPLL search is enough, and it prefers `true` for every open variable, so seeds are
-//! as large as the clauses allow, as MARCO wants: a large seed is either unsatisfiable
-//! (and shrinks to a MUS) or grows in few steps to a maximal satisfiable subset.
+//! DPLL search is enough. It tries `true` first for every variable, so every seed is
+//! *maximal*: a variable left false either was forced false or had no model with it
+//! true under the earlier choices, and setting it true in the seed breaks a clause.
+//! Only "not every element of `M`" clauses can break that way, so every element outside
+//! a seed completes a MUS found before: a satisfiable seed is a maximal satisfiable
+//! subset as it is, which spares MARCO its growing step.
 
 /// A literal: a variable, and whether it occurs positively.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,6 +156,26 @@ mod tests {
         map.block_down(&[1, 2]);
         // Left: subsets with 0 and 1 (blocked) or with neither 2 ... all explored.
         assert_eq!(map.next_seed(), Ok(None));
+    }
+
+    #[test]
+    fn every_element_outside_a_seed_completes_a_blocked_subset() {
+        let muses: [&[usize]; 3] = [&[0, 1], &[1, 2, 3], &[3, 4]];
+        let mut map = SeedMap::new(5);
+        for mus in muses {
+            map.block_up(mus);
+        }
+        map.block_down(&[0, 2, 3]);
+        while let Some(seed) = map.next_seed().unwrap() {
+            for extra in (0..5).filter(|e| !seed.contains(e)) {
+                let bigger: Vec<usize> = seed.iter().copied().chain([extra]).collect();
+                assert!(
+                    muses.iter().any(|mus| mus.iter().all(|i| bigger.contains(i))),
+                    "seed {seed:?} is not maximal: {extra} can join it"
+                );
+            }
+            map.block_down(&seed);
+        }
     }
 
     #[test]
