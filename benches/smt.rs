@@ -276,7 +276,7 @@ fn address_book() -> Vec<Formula> {
 }
 
 fn solver(encoding: DatatypeEncoding) -> SmtSolver {
-    SmtSolver::new(SmtConfig { timeout: Some(Duration::from_secs(10)), cache: false })
+    SmtSolver::new(SmtConfig { cache: false, ..SmtConfig::default() })
         .with_datatypes(decls())
         .with_datatype_encoding(encoding)
 }

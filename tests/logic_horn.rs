@@ -1,7 +1,6 @@
 //! End-to-end checks of the Horn-clause solver (MUSFix) against the system Z3.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use rsynth::logic::smt::{ModelResult, Value};
 use rsynth::logic::{
@@ -34,7 +33,7 @@ fn no_axioms(_: &Formula) -> Vec<Formula> {
 }
 
 fn smt() -> SmtSolver {
-    SmtSolver::new(SmtConfig { timeout: Some(Duration::from_secs(20)), cache: true })
+    SmtSolver::new(SmtConfig::default())
 }
 
 fn solver() -> HornSolver {

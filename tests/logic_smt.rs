@@ -1,9 +1,8 @@
 //! End-to-end checks of the SMT layer against the system Z3.
 
-use std::time::Duration;
-
-use rsynth::logic::smt::{CoreResult, ModelResult, Satisfiability, Validity, Value};
+use rsynth::logic::smt::{CoreResult, ModelResult, Satisfiability, UnknownReason, Validity, Value};
 use rsynth::logic::{Formula, SmtConfig, SmtError, SmtSolver, Sort};
+use std::time::Duration;
 
 fn int(name: &str) -> Formula {
     Formula::var(name, Sort::Int)
@@ -14,7 +13,7 @@ fn list(elem: Sort) -> Sort {
 }
 
 fn solver() -> SmtSolver {
-    SmtSolver::new(SmtConfig { timeout: Some(Duration::from_secs(20)), cache: true })
+    SmtSolver::new(SmtConfig::default())
 }
 
 #[test]
@@ -242,9 +241,9 @@ fn repeated_queries_hit_the_cache() {
     assert_eq!(smt.is_valid(&f), Ok(true));
     let before = smt.stats();
     // A structurally equal formula built separately is the same key, and clones with
-    // another timeout share the cache.
+    // another work limit share the cache.
     let again = Formula::gt(Formula::plus(int("x"), Formula::int(2)), int("x"));
-    assert_eq!(smt.with_timeout(Some(Duration::from_secs(1))).is_valid(&again), Ok(true));
+    assert_eq!(smt.with_work_limit(Some(1_000_000)).is_valid(&again), Ok(true));
     let after = smt.stats();
     assert_eq!(after.queries, before.queries + 1);
     assert_eq!(after.cache_hits, before.cache_hits + 1);
@@ -261,30 +260,59 @@ fn repeated_queries_hit_the_cache() {
 }
 
 #[test]
-fn timeouts_are_reported_and_answered_soundly() {
-    // No positive cubes with a^3 + b^3 = c^3: far beyond Z3's nonlinear arithmetic. The
-    // limits are tens of milliseconds, not one: libz3 4.8.12's timer was once seen to miss
-    // a 1 ms deadline under heavy load and hang.
+fn work_limits_are_reported_and_answered_soundly() {
+    // No positive cubes with a^3 + b^3 = c^3: far beyond Z3's nonlinear arithmetic.
     let cube = |v: &str| Formula::times(Formula::times(int(v), int(v)), int(v));
     let positive = |v: &str| Formula::gt(int(v), Formula::int(0));
     let no_solution = Formula::implies(
         Formula::conjunction([positive("a"), positive("b"), positive("c")]),
         Formula::neq(Formula::plus(cube("a"), cube("b")), cube("c")),
     );
-    let smt = SmtSolver::new(SmtConfig { timeout: Some(Duration::from_millis(50)), cache: true });
+    // A nonlinear query gets the time limit too: Z3 does not stop nonlinear arithmetic
+    // at its work limit.
+    let smt = SmtSolver::new(SmtConfig {
+        work_limit: Some(200_000),
+        timeout: Some(Duration::from_millis(50)),
+        cache: true,
+    });
     // Z3 can neither prove nor refute this theorem, so the answer is "unknown" whatever
-    // the time limit; the point is that the query returns at all, and how it is reported.
+    // the work limit; the point is that the query returns at all, and how it is reported.
     let verdict = smt.check_valid(&no_solution).expect("well-sorted");
     assert!(verdict.is_unknown(), "{verdict:?}");
     assert_eq!(smt.is_valid(&no_solution), Ok(false), "undecided is never valid");
     assert_eq!(smt.is_sat(&!no_solution.clone()), Ok(true), "undecided may be sat");
     let stats = smt.stats();
     assert_eq!(stats.unknowns, 1);
-    assert_eq!(stats.cache_hits, 2, "the unknown answer is reused at the same timeout");
-    // ... but not by a query allowed to run longer.
-    let verdict = smt.with_timeout(Some(Duration::from_millis(200))).check_valid(&no_solution);
+    assert_eq!(stats.cache_hits, 2, "the unknown answer is reused at the same limit");
+    // ... but not by a query allowed to work longer.
+    let verdict = smt.with_work_limit(Some(800_000)).check_valid(&no_solution);
     assert!(verdict.is_ok_and(|v| v.is_unknown()));
     assert_eq!(smt.stats().solver_calls, stats.solver_calls + 1);
+}
+
+#[test]
+fn linear_queries_stop_at_the_work_limit_whatever_the_time() {
+    // Four pigeons in three holes: unsatisfiable, but not without some search.
+    let pigeons = ["p1", "p2", "p3", "p4"];
+    let mut facts = Vec::new();
+    for p in pigeons {
+        facts.push(Formula::ge(int(p), Formula::int(1)));
+        facts.push(Formula::le(int(p), Formula::int(3)));
+    }
+    for (i, p) in pigeons.iter().enumerate() {
+        for q in &pigeons[i + 1..] {
+            facts.push(Formula::neq(int(p), int(q)));
+        }
+    }
+    let crowded = Formula::conjunction(facts);
+    // No time limit at all: only the work limit can stop the check, and it does, with
+    // the same answer every time.
+    let starved = SmtSolver::new(SmtConfig { work_limit: Some(10), timeout: None, cache: false });
+    for _ in 0..3 {
+        assert_eq!(starved.check_sat(&crowded), Ok(Satisfiability::Unknown(UnknownReason::LimitReached)));
+    }
+    assert_eq!(starved.stats().limits_reached, 3);
+    assert_eq!(solver().check_sat(&crowded), Ok(Satisfiability::Unsat));
 }
 
 #[test]

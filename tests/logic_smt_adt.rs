@@ -9,7 +9,6 @@
 //! both modes, as in Synquid.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use rsynth::logic::smt::{ModelResult, SetValue, Validity, Value};
 use rsynth::logic::{DatatypeDecl, DatatypeEncoding, Formula, SmtConfig, SmtSolver, Sort, Symbol};
@@ -57,9 +56,7 @@ fn decls() -> Arc<[DatatypeDecl]> {
 }
 
 fn solver(encoding: DatatypeEncoding) -> SmtSolver {
-    SmtSolver::new(SmtConfig { timeout: Some(Duration::from_secs(20)), cache: true })
-        .with_datatypes(decls())
-        .with_datatype_encoding(encoding)
+    SmtSolver::new(SmtConfig::default()).with_datatypes(decls()).with_datatype_encoding(encoding)
 }
 
 fn validity(encoding: DatatypeEncoding, f: &Formula) -> Validity {
@@ -363,7 +360,7 @@ fn encoding_is_usable_from_several_threads() {
     let distinct = Formula::neq(cons("Red", &color, vec![]), cons("Black", &color, vec![]));
     std::thread::scope(|scope| {
         for _ in 0..3 {
-            let smt = smt.with_timeout(Some(Duration::from_secs(20)));
+            let smt = smt.with_work_limit(Some(40_000_000));
             let distinct = distinct.clone();
             scope.spawn(move || {
                 for _ in 0..3 {

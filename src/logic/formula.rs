@@ -48,6 +48,10 @@ struct Node {
     /// Whether the node or a node below it is a quantifier, computed like `hash`: the
     /// SMT layer asks it of every query (see `smt/ground`).
     quantified: bool,
+    /// Whether a product of two non-literal terms occurs (outside the pending
+    /// substitutions of unknowns): the SMT layer gives such queries a time limit, since
+    /// Z3's nonlinear arithmetic does not stop at its work limit.
+    nonlinear: bool,
     kind: Kind,
 }
 
@@ -219,13 +223,33 @@ impl Formula {
             Kind::Pred { args, .. } | Kind::Cons { args, .. } => args.iter().any(Formula::has_quantifier),
             Kind::SetLit { elems, .. } => elems.iter().any(Formula::has_quantifier),
         };
-        Formula(Arc::new(Node { hash, quantified, kind }))
+        let nonlinear = match &kind {
+            Kind::Binary(BinOp::Times, l, r) => {
+                !matches!(l.kind(), Kind::Int(_)) && !matches!(r.kind(), Kind::Int(_))
+                    || l.is_nonlinear()
+                    || r.is_nonlinear()
+            }
+            Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => false,
+            Kind::Unary(_, f) => f.is_nonlinear(),
+            Kind::Binary(_, l, r) => l.is_nonlinear() || r.is_nonlinear(),
+            Kind::Ite(c, t, e) => c.is_nonlinear() || t.is_nonlinear() || e.is_nonlinear(),
+            Kind::All { body, .. } => body.is_nonlinear(),
+            Kind::Pred { args, .. } | Kind::Cons { args, .. } => args.iter().any(Formula::is_nonlinear),
+            Kind::SetLit { elems, .. } => elems.iter().any(Formula::is_nonlinear),
+        };
+        Formula(Arc::new(Node { hash, quantified, nonlinear, kind }))
     }
 
     /// Whether a quantifier occurs in the formula (outside the pending substitutions of
     /// unknowns). O(1): stored when the node is built.
     pub fn has_quantifier(&self) -> bool {
         self.0.quantified
+    }
+
+    /// Whether a product of two terms neither of which is an integer literal occurs
+    /// (outside the pending substitutions of unknowns). O(1), like `has_quantifier`.
+    pub fn is_nonlinear(&self) -> bool {
+        self.0.nonlinear
     }
 
     pub fn kind(&self) -> &Kind {
@@ -627,6 +651,18 @@ mod tests {
 
     fn x() -> Formula {
         Formula::var("x", Sort::Int)
+    }
+
+    #[test]
+    fn products_of_two_terms_are_nonlinear_wherever_they_occur() {
+        let y = Formula::var("y", Sort::Int);
+        let scaled = Formula::binary(BinOp::Times, Formula::int(2), x());
+        assert!(!scaled.is_nonlinear());
+        assert!(!Formula::ge(scaled, y.clone()).is_nonlinear());
+        let product = Formula::binary(BinOp::Times, x(), y);
+        assert!(product.is_nonlinear());
+        assert!(Formula::ge(product.clone(), Formula::int(0)).is_nonlinear());
+        assert!(!product.has_quantifier());
     }
 
     fn p() -> Formula {

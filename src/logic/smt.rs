@@ -12,10 +12,11 @@
 //! be shared by parallel search threads. A fresh solver per query also makes answers
 //! (models, cores) independent of earlier queries, which keeps runs reproducible.
 //!
-//! **Soundness under timeouts.** Each Z3 check runs with the configured timeout. When Z3
-//! answers `unknown`, the detailed API says so ([`Validity::Unknown`],
-//! [`Satisfiability::Unknown`]) and the Boolean shortcuts answer on the safe side:
-//! "not valid" and "satisfiable". Statistics count timeouts separately.
+//! **Soundness under work limits.** Each Z3 check runs with the configured work limit
+//! (Z3's resource limit, see [`SmtConfig::work_limit`]). When Z3 answers `unknown`, the
+//! detailed API says so ([`Validity::Unknown`], [`Satisfiability::Unknown`]) and the
+//! Boolean shortcuts answer on the safe side: "not valid" and "satisfiable". Statistics
+//! count the checks that reached the limit separately.
 //!
 //! **Quantifiers** are instantiated by the layer itself (module `ground`): Z3 gets a
 //! quantifier-free query whose `unsat` proves the original, and whose `sat` is reported
@@ -30,8 +31,8 @@
 //! **Cache.** Validity and satisfiability answers are memoised by formula (validity of
 //! `φ` is stored as unsatisfiability of `!φ`, so both directions share entries) and by
 //! the datatype encoding in force, since that can change answers. An `unknown` answer is
-//! stored with the timeout that produced it and is reused only by queries whose timeout
-//! is no longer. MUS enumerations that no timeout cut short are cached too, under
+//! stored with the work limit that produced it and is reused only by queries whose limit
+//! is no larger. MUS enumerations that no limit cut short are cached too, under
 //! canonical forms (module `canon`: variables renamed in order of first occurrence), so
 //! the same strengthening asked about differently named variables is computed once.
 //! Models and cores are not cached.
@@ -62,7 +63,19 @@ pub use mus::{CoreResult, MusEnumeration};
 /// Settings of an [`SmtSolver`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SmtConfig {
-    /// The time limit of each Z3 check; `None` means no limit.
+    /// The work each Z3 check may do, in Z3's resource units (its `rlimit`); `None`
+    /// means no limit. A count of work rather than a time, for two reasons: the same
+    /// query gets the same answer however loaded the machine is (under a time limit, an
+    /// answer that reaches the limit depends on the load), and Z3 enforces a time limit with
+    /// a timer thread that it wakes and stops around every check, which cost about a
+    /// quarter of a typical check (0.1 ms of 0.4–0.5 ms). Typical queries do 2–10 units
+    /// per microsecond; the costliest query of the benchmark suite does about 80 000.
+    pub work_limit: Option<u32>,
+    /// The time limit of the checks that the work limit may not stop: Z3 4.8.12 does
+    /// not look at its work limit inside nonlinear arithmetic (a check limited to
+    /// 100 000 units was seen to run for 38 s), nor, we assume, reliably inside
+    /// E-matching. So queries with a product of two variables or a quantifier left to
+    /// Z3 (see `ground`) get this time limit as well; `None` means no time limit.
     pub timeout: Option<Duration>,
     /// Whether validity and satisfiability answers are memoised.
     pub cache: bool,
@@ -70,14 +83,23 @@ pub struct SmtConfig {
 
 impl Default for SmtConfig {
     fn default() -> SmtConfig {
-        SmtConfig { timeout: Some(Duration::from_secs(10)), cache: true }
+        SmtConfig {
+            work_limit: Some(DEFAULT_WORK_LIMIT),
+            timeout: Some(Duration::from_secs(10)),
+            cache: true,
+        }
     }
 }
+
+/// The default [`SmtConfig::work_limit`]: a few seconds of Z3's time on our queries
+/// (2–13 s at the rates measured), 250 times the costliest query of the benchmark suite.
+pub const DEFAULT_WORK_LIMIT: u32 = 20_000_000;
 
 /// Why Z3 could not decide a query.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UnknownReason {
-    Timeout,
+    /// The check used up its work limit (or was cancelled).
+    LimitReached,
     /// Z3's own explanation (incomplete quantifier reasoning, resource limits, ...).
     Other(String),
 }
@@ -162,9 +184,10 @@ pub struct SmtStats {
     pub cache_hits: u64,
     /// Individual Z3 `check` calls (a core or MUS query makes several).
     pub solver_calls: u64,
-    /// Z3 checks that answered `unknown`, of which `timeouts` ran out of time.
+    /// Z3 checks that answered `unknown`, of which `limits_reached` used up their work
+    /// limit.
     pub unknowns: u64,
-    pub timeouts: u64,
+    pub limits_reached: u64,
     /// Wall-clock time spent inside Z3 checks.
     pub time_in_z3: Duration,
 }
@@ -175,14 +198,36 @@ struct Counters {
     cache_hits: AtomicU64,
     solver_calls: AtomicU64,
     unknowns: AtomicU64,
-    timeouts: AtomicU64,
+    limits_reached: AtomicU64,
     z3_nanos: AtomicU64,
 }
 
 #[derive(Clone)]
 struct CachedAnswer {
     answer: Satisfiability,
-    timeout: Option<Duration>,
+    /// The limits the answer was found under (for `unknown` answers).
+    limits: Limits,
+}
+
+/// The limits of one Z3 check: its work limit, and its time limit if it has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Limits {
+    work: Option<u32>,
+    time: Option<Duration>,
+}
+
+impl Limits {
+    /// Whether a check under `self` may do at least what one under `other` may.
+    fn covers(self, other: Limits) -> bool {
+        fn at_least<T: Ord>(a: Option<T>, b: Option<T>) -> bool {
+            match (a, b) {
+                (None, _) => true,
+                (Some(_), None) => false,
+                (Some(a), Some(b)) => a >= b,
+            }
+        }
+        at_least(self.work, other.work) && at_least(self.time, other.time)
+    }
 }
 
 /// How many answers (and, separately, MUS enumerations) the caches hold at most. A
@@ -251,9 +296,9 @@ impl SmtSolver {
         self.theory.encoding
     }
 
-    /// A handle with another timeout that shares this one's cache and statistics.
-    pub fn with_timeout(&self, timeout: Option<Duration>) -> SmtSolver {
-        SmtSolver { config: SmtConfig { timeout, ..self.config.clone() }, ..self.clone() }
+    /// A handle with another work limit that shares this one's cache and statistics.
+    pub fn with_work_limit(&self, work_limit: Option<u32>) -> SmtSolver {
+        SmtSolver { config: SmtConfig { work_limit, ..self.config.clone() }, ..self.clone() }
     }
 
     /// A handle that knows these datatypes (replacing any it knew) and shares this one's
@@ -278,7 +323,7 @@ impl SmtSolver {
             cache_hits: c.cache_hits.load(Ordering::Relaxed),
             solver_calls: c.solver_calls.load(Ordering::Relaxed),
             unknowns: c.unknowns.load(Ordering::Relaxed),
-            timeouts: c.timeouts.load(Ordering::Relaxed),
+            limits_reached: c.limits_reached.load(Ordering::Relaxed),
             time_in_z3: Duration::from_nanos(c.z3_nanos.load(Ordering::Relaxed)),
         }
     }
@@ -338,6 +383,7 @@ impl SmtSolver {
         self.count_query();
         let mut session = Session::new(self);
         session.encoder.record_ground = true;
+        session.timed = Session::needs_time_limit(&[f]);
         let assertion = session.encoder.encode_bool(f)?;
         session.solver().assert(&assertion);
         Ok(match session.check(&[]) {
@@ -386,12 +432,9 @@ impl SmtSolver {
             return None;
         }
         let entry = self.lock_cache().get(&self.cache_key(f)).cloned()?;
+        // An undecided answer stands for a check that may do no more than its own did.
         let usable = match entry.answer {
-            Satisfiability::Unknown(_) => match (entry.timeout, self.config.timeout) {
-                (_, None) => entry.timeout.is_none(),
-                (None, Some(_)) => true,
-                (Some(then), Some(now)) => now <= then,
-            },
+            Satisfiability::Unknown(_) => entry.limits.covers(self.limits(Session::needs_time_limit(&[f]))),
             _ => true,
         };
         if usable {
@@ -404,7 +447,8 @@ impl SmtSolver {
 
     fn store(&self, f: &Formula, answer: &Satisfiability) {
         if self.config.cache {
-            let entry = CachedAnswer { answer: answer.clone(), timeout: self.config.timeout };
+            let limits = self.limits(Session::needs_time_limit(&[f]));
+            let entry = CachedAnswer { answer: answer.clone(), limits };
             let mut cache = self.lock_cache();
             // Memory stays bounded on long searches: a full cache starts over. Answers
             // never depend on the cache (nor does the metering of work), only speed does.
@@ -415,19 +459,24 @@ impl SmtSolver {
         }
     }
 
+    /// The limits of a check by this handle, with or without a time limit.
+    fn limits(&self, timed: bool) -> Limits {
+        Limits { work: self.config.work_limit, time: self.config.timeout.filter(|_| timed) }
+    }
+
     fn cache_key(&self, f: &Formula) -> CacheKey {
         (f.clone(), self.theory.algebraic.then(|| Arc::clone(&self.theory)))
     }
 }
 
 thread_local! {
-    /// Idle solvers of this thread's Z3 context, by timeout. Creating a solver and
+    /// Idle solvers of this thread's Z3 context, by work limit. Creating a solver and
     /// putting it in incremental mode costs milliseconds on libz3 4.8.12, far more than a
     /// typical check; a session borrows an idle solver, works inside a `push`, and gives
     /// it back after the matching `pop`, so each query still starts from an empty
     /// assertion stack. Sessions open at the same time (MARCO's map and main solvers) get
     /// different solvers.
-    static IDLE_SOLVERS: std::cell::RefCell<Vec<(Option<Duration>, z3::Solver)>> =
+    static IDLE_SOLVERS: std::cell::RefCell<Vec<(Limits, z3::Solver)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -438,7 +487,7 @@ thread_local! {
 /// others, which our queries never reach. Z3 builds that tactic when the solver is first
 /// used, and its default tactic (one strategy per logic, chosen by probes) takes about
 /// 34 million instructions to build, 6–9 ms: more than the whole search of an easy goal,
-/// which makes a handful of solvers (one per timeout and per thread, two at once for MUS
+/// which makes a handful of solvers (one per work limit and per thread, two at once for MUS
 /// enumeration). With `smt` as the default tactic, a solver costs about 0.7 ms, and
 /// queries are answered by the same SMT core as before.
 fn configure_z3() {
@@ -452,8 +501,12 @@ fn configure_z3() {
 /// and an encoder.
 struct Session<'a> {
     owner: &'a SmtSolver,
-    /// Present until the session is dropped, when it goes back to the idle pool.
-    slot: Option<z3::Solver>,
+    /// Whether the assertions need a time limit (see [`SmtConfig::timeout`]): set while
+    /// they are encoded, before the solver is taken.
+    timed: bool,
+    /// The solver and its limits, taken from the idle pool when first needed (after the
+    /// assertions are encoded) and given back when the session is dropped.
+    slot: std::cell::OnceCell<(Limits, z3::Solver)>,
     encoder: Encoder,
     /// Whether universals of the assertions were replaced by some of their instances,
     /// so that a model of the assertions need not satisfy the originals.
@@ -465,21 +518,42 @@ const INSTANTIATED: &str = "satisfiable with the quantifiers instantiated, which
 
 impl Drop for Session<'_> {
     fn drop(&mut self) {
-        let Some(solver) = self.slot.take() else { return };
+        let Some((limits, solver)) = self.slot.take() else { return };
         solver.pop(1);
-        let timeout = self.owner.config.timeout;
         // A thread that is shutting down has no pool any more; the solver just goes.
-        let _ = IDLE_SOLVERS.try_with(|pool| pool.borrow_mut().push((timeout, solver)));
+        let _ = IDLE_SOLVERS.try_with(|pool| pool.borrow_mut().push((limits, solver)));
     }
 }
 
 impl<'a> Session<'a> {
     fn new(owner: &'a SmtSolver) -> Session<'a> {
+        Session {
+            owner,
+            timed: false,
+            slot: std::cell::OnceCell::new(),
+            encoder: Encoder::new(datatypes::table_for(&owner.theory)),
+            inexact: false,
+        }
+    }
+
+    /// Whether assertions `formulas`, as they go to Z3, need a time limit besides the
+    /// work limit (see [`SmtConfig::timeout`]).
+    fn needs_time_limit(formulas: &[&Formula]) -> bool {
+        formulas.iter().any(|f| f.has_quantifier() || f.is_nonlinear())
+    }
+
+    /// The session's solver, taken on first use: every assertion must have been
+    /// encoded (so that `timed` is known) before this is first called.
+    fn solver(&self) -> &z3::Solver {
+        &self.slot.get_or_init(|| Session::take_solver(self.owner.limits(self.timed))).1
+    }
+
+    /// An idle solver of this thread with these limits, or a new one, inside a new scope.
+    fn take_solver(limits: Limits) -> (Limits, z3::Solver) {
         configure_z3();
-        let timeout = owner.config.timeout;
         let idle = IDLE_SOLVERS.with(|pool| {
             let mut pool = pool.borrow_mut();
-            let at = pool.iter().position(|(t, _)| *t == timeout)?;
+            let at = pool.iter().position(|(l, _)| *l == limits)?;
             Some(pool.swap_remove(at).1)
         });
         let solver = idle.unwrap_or_else(|| {
@@ -487,8 +561,12 @@ impl<'a> Session<'a> {
             let mut params = z3::Params::new();
             // Synquid's setting: quantifiers are handled by E-matching only.
             params.set_bool("mbqi", false);
-            if let Some(timeout) = timeout {
-                let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX).max(1);
+            // Z3 counts the work limit from where each check starts.
+            if let Some(work) = limits.work {
+                params.set_u32("rlimit", work.max(1));
+            }
+            if let Some(time) = limits.time {
+                let millis = u32::try_from(time.as_millis()).unwrap_or(u32::MAX).max(1);
                 params.set_u32("timeout", millis);
             }
             solver.set_params(&params);
@@ -497,18 +575,9 @@ impl<'a> Session<'a> {
         // Every query runs in its own scope. The scope also puts Z3's combined solver in
         // incremental mode, i.e. on the SMT core, as Synquid's push/pop queries were;
         // without it, Z3 4.8.12 may hand a nonlinear query to a tactic that ignores the
-        // timeout and runs for minutes.
+        // limits and runs for minutes.
         solver.push();
-        Session {
-            owner,
-            slot: Some(solver),
-            encoder: Encoder::new(datatypes::table_for(&owner.theory)),
-            inexact: false,
-        }
-    }
-
-    fn solver(&self) -> &z3::Solver {
-        self.slot.as_ref().expect("a session has its solver until it is dropped")
+        (limits, solver)
     }
 
     /// Encodes formulas that will be asserted together (each possibly under a literal),
@@ -518,6 +587,7 @@ impl<'a> Session<'a> {
     /// instantiated, `sat` no longer means satisfiable, so the session's checks answer
     /// `unknown` instead, as Z3 would have on the original.
     fn encode_together(&mut self, formulas: &[Formula]) -> Result<Vec<Bool>, SmtError> {
+        debug_assert!(self.slot.get().is_none(), "assertions are encoded before the solver is taken");
         let grounded = ground::instantiate(formulas);
         let formulas = match &grounded {
             Some(g) => {
@@ -526,6 +596,7 @@ impl<'a> Session<'a> {
             }
             None => formulas,
         };
+        self.timed |= Session::needs_time_limit(&formulas.iter().collect::<Vec<_>>());
         formulas.iter().map(|f| self.encoder.encode_bool(f)).collect()
     }
 
@@ -551,9 +622,13 @@ impl<'a> Session<'a> {
             z3::SatResult::Unknown => {
                 counters.unknowns.fetch_add(1, Ordering::Relaxed);
                 let reason = self.solver().get_reason_unknown().unwrap_or_default();
-                if reason.contains("timeout") || reason.contains("canceled") {
-                    counters.timeouts.fetch_add(1, Ordering::Relaxed);
-                    Satisfiability::Unknown(UnknownReason::Timeout)
+                // Z3 4.8.12 gives no reason ("unknown") when the resource limit stops a
+                // check; an incomplete theory or quantifier gives its own.
+                if reason == "unknown"
+                    || ["resource", "canceled", "timeout"].iter().any(|r| reason.contains(r))
+                {
+                    counters.limits_reached.fetch_add(1, Ordering::Relaxed);
+                    Satisfiability::Unknown(UnknownReason::LimitReached)
                 } else {
                     Satisfiability::Unknown(UnknownReason::Other(reason))
                 }

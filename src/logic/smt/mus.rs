@@ -18,7 +18,7 @@
 //!   unsatisfiable one is shrunk to a MUS and its supersets are blocked; a satisfiable one
 //!   is already maximal, and its subsets are blocked.
 //!
-//! If a check times out during shrinking, the element is kept: the answer is still an
+//! If a check reaches its work limit during shrinking, the element is kept: the answer is still an
 //! unsatisfiable subset, but may not be minimal. MARCO reports the same situation through
 //! [`MusEnumeration::complete`].
 
@@ -60,26 +60,27 @@ pub struct MusEnumeration {
     pub muses: Vec<Vec<usize>>,
     /// False when some check was undecided, so some MUS may be missing or non-minimal.
     pub complete: bool,
-    /// Whether an undecided check ran out of time (rather than being beyond what the
+    /// Whether an undecided check used up its work limit (rather than being beyond what the
     /// solver decides at all, such as a satisfiable query with quantifiers): only then
-    /// could asking again give another answer, so only then is the answer not cached.
-    pub timed_out: bool,
+    /// could asking again, with a larger limit, give another answer, so only then is the
+    /// answer not cached.
+    pub limit_reached: bool,
 }
 
 /// A session with the hard formulas asserted and one control literal per soft formula.
 struct Tracked<'a> {
     session: Session<'a>,
     lits: Vec<Bool>,
-    /// Whether a check ran out of time.
-    timed_out: Cell<bool>,
+    /// Whether a check used up its work limit.
+    limit_reached: Cell<bool>,
 }
 
 impl Tracked<'_> {
     fn check(&self, subset: &[usize]) -> Satisfiability {
         let assumptions: Vec<Bool> = subset.iter().map(|&i| self.lits[i].clone()).collect();
         let answer = self.session.check(&assumptions);
-        if answer == Satisfiability::Unknown(UnknownReason::Timeout) {
-            self.timed_out.set(true);
+        if answer == Satisfiability::Unknown(UnknownReason::LimitReached) {
+            self.limit_reached.set(true);
         }
         answer
     }
@@ -134,7 +135,7 @@ impl SmtSolver {
             session.solver().assert(lit.implies(assertion));
             lits.push(lit);
         }
-        Ok(Tracked { session, lits, timed_out: Cell::new(false) })
+        Ok(Tracked { session, lits, limit_reached: Cell::new(false) })
     }
 
     /// Is `hard ∧ soft` unsatisfiable, and if so, which soft formulas suffice (together
@@ -186,7 +187,7 @@ impl SmtSolver {
         }
         let out = self.enumerate_muses(hard, soft, required)?;
         if let Some(key) = key
-            && !out.timed_out
+            && !out.limit_reached
         {
             let mut cache = self.lock_mus_cache();
             if cache.len() >= super::CACHE_CAPACITY {
@@ -219,15 +220,15 @@ impl SmtSolver {
         if let Some(index) = required {
             map.require(index);
         }
-        let mut out = MusEnumeration { muses: Vec::new(), complete: true, timed_out: false };
+        let mut out = MusEnumeration { muses: Vec::new(), complete: true, limit_reached: false };
         loop {
             let seed = match map.next_seed() {
                 Ok(Some(seed)) => seed,
                 Ok(None) => break,
                 Err(OutOfSteps) => {
-                    // Like a timeout: some subsets were not explored.
+                    // Like a reached work limit: some subsets were not explored.
                     out.complete = false;
-                    out.timed_out = true;
+                    out.limit_reached = true;
                     break;
                 }
             };
@@ -249,7 +250,7 @@ impl SmtSolver {
                 }
             }
         }
-        out.timed_out |= tracked.timed_out.get();
+        out.limit_reached |= tracked.limit_reached.get();
         Ok(out)
     }
 }
