@@ -224,13 +224,16 @@ fn adding_clauses_resolves_from_the_current_state() {
 
     // A clause over another unknown: the old clauses are neither re-checked by the Horn
     // solver nor sent to the SMT solver again.
-    let (checks, queries) = (horn.stats().clause_checks, horn.smt().stats().queries);
+    let (checks, queries, hits) =
+        (horn.stats().clause_checks, horn.smt().stats().queries, horn.smt().stats().cache_hits);
     horn.add_clauses(vec![Clause::new(unknown("C1"), Formula::lt(y.clone(), n(0)), 3)], &no_axioms).unwrap();
     assert_eq!(cands(&horn), vec![cand(&[("C0", "x >= 0"), ("C1", "y < 0")])]);
     assert_eq!(horn.stats().clause_checks - checks, 1, "only the new clause is evaluated");
-    // One validity query for the new clause, one to see that all of C1's qualifiers
-    // together would suffice, one MUS enumeration to strengthen C1.
-    assert_eq!(horn.smt().stats().queries - queries, 3);
+    // One query to see that all of C1's qualifiers together would make the new clause
+    // valid (asked again, from the cache, when C1 is strengthened), one for the clause
+    // as it stands, one MUS enumeration to strengthen C1.
+    assert_eq!(horn.smt().stats().queries - queries, 4);
+    assert_eq!(horn.smt().stats().cache_hits - hits, 1);
 
     // Re-adding a known clause does nothing at all.
     let queries = horn.smt().stats().queries;
@@ -450,4 +453,21 @@ fn solving_is_deterministic() {
     for _ in 0..3 {
         assert_eq!(busy_system(), first);
     }
+}
+
+#[test]
+fn a_clause_no_qualifier_can_repair_costs_one_check() {
+    let mut horn = solver();
+    let x = int("x");
+    horn.add_unknown(
+        sym("C0"),
+        QualifierSpace::new([Formula::ge(x.clone(), n(0)), Formula::neq(x.clone(), n(5))]),
+    );
+    // Even with both qualifiers, x = 0 is a counterexample.
+    let err =
+        horn.add_clauses(vec![Clause::new(unknown("C0"), Formula::gt(x, n(0)), 7)], &no_axioms).unwrap_err();
+    assert_eq!((err.kind, err.clause.label), (FailureKind::Unsolvable, 7));
+    // The check with every qualifier in the premise says it all: no check of the clause
+    // as it stands, no strengthening.
+    assert_eq!(horn.smt().stats().solver_calls, 1);
 }

@@ -21,7 +21,10 @@
 //! The solver is incremental: [`HornSolver::add_clauses`] evaluates only the new clauses
 //! and continues the fixpoint from the current candidates; after a strengthening only the
 //! clauses it can affect are re-evaluated (valid ones where a strengthened unknown occurs
-//! positively, invalid ones where it occurs negatively). Every mutating operation works on
+//! positively, invalid ones where it occurs negatively). A clause that strengthening
+//! could repair is evaluated by first asking whether it can be repaired at all (every
+//! qualifier on offer in the premise): for the wrong candidates of a search it mostly
+//! cannot, and then one check kills the candidate where two did. Every mutating operation works on
 //! a copy and commits only on success, so a failure leaves the solver as it was — which is
 //! what a backtracking search wants. `Clone` is cheap enough to snapshot before a choice.
 
@@ -101,11 +104,21 @@ struct Candidate {
     solution: Solution,
     valid: BTreeSet<usize>,
     invalid: BTreeSet<usize>,
+    /// Invalid clauses that no strengthening can repair: the candidate is dead, and is
+    /// dropped when it is next picked, without a strengthening step.
+    beyond_repair: BTreeSet<usize>,
 }
 
 impl Candidate {
     fn is_complete(&self) -> bool {
         self.invalid.is_empty()
+    }
+
+    /// Forgets what is known about clause `i` (before it is evaluated again).
+    fn forget(&mut self, i: usize) {
+        self.valid.remove(&i);
+        self.invalid.remove(&i);
+        self.beyond_repair.remove(&i);
     }
 }
 
@@ -211,8 +224,7 @@ impl HornSolver {
             (0..next.clauses.len()).filter(|&i| next.clauses[i].unknowns().contains(&name)).collect();
         for ci in 0..next.candidates.len() {
             for &i in &affected {
-                next.candidates[ci].valid.remove(&i);
-                next.candidates[ci].invalid.remove(&i);
+                next.candidates[ci].forget(i);
             }
             next.evaluate_into(ci, &affected, axioms)?;
         }
@@ -338,8 +350,7 @@ impl HornSolver {
         if !affected.is_empty() {
             for ci in 0..next.candidates.len() {
                 for i in &affected {
-                    next.candidates[ci].valid.remove(i);
-                    next.candidates[ci].invalid.remove(i);
+                    next.candidates[ci].forget(*i);
                 }
                 next.evaluate_into(ci, &affected, axioms)?;
             }
@@ -515,11 +526,42 @@ impl HornSolver {
     }
 
     /// Evaluates clauses `indices` for candidate `ci`, sorting them into valid/invalid.
+    ///
+    /// A clause that strengthening could repair is first asked whether it can be
+    /// repaired at all (with every qualifier on offer in its premise): most invalid
+    /// clauses of a search's wrong candidates cannot, and the answer is the question
+    /// strengthening would ask first anyway, so one check says "invalid, and the
+    /// candidate is dead" where two did. A clause that can be repaired is then checked
+    /// as it stands.
     fn evaluate_into(&mut self, ci: usize, indices: &[usize], axioms: Axioms<'_>) -> Result<(), HornFailure> {
         for &i in indices {
             let info = Arc::clone(&self.clauses[i]);
-            let formula = self.instantiate(&self.candidates[ci].solution, &info, axioms);
             self.stats.clause_checks += 1;
+            if self.repairable(&info) {
+                let setup = self.setup(&self.candidates[ci].solution, &info, axioms);
+                match self.beyond_repair(&setup) {
+                    Ok(true) => {
+                        self.candidates[ci].invalid.insert(i);
+                        self.candidates[ci].beyond_repair.insert(i);
+                        continue;
+                    }
+                    // With nothing on offer, "not beyond repair" means valid as it stands.
+                    Ok(false) if HornSolver::nothing_on_offer(&setup) => {
+                        self.candidates[ci].valid.insert(i);
+                        continue;
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        return Err(HornFailure {
+                            clause: info.clause.clone(),
+                            instantiated: self.instantiate(&self.candidates[ci].solution, &info, axioms),
+                            kind: FailureKind::Smt(e),
+                            valuation: None,
+                        });
+                    }
+                }
+            }
+            let formula = self.instantiate(&self.candidates[ci].solution, &info, axioms);
             match self.smt.is_valid(&formula) {
                 Ok(true) => {
                     self.candidates[ci].valid.insert(i);
@@ -566,15 +608,23 @@ impl HornSolver {
                     valuation: None,
                 }));
             };
-            let clause_index = self.pick_clause(ci);
+            // A candidate with a clause beyond repair is dropped as its strengthening
+            // would drop it, without the work.
+            let picked = &self.candidates[ci];
+            let dead = picked.beyond_repair.iter().find(|i| picked.invalid.contains(i)).copied();
+            let clause_index = dead.unwrap_or_else(|| self.pick_clause(ci));
             let info = Arc::clone(&self.clauses[clause_index]);
             let cand = self.candidates.remove(ci);
-            let strengthening = self.strengthen(&cand.solution, &info, axioms).map_err(|e| HornFailure {
-                clause: info.clause.clone(),
-                instantiated: self.instantiate(&cand.solution, &info, axioms),
-                kind: FailureKind::Smt(e),
-                valuation: None,
-            })?;
+            let strengthening = if dead.is_some() {
+                strengthen::Strengthening { diffs: Vec::new() }
+            } else {
+                self.strengthen(&cand.solution, &info, axioms).map_err(|e| HornFailure {
+                    clause: info.clause.clone(),
+                    instantiated: self.instantiate(&cand.solution, &info, axioms),
+                    kind: FailureKind::Smt(e),
+                    valuation: None,
+                })?
+            };
             if strengthening.diffs.is_empty() {
                 self.stats.candidates_killed += 1;
                 last_failure = Some(HornFailure {
@@ -657,14 +707,19 @@ impl HornSolver {
         recheck.sort_unstable();
         recheck.dedup();
         for i in &recheck {
-            new.valid.remove(i);
-            new.invalid.remove(i);
+            new.forget(*i);
         }
         self.candidates.push(new);
         let at = self.candidates.len() - 1;
         let result = self.evaluate_into(at, &recheck, axioms);
         let new = self.candidates.pop().expect("pushed above");
         result.map(|()| new)
+    }
+
+    /// Whether strengthening may add qualifiers to the clause's premise: whether it
+    /// has an occurrence of an unknown that is neither fixed nor unknown to the solver.
+    fn repairable(&self, info: &ClauseInfo) -> bool {
+        info.premise_unknowns.iter().any(|(u, _)| !self.fixed.contains_key(u) && self.spaces.contains_key(u))
     }
 
     /// The candidate to strengthen: most unknowns with a non-trivial valuation, then the

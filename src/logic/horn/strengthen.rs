@@ -10,8 +10,9 @@
 //! 3. MARCO enumerates the minimal unsatisfiable subsets of `{¬r} ∪ offered` under the
 //!    hard assumption `A` that contain `¬r`: each is a minimal `Q` with `A ∧ Q ⇒ r`
 //!    (a `Q` that contradicts `A` on its own is vacuous and is not returned). Offered
-//!    qualifiers that are, or whose negation is, a conjunct of `A` are left out first,
-//!    and so are those that contradict `A`'s quantifier-free part on their own.
+//!    qualifiers that are, or whose negation is, a conjunct of `A` are left out first.
+//!    Before the enumeration, one check asks whether all of them together make the
+//!    clause valid; if not, no subset does, and the clause is beyond repair.
 //!    When `r` is `false` the premise itself is the required element and the hard part
 //!    is empty, so inconsistent premises are exactly what is looked for;
 //! 4. the `Q`s are pruned: one that implies another under `A` is dropped unless the
@@ -37,6 +38,21 @@ pub(super) struct Strengthening {
     pub diffs: Vec<Diff>,
 }
 
+/// What strengthening one clause under one solution works with (steps 1 and 2 of the
+/// module documentation).
+pub(super) struct Setup {
+    /// The conclusion, under the solution.
+    rhs: Formula,
+    /// The qualifiers on offer, with where each comes from.
+    offered: Vec<Formula>,
+    origins: Vec<Vec<(Symbol, Formula)>>,
+    /// The fixed premise `A`, as conjuncts and as one formula.
+    assumptions: Vec<Formula>,
+    premise: Formula,
+    /// The offered qualifiers that could add something to the premise.
+    soft_quals: Vec<usize>,
+}
+
 impl HornSolver {
     /// All optimal strengthenings of `sol` that make clause `info` valid (empty when
     /// there is none: the candidate cannot be repaired for this clause).
@@ -47,6 +63,53 @@ impl HornSolver {
         axioms: Axioms<'_>,
     ) -> Result<Strengthening, SmtError> {
         self.stats.strengthenings += 1;
+        let setup = self.setup(sol, info, axioms);
+        if self.beyond_repair(&setup)? {
+            return Ok(Strengthening { diffs: Vec::new() });
+        }
+        let Setup { rhs, offered, origins, assumptions, premise, soft_quals } = setup;
+        let muses: Vec<Vec<usize>> = if soft_quals.is_empty() {
+            // Nothing to add, and the clause is not beyond repair: it is valid as it
+            // stands, thanks to the extra axioms.
+            vec![Vec::new()]
+        } else {
+            let (hard, required) = if rhs.is_false() {
+                (Vec::new(), premise.clone())
+            } else {
+                (assumptions.clone(), !rhs.clone())
+            };
+            // `C ⇒ false` with nothing else in the premise: `true` can never be part of a
+            // MUS, so any inconsistent set of qualifiers is an answer.
+            let must_have = (!required.is_true()).then_some(0);
+            let mut soft = vec![required];
+            soft.extend(soft_quals.iter().map(|&i| offered[i].clone()));
+            let found = self.smt.all_minimal_unsat_subsets(&hard, &soft, must_have)?;
+            let mut muses: Vec<Vec<usize>> = found
+                .muses
+                .into_iter()
+                .filter(|mus| must_have.is_none_or(|r| mus.contains(&r)))
+                .map(|mus| mus.into_iter().filter(|&i| i != 0).map(|i| soft_quals[i - 1]).collect())
+                .collect();
+            muses.iter_mut().for_each(|mus: &mut Vec<usize>| mus.sort_unstable());
+            // Discovery order is Z3's business; the result should not be.
+            muses.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+            muses.dedup();
+            muses
+        };
+
+        let context = if rhs.is_false() { Formula::tt() } else { premise };
+        let kept = self.prune_valuations(&context, &offered, muses)?;
+
+        let mut diffs: Vec<Diff> = Vec::new();
+        for mus in &kept {
+            self.split(sol, mus, &origins, &mut Diff::new(), &mut diffs);
+        }
+        Ok(Strengthening { diffs })
+    }
+
+    /// The qualifiers on offer and the fixed premise for strengthening clause `info`
+    /// under `sol`.
+    pub(super) fn setup(&self, sol: &Solution, info: &ClauseInfo, axioms: Axioms<'_>) -> Setup {
         let occurrences: Vec<&(Symbol, _)> = info
             .premise_unknowns
             .iter()
@@ -115,55 +178,24 @@ impl HornSolver {
         let soft_quals: Vec<usize> = (0..offered.len())
             .filter(|&i| !assumptions.contains(&offered[i]) && !assumptions.contains(&!offered[i].clone()))
             .collect();
-        // Adding qualifiers only strengthens the premise: if even all of them together do
-        // not make the clause valid, no subset does, and one (cached) validity check
-        // spares the MUS enumeration.
-        let strongest = Formula::conjunction(soft_quals.iter().map(|&i| offered[i].clone()));
-        if !soft_quals.is_empty()
-            && !self.smt.is_valid(&Formula::implies(Formula::and(premise.clone(), strongest), rhs.clone()))?
-        {
-            return Ok(Strengthening { diffs: Vec::new() });
-        }
-        let muses: Vec<Vec<usize>> = if soft_quals.is_empty() {
-            // Nothing to add: only the extra axioms could still make the clause valid.
-            if self.smt.is_valid(&Formula::implies(premise.clone(), rhs.clone()))? {
-                vec![Vec::new()]
-            } else {
-                Vec::new()
-            }
-        } else {
-            let (hard, required) = if rhs.is_false() {
-                (Vec::new(), premise.clone())
-            } else {
-                (assumptions.clone(), !rhs.clone())
-            };
-            // `C ⇒ false` with nothing else in the premise: `true` can never be part of a
-            // MUS, so any inconsistent set of qualifiers is an answer.
-            let must_have = (!required.is_true()).then_some(0);
-            let mut soft = vec![required];
-            soft.extend(soft_quals.iter().map(|&i| offered[i].clone()));
-            let found = self.smt.all_minimal_unsat_subsets(&hard, &soft, must_have)?;
-            let mut muses: Vec<Vec<usize>> = found
-                .muses
-                .into_iter()
-                .filter(|mus| must_have.is_none_or(|r| mus.contains(&r)))
-                .map(|mus| mus.into_iter().filter(|&i| i != 0).map(|i| soft_quals[i - 1]).collect())
-                .collect();
-            muses.iter_mut().for_each(|mus: &mut Vec<usize>| mus.sort_unstable());
-            // Discovery order is Z3's business; the result should not be.
-            muses.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
-            muses.dedup();
-            muses
-        };
+        Setup { rhs, offered, origins, assumptions, premise, soft_quals }
+    }
 
-        let context = if rhs.is_false() { Formula::tt() } else { premise };
-        let kept = self.prune_valuations(&context, &offered, muses)?;
+    /// Whether no strengthening can make the clause valid: not even every qualifier on
+    /// offer at once. Adding qualifiers only strengthens the premise, so then no subset
+    /// does either, and one (cached) validity check spares the MUS enumeration. Since
+    /// valuations only ever grow, a clause beyond repair stays so: its candidate is dead.
+    /// With nothing on offer, this asks whether the clause is valid as it stands (with
+    /// the axioms of every formula involved).
+    pub(super) fn beyond_repair(&self, setup: &Setup) -> Result<bool, SmtError> {
+        let strongest = Formula::conjunction(setup.soft_quals.iter().map(|&i| setup.offered[i].clone()));
+        let query = Formula::implies(Formula::and(setup.premise.clone(), strongest), setup.rhs.clone());
+        Ok(!self.smt.is_valid(&query)?)
+    }
 
-        let mut diffs: Vec<Diff> = Vec::new();
-        for mus in &kept {
-            self.split(sol, mus, &origins, &mut Diff::new(), &mut diffs);
-        }
-        Ok(Strengthening { diffs })
+    /// Whether nothing is on offer that could strengthen the premise.
+    pub(super) fn nothing_on_offer(setup: &Setup) -> bool {
+        setup.soft_quals.is_empty()
     }
 
     /// Drops every valuation that is subsumed by another surviving one (see the module
