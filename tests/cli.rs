@@ -166,3 +166,26 @@ fn help_explains_each_command_with_an_example() {
     let (code, _, stderr) = rsynth(&["frobnicate"]);
     assert_eq!(code, 2, "usage errors are input errors: {stderr}");
 }
+
+#[test]
+fn the_restart_with_huge_pages_keeps_arguments_streams_and_exit_codes() {
+    let wrong = scratch("restart-wrong.sq", b"inc :: x: Int -> {Int | _v == x + 1}\ninc = \\x . x\n");
+    let run = |restart: bool, args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rsynth"));
+        command.args(args).env("NO_COLOR", "1").env_remove("GLIBC_TUNABLES");
+        if !restart {
+            command.env("RSYNTH_NO_REEXEC", "1");
+        }
+        let out = command.output().expect("the binary runs");
+        (out.status.code(), out.stdout, out.stderr)
+    };
+    for args in [
+        vec!["check", wrong.to_str().unwrap()],
+        vec!["parse", "/nonexistent/file.sq"],
+        vec!["fill", &project("examples/max.sq")],
+    ] {
+        let (restarted, direct) = (run(true, &args), run(false, &args));
+        assert_eq!(restarted, direct, "{args:?}");
+    }
+    assert_eq!(run(true, &["check", wrong.to_str().unwrap()]).0, Some(1));
+}
