@@ -144,6 +144,18 @@ fn unsat_cores_and_minimal_subsets() {
     muses.sort();
     assert_eq!(muses, vec![vec![0, 2], vec![0, 4]]);
     assert!(all.complete);
+    // Its work: four seeds (the two MUSes and the two maximal satisfiable subsets,
+    // {1, 2, 3, 4} and {0, 1, 3}) and the MUSes' four elements. A metered handle is
+    // charged that, and one unit for the query, whether the cache answers or not.
+    assert_eq!(all.work, 8);
+    let (metered, meter) = smt.with_meter();
+    metered.all_minimal_unsat_subsets(&hard, &soft, None).expect("well-sorted");
+    assert_eq!(meter.load(std::sync::atomic::Ordering::Relaxed), 9);
+    let fresh = solver();
+    let (metered, meter) = fresh.with_meter();
+    metered.all_minimal_unsat_subsets(&hard, &soft, None).expect("well-sorted");
+    assert_eq!(meter.load(std::sync::atomic::Ordering::Relaxed), 9);
+    assert_eq!(fresh.stats().cache_hits, 0);
     // With a must-have element, only MUSes containing it count.
     let with_two = smt.all_minimal_unsat_subsets(&hard, &soft, Some(2)).expect("well-sorted");
     assert_eq!(with_two.muses, vec![vec![0, 2]]);

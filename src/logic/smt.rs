@@ -407,8 +407,9 @@ impl SmtSolver {
     }
 
     /// A handle that also counts, on its own meter, the work asked of it and of its
-    /// clones: one unit per query, plus one per soft formula of a MUS enumeration. The
-    /// count depends only on the questions asked (answers from the cache count too),
+    /// clones: one unit per query, plus a MUS enumeration's work (its seeds and the
+    /// sizes of its MUSes: about the checks it makes, see [`MusEnumeration::work`]).
+    /// The count depends only on the questions asked (answers from the cache count too),
     /// so it measures a search's work deterministically, whatever the machine and
     /// whatever other searches share the cache.
     pub fn with_meter(&self) -> (SmtSolver, Arc<AtomicU64>) {

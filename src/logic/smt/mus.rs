@@ -65,6 +65,12 @@ pub struct MusEnumeration {
     /// could asking again, with a larger limit, give another answer, so only then is the
     /// answer not cached.
     pub limit_reached: bool,
+    /// The work of the enumeration, for a lane's meter: one unit per seed checked (each
+    /// is a MUS or a maximal satisfiable subset, so the count depends only on the query,
+    /// not on the order Z3 finds them in) and one per element of each MUS found (about
+    /// what shrinking it took). Stored with a cached enumeration and charged again when
+    /// the cache answers, so that the meter does not depend on which search asked first.
+    pub work: u64,
 }
 
 /// A session with the hard formulas asserted and one control literal per soft formula.
@@ -177,15 +183,16 @@ impl SmtSolver {
             return Err(SmtError::Encoding(format!("required soft formula {index} of only {}", soft.len())));
         }
         self.count_query();
-        self.meter_add(soft.len() as u64);
         let key = self.config.cache.then(|| self.mus_key(hard, soft, required));
         if let Some(key) = &key
             && let Some(found) = self.lock_mus_cache().get(key).cloned()
         {
             self.shared.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
+            self.meter_add(found.work);
             return Ok(found);
         }
         let out = self.enumerate_muses(hard, soft, required)?;
+        self.meter_add(out.work);
         if let Some(key) = key
             && !out.limit_reached
         {
@@ -220,7 +227,7 @@ impl SmtSolver {
         if let Some(index) = required {
             map.require(index);
         }
-        let mut out = MusEnumeration { muses: Vec::new(), complete: true, limit_reached: false };
+        let mut out = MusEnumeration { muses: Vec::new(), complete: true, limit_reached: false, work: 0 };
         loop {
             let seed = match map.next_seed() {
                 Ok(Some(seed)) => seed,
@@ -232,9 +239,11 @@ impl SmtSolver {
                     break;
                 }
             };
+            out.work += 1;
             match tracked.check(&seed) {
                 Satisfiability::Unsat => {
                     let (mus, minimal) = tracked.shrink(tracked.core());
+                    out.work += mus.len() as u64;
                     out.complete &= minimal;
                     map.block_up(&mus);
                     if required.is_none_or(|r| mus.contains(&r)) {
