@@ -562,6 +562,10 @@ impl<'a> Session<'a> {
             let mut params = z3::Params::new();
             // Synquid's setting: quantifiers are handled by E-matching only.
             params.set_bool("mbqi", false);
+            // Z3 would otherwise install its own SIGINT handler around every check and
+            // restore the old one after it (two system calls per check). rsynth handles
+            // Ctrl-C itself (a thread waits for SIGINT, see `cli`).
+            params.set_bool("ctrl_c", false);
             // Z3 counts the work limit from where each check starts.
             if let Some(work) = limits.work {
                 params.set_u32("rlimit", work.max(1));
