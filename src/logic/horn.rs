@@ -24,9 +24,10 @@
 //! positively, invalid ones where it occurs negatively). A clause that strengthening
 //! could repair is evaluated by first asking whether it can be repaired at all (every
 //! qualifier on offer in the premise): for the wrong candidates of a search it mostly
-//! cannot, and then one check kills the candidate where two did. Every mutating operation works on
-//! a copy and commits only on success, so a failure leaves the solver as it was — which is
-//! what a backtracking search wants. `Clone` is cheap enough to snapshot before a choice.
+//! cannot, and then one check kills the candidate where two did. Every mutating
+//! operation works on a copy and commits only on success, so a failure leaves the solver
+//! as it was — which is what a backtracking search wants. `Clone` is cheap enough to
+//! snapshot before a choice.
 
 mod clause;
 mod strengthen;
