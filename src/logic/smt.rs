@@ -471,7 +471,7 @@ impl SmtSolver {
 }
 
 thread_local! {
-    /// Idle solvers of this thread's Z3 context, by work limit. Creating a solver and
+    /// Idle solvers of this thread's Z3 context, by limits. Creating a solver and
     /// putting it in incremental mode costs milliseconds on libz3 4.8.12, far more than a
     /// typical check; a session borrows an idle solver, works inside a `push`, and gives
     /// it back after the matching `pop`, so each query still starts from an empty
@@ -488,7 +488,7 @@ thread_local! {
 /// others, which our queries never reach. Z3 builds that tactic when the solver is first
 /// used, and its default tactic (one strategy per logic, chosen by probes) takes about
 /// 34 million instructions to build, 6–9 ms: more than the whole search of an easy goal,
-/// which makes a handful of solvers (one per work limit and per thread, two at once for MUS
+/// which makes a handful of solvers (one per kind of limits and per thread, two at once for MUS
 /// enumeration). With `smt` as the default tactic, a solver costs about 0.7 ms, and
 /// queries are answered by the same SMT core as before.
 fn configure_z3() {
