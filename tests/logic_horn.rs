@@ -471,3 +471,30 @@ fn a_clause_no_qualifier_can_repair_costs_one_check() {
     // as it stands, no strengthening.
     assert_eq!(horn.smt().stats().solver_calls, 1);
 }
+
+#[test]
+fn a_clause_beyond_repair_is_judged_again_when_its_unknown_gets_a_larger_space() {
+    let mut horn = solver();
+    let (x, y, z) = (int("x"), int("y"), int("z"));
+    horn.add_unknown(
+        sym("C"),
+        QualifierSpace::new([Formula::gt(x.clone(), n(0)), Formula::gt(y.clone(), n(0))]),
+    );
+    horn.add_unknown(sym("D"), QualifierSpace::new([Formula::gt(z.clone(), n(0))]));
+    let either =
+        Clause::new(unknown("C"), Formula::or(Formula::gt(x.clone(), n(0)), Formula::gt(y.clone(), n(0))), 1);
+    horn.add_clauses(vec![either], &no_axioms).unwrap();
+    assert_eq!(horn.candidates(), 2);
+    // D && x > 5 ==> C: valid where C is x > 0; where C is y > 0, no qualifier of D's
+    // space helps, but the other candidate is complete, so this one stays.
+    let d_implies_c = Clause::new(Formula::and(unknown("D"), Formula::gt(x, n(5))), unknown("C"), 2);
+    horn.add_clauses(vec![d_implies_c], &no_axioms).unwrap();
+    assert_eq!(horn.candidates(), 2);
+    // D's space grows (as when a type variable is bound): y > 0 now repairs clause 2.
+    horn.add_unknown(sym("D"), QualifierSpace::new([Formula::gt(z, n(0)), Formula::gt(y.clone(), n(0))]));
+    // Requiring C ==> y > 0 removes the complete candidate; the other one must be
+    // strengthened with the new space, not dropped for what the old one could not do.
+    horn.check_candidates(false, &[Formula::implies(unknown("C"), Formula::gt(y, n(0)))], &no_axioms)
+        .unwrap();
+    assert_eq!(cands(&horn), vec![cand(&[("C", "y > 0"), ("D", "y > 0")])]);
+}

@@ -207,6 +207,20 @@ impl FromIterator<(Symbol, Formula)> for Substitution {
     }
 }
 
+/// The direct subformulas of a node (see [`Formula::children`]).
+fn children_of(kind: &Kind) -> Children<'_> {
+    match kind {
+        Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => {
+            Children::Fixed([None, None, None], 0)
+        }
+        Kind::Unary(_, f) | Kind::All { body: f, .. } => Children::Fixed([Some(f), None, None], 0),
+        Kind::Binary(_, l, r) => Children::Fixed([Some(l), Some(r), None], 0),
+        Kind::Ite(c, t, e) => Children::Fixed([Some(c), Some(t), Some(e)], 0),
+        Kind::Pred { args, .. } | Kind::Cons { args, .. } => Children::Many(args.iter()),
+        Kind::SetLit { elems, .. } => Children::Many(elems.iter()),
+    }
+}
+
 static TRUE: LazyLock<Formula> = LazyLock::new(|| Formula::new(Kind::Bool(true)));
 static FALSE: LazyLock<Formula> = LazyLock::new(|| Formula::new(Kind::Bool(false)));
 
@@ -214,29 +228,16 @@ impl Formula {
     /// Builds a node as given, without any simplification.
     pub fn new(kind: Kind) -> Formula {
         let hash = FxBuildHasher.hash_one(&kind);
-        let quantified = match &kind {
-            Kind::All { .. } => true,
-            Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => false,
-            Kind::Unary(_, f) => f.has_quantifier(),
-            Kind::Binary(_, l, r) => l.has_quantifier() || r.has_quantifier(),
-            Kind::Ite(c, t, e) => c.has_quantifier() || t.has_quantifier() || e.has_quantifier(),
-            Kind::Pred { args, .. } | Kind::Cons { args, .. } => args.iter().any(Formula::has_quantifier),
-            Kind::SetLit { elems, .. } => elems.iter().any(Formula::has_quantifier),
-        };
-        let nonlinear = match &kind {
+        // What the node itself is; then whatever its children hold.
+        let (quantifier, product) = match &kind {
+            Kind::All { .. } => (true, false),
             Kind::Binary(BinOp::Times, l, r) => {
-                !matches!(l.kind(), Kind::Int(_)) && !matches!(r.kind(), Kind::Int(_))
-                    || l.is_nonlinear()
-                    || r.is_nonlinear()
+                (false, !matches!(l.kind(), Kind::Int(_)) && !matches!(r.kind(), Kind::Int(_)))
             }
-            Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => false,
-            Kind::Unary(_, f) => f.is_nonlinear(),
-            Kind::Binary(_, l, r) => l.is_nonlinear() || r.is_nonlinear(),
-            Kind::Ite(c, t, e) => c.is_nonlinear() || t.is_nonlinear() || e.is_nonlinear(),
-            Kind::All { body, .. } => body.is_nonlinear(),
-            Kind::Pred { args, .. } | Kind::Cons { args, .. } => args.iter().any(Formula::is_nonlinear),
-            Kind::SetLit { elems, .. } => elems.iter().any(Formula::is_nonlinear),
+            _ => (false, false),
         };
+        let quantified = quantifier || children_of(&kind).any(Formula::has_quantifier);
+        let nonlinear = product || children_of(&kind).any(Formula::is_nonlinear);
         Formula(Arc::new(Node { hash, quantified, nonlinear, kind }))
     }
 
@@ -542,16 +543,7 @@ impl Formula {
     /// The direct subformulas, left to right. The pending substitution of an unknown is
     /// not a child. (An iterator, not a vector: traversals call this on every node.)
     pub fn children(&self) -> Children<'_> {
-        match self.kind() {
-            Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => {
-                Children::Fixed([None, None, None], 0)
-            }
-            Kind::Unary(_, f) | Kind::All { body: f, .. } => Children::Fixed([Some(f), None, None], 0),
-            Kind::Binary(_, l, r) => Children::Fixed([Some(l), Some(r), None], 0),
-            Kind::Ite(c, t, e) => Children::Fixed([Some(c), Some(t), Some(e)], 0),
-            Kind::Pred { args, .. } | Kind::Cons { args, .. } => Children::Many(args.iter()),
-            Kind::SetLit { elems, .. } => Children::Many(elems.iter()),
-        }
+        children_of(self.kind())
     }
 
     /// The number of nodes in the formula.

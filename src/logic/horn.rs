@@ -110,6 +110,14 @@ struct Candidate {
     beyond_repair: BTreeSet<usize>,
 }
 
+/// What evaluating a clause under a candidate's solution found.
+enum Verdict {
+    Valid,
+    Invalid,
+    /// Invalid, and no strengthening can repair it.
+    BeyondRepair,
+}
+
 impl Candidate {
     fn is_complete(&self) -> bool {
         self.invalid.is_empty()
@@ -159,7 +167,19 @@ impl HornSolver {
     pub fn add_unknown(&mut self, name: Symbol, space: QualifierSpace) {
         let vars: BTreeSet<Symbol> = space.qualifiers.iter().flat_map(Formula::free_var_names).collect();
         self.space_vars.insert(name, Arc::new(vars));
-        self.spaces.insert(name, space);
+        if self.spaces.insert(name, space).is_some() {
+            self.space_changed(name);
+        }
+    }
+
+    /// After `unknown`'s space changed: a clause found beyond repair with the old space
+    /// may be repairable with the new one. It stays invalid, and strengthening judges it
+    /// again.
+    fn space_changed(&mut self, unknown: Symbol) {
+        let clauses = &self.clauses;
+        for cand in &mut self.candidates {
+            cand.beyond_repair.retain(|&i| !clauses[i].unknowns().contains(&unknown));
+        }
     }
 
     /// An unknown whose valuation is fixed in every candidate.
@@ -321,6 +341,7 @@ impl HornSolver {
             if space.qualifiers.iter().any(touches) {
                 let qualifiers = space.qualifiers.iter().map(fix).collect();
                 next.spaces.insert(*u, QualifierSpace { qualifiers, ..space.clone() });
+                next.space_changed(*u);
             }
         }
         for (u, valuation) in &self.fixed {
@@ -527,60 +548,60 @@ impl HornSolver {
     }
 
     /// Evaluates clauses `indices` for candidate `ci`, sorting them into valid/invalid.
+    fn evaluate_into(&mut self, ci: usize, indices: &[usize], axioms: Axioms<'_>) -> Result<(), HornFailure> {
+        for &i in indices {
+            let info = Arc::clone(&self.clauses[i]);
+            self.stats.clause_checks += 1;
+            let sol = &self.candidates[ci].solution;
+            let verdict =
+                self.judge(sol, &info, axioms).map_err(|e| self.smt_failure(sol, &info, axioms, e))?;
+            let cand = &mut self.candidates[ci];
+            match verdict {
+                Verdict::Valid => {
+                    cand.valid.insert(i);
+                }
+                Verdict::Invalid => {
+                    cand.invalid.insert(i);
+                }
+                Verdict::BeyondRepair => {
+                    cand.invalid.insert(i);
+                    cand.beyond_repair.insert(i);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether clause `info` holds under `sol`.
     ///
     /// A clause that strengthening could repair is first asked whether it can be
     /// repaired at all (with every qualifier on offer in its premise): most invalid
     /// clauses of a search's wrong candidates cannot, and the answer is the question
     /// strengthening would ask first anyway, so one check says "invalid, and the
     /// candidate is dead" where two did. A clause that can be repaired is then checked
-    /// as it stands.
-    fn evaluate_into(&mut self, ci: usize, indices: &[usize], axioms: Axioms<'_>) -> Result<(), HornFailure> {
-        for &i in indices {
-            let info = Arc::clone(&self.clauses[i]);
-            self.stats.clause_checks += 1;
-            if self.repairable(&info) {
-                let setup = self.setup(&self.candidates[ci].solution, &info, axioms);
-                match self.beyond_repair(&setup) {
-                    Ok(true) => {
-                        self.candidates[ci].invalid.insert(i);
-                        self.candidates[ci].beyond_repair.insert(i);
-                        continue;
-                    }
-                    // With nothing on offer, "not beyond repair" means valid as it stands.
-                    Ok(false) if HornSolver::nothing_on_offer(&setup) => {
-                        self.candidates[ci].valid.insert(i);
-                        continue;
-                    }
-                    Ok(false) => {}
-                    Err(e) => {
-                        return Err(HornFailure {
-                            clause: info.clause.clone(),
-                            instantiated: self.instantiate(&self.candidates[ci].solution, &info, axioms),
-                            kind: FailureKind::Smt(e),
-                            valuation: None,
-                        });
-                    }
-                }
+    /// as it stands, with the premise strengthening works with.
+    fn judge(&self, sol: &Solution, info: &ClauseInfo, axioms: Axioms<'_>) -> Result<Verdict, SmtError> {
+        let holds = if self.repairable(info) {
+            let setup = self.setup(sol, info, axioms);
+            if self.beyond_repair(&setup)? {
+                return Ok(Verdict::BeyondRepair);
             }
-            let formula = self.instantiate(&self.candidates[ci].solution, &info, axioms);
-            match self.smt.is_valid(&formula) {
-                Ok(true) => {
-                    self.candidates[ci].valid.insert(i);
-                }
-                Ok(false) => {
-                    self.candidates[ci].invalid.insert(i);
-                }
-                Err(e) => {
-                    return Err(HornFailure {
-                        clause: info.clause.clone(),
-                        instantiated: formula,
-                        kind: FailureKind::Smt(e),
-                        valuation: None,
-                    });
-                }
-            }
+            // With nothing on offer, "not beyond repair" already means valid.
+            setup.nothing_on_offer() || self.smt.is_valid(&setup.as_it_stands())?
+        } else {
+            self.smt.is_valid(&self.instantiate(sol, info, axioms))?
+        };
+        Ok(if holds { Verdict::Valid } else { Verdict::Invalid })
+    }
+
+    /// The failure for an SMT error while working on clause `info` under `sol`.
+    fn smt_failure(&self, sol: &Solution, info: &ClauseInfo, axioms: Axioms<'_>, e: SmtError) -> HornFailure {
+        HornFailure {
+            clause: info.clause.clone(),
+            instantiated: self.instantiate(sol, info, axioms),
+            kind: FailureKind::Smt(e),
+            valuation: None,
         }
-        Ok(())
     }
 
     /// Moves the first complete candidate to the front, keeping the others in order.
@@ -616,17 +637,14 @@ impl HornSolver {
             let clause_index = dead.unwrap_or_else(|| self.pick_clause(ci));
             let info = Arc::clone(&self.clauses[clause_index]);
             let cand = self.candidates.remove(ci);
-            let strengthening = if dead.is_some() {
-                strengthen::Strengthening { diffs: Vec::new() }
-            } else {
-                self.strengthen(&cand.solution, &info, axioms).map_err(|e| HornFailure {
-                    clause: info.clause.clone(),
-                    instantiated: self.instantiate(&cand.solution, &info, axioms),
-                    kind: FailureKind::Smt(e),
-                    valuation: None,
-                })?
+            let diffs = match dead {
+                Some(_) => Vec::new(),
+                None => {
+                    let strengthening = self.strengthen(&cand.solution, &info, axioms);
+                    strengthening.map_err(|e| self.smt_failure(&cand.solution, &info, axioms, e))?.diffs
+                }
             };
-            if strengthening.diffs.is_empty() {
+            if diffs.is_empty() {
                 self.stats.candidates_killed += 1;
                 last_failure = Some(HornFailure {
                     clause: info.clause.clone(),
@@ -638,7 +656,7 @@ impl HornSolver {
             }
             // A single repair also applies to other candidates that agree on the clause's
             // unknowns and have the same clause invalid.
-            if let [diff] = strengthening.diffs.as_slice() {
+            if let [diff] = diffs.as_slice() {
                 let unknowns = info.unknowns();
                 for other in 0..self.candidates.len() {
                     let agrees = self.candidates[other].invalid.contains(&clause_index)
@@ -653,7 +671,7 @@ impl HornSolver {
                 }
             }
             let mut fresh = Vec::new();
-            for diff in &strengthening.diffs {
+            for diff in &diffs {
                 let new = self.strengthened(&cand, diff, clause_index, axioms)?;
                 let duplicate = self
                     .candidates

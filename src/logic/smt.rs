@@ -383,7 +383,7 @@ impl SmtSolver {
         self.count_query();
         let mut session = Session::new(self);
         session.encoder.record_ground = true;
-        session.timed = Session::needs_time_limit(&[f]);
+        session.timed = Session::needs_time_limit(f);
         let assertion = session.encoder.encode_bool(f)?;
         session.solver().assert(&assertion);
         Ok(match session.check(&[]) {
@@ -435,7 +435,7 @@ impl SmtSolver {
         let entry = self.lock_cache().get(&self.cache_key(f)).cloned()?;
         // An undecided answer stands for a check that may do no more than its own did.
         let usable = match entry.answer {
-            Satisfiability::Unknown(_) => entry.limits.covers(self.limits(Session::needs_time_limit(&[f]))),
+            Satisfiability::Unknown(_) => entry.limits.covers(self.limits(Session::needs_time_limit(f))),
             _ => true,
         };
         if usable {
@@ -448,7 +448,7 @@ impl SmtSolver {
 
     fn store(&self, f: &Formula, answer: &Satisfiability) {
         if self.config.cache {
-            let limits = self.limits(Session::needs_time_limit(&[f]));
+            let limits = self.limits(Session::needs_time_limit(f));
             let entry = CachedAnswer { answer: answer.clone(), limits };
             let mut cache = self.lock_cache();
             // Memory stays bounded on long searches: a full cache starts over. Answers
@@ -537,10 +537,10 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Whether assertions `formulas`, as they go to Z3, need a time limit besides the
-    /// work limit (see [`SmtConfig::timeout`]).
-    fn needs_time_limit(formulas: &[&Formula]) -> bool {
-        formulas.iter().any(|f| f.has_quantifier() || f.is_nonlinear())
+    /// Whether an assertion, as it goes to Z3, needs a time limit besides the work limit
+    /// (see [`SmtConfig::timeout`]).
+    fn needs_time_limit(f: &Formula) -> bool {
+        f.has_quantifier() || f.is_nonlinear()
     }
 
     /// The session's solver, taken on first use: every assertion must have been
@@ -601,7 +601,7 @@ impl<'a> Session<'a> {
             }
             None => formulas,
         };
-        self.timed |= Session::needs_time_limit(&formulas.iter().collect::<Vec<_>>());
+        self.timed |= formulas.iter().any(Session::needs_time_limit);
         formulas.iter().map(|f| self.encoder.encode_bool(f)).collect()
     }
 

@@ -53,6 +53,18 @@ pub(super) struct Setup {
     soft_quals: Vec<usize>,
 }
 
+impl Setup {
+    /// Whether nothing is on offer that could strengthen the premise.
+    pub(super) fn nothing_on_offer(&self) -> bool {
+        self.soft_quals.is_empty()
+    }
+
+    /// The clause as it stands: the fixed premise implies the conclusion.
+    pub(super) fn as_it_stands(&self) -> Formula {
+        Formula::implies(self.premise.clone(), self.rhs.clone())
+    }
+}
+
 impl HornSolver {
     /// All optimal strengthenings of `sol` that make clause `info` valid (empty when
     /// there is none: the candidate cannot be repaired for this clause).
@@ -191,11 +203,6 @@ impl HornSolver {
         let strongest = Formula::conjunction(setup.soft_quals.iter().map(|&i| setup.offered[i].clone()));
         let query = Formula::implies(Formula::and(setup.premise.clone(), strongest), setup.rhs.clone());
         Ok(!self.smt.is_valid(&query)?)
-    }
-
-    /// Whether nothing is on offer that could strengthen the premise.
-    pub(super) fn nothing_on_offer(setup: &Setup) -> bool {
-        setup.soft_quals.is_empty()
     }
 
     /// Drops every valuation that is subsumed by another surviving one (see the module
