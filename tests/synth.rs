@@ -224,6 +224,51 @@ plus1 = \\y . ?? y
     assert!(verifies(&filled), "{filled}");
 }
 
+/// A hole applied to a function (a parameter, a partial application) and a hole
+/// applied where a function is expected: the hole's parameter has the argument's own
+/// function type, and where the context expects a function, the hole returns exactly
+/// that. Filling substitutes the arguments into the lambda's body, an application of a
+/// partial application becoming one application.
+#[test]
+fn holes_applied_to_functions_or_returning_them_are_filled() {
+    let text = "plus :: x: Int -> y: Int -> {Int | _v == x + y}
+apply :: f: (x: Int -> {Int | _v > x}) -> y: Int -> {Int | _v > y}
+
+twice :: f: (x: Int -> {Int | _v == x + 1}) -> y: Int -> {Int | _v == y + 2}
+twice = \\f . \\y . ?? f y
+
+addPartial :: n: {Int | _v > 0} -> y: Int -> {Int | _v > y}
+addPartial = \\n . \\y . ?? (plus n) y
+
+addVia :: n: {Int | _v > 0} -> y: Int -> {Int | _v > y}
+addVia = \\n . \\y . apply (?? n) y
+";
+    let (report, filled) = fill_text("functions.sq", text, Duration::from_secs(300));
+    assert_all_filled("functions", &report);
+    assert!(filled.contains("twice = \\f . \\y . f (f y)"), "{filled}");
+    assert!(filled.contains("addPartial = \\n . \\y . plus n y"), "{filled}");
+    assert!(filled.contains("addVia = \\n . \\y . apply (\\"), "the hole returns a function:\n{filled}");
+    assert!(verifies(&filled), "{filled}");
+}
+
+/// A lambda passed to a hole is refused with a located diagnostic: filling would put
+/// the lambda in function position, where the checker takes none.
+#[test]
+fn a_lambda_passed_to_a_hole_is_refused_at_the_lambda() {
+    let text = "inc :: x: Int -> {Int | _v == x + 1}
+
+bump :: y: Int -> {Int | _v > y}
+bump = \\y . ?? (\\z . inc z) y
+";
+    let (report, _) = fill_text("lambda.sq", text, Duration::from_secs(60));
+    assert!(matches!(report.goals[0].result, GoalResult::Unsolved(_)), "{:?}", report.goals[0].result);
+    let diagnostic =
+        report.diagnostics.iter().find(|d| d.code == "unsupported").expect("an unsupported diagnostic");
+    let start = text.find("(\\z").unwrap() + 1;
+    assert_eq!(diagnostic.primary_span().map(|s| s.start), Some(start), "{diagnostic:?}");
+    assert!(diagnostic.message.contains("a lambda as the argument of a hole"), "{}", diagnostic.message);
+}
+
 /// Holes whose type only their context tells: a `let` value (its shape from the use,
 /// its refinement from what the use needs), a hole applied inside an argument, a
 /// condition, a scrutinee, a hole applied where nothing says what it returns, and one

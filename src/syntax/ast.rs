@@ -472,6 +472,18 @@ impl Term {
     pub fn replace_var(&mut self, name: &str, value: &Term) {
         match &mut self.kind {
             TermKind::Var(x) if x.text == name => *self = value.clone(),
+            // An application whose head is replaced by an application is one application
+            // (`f z` with `f := g y` is `g y z`), the form the parser gives it.
+            TermKind::App { head, args } if matches!(&head.kind, TermKind::Var(x) if x.text == name) => {
+                args.iter_mut().for_each(|a| a.replace_var(name, value));
+                match &value.kind {
+                    TermKind::App { head: inner, args: first } => {
+                        **head = (**inner).clone();
+                        args.splice(0..0, first.iter().cloned());
+                    }
+                    _ => **head = value.clone(),
+                }
+            }
             // Binders of `name` shadow it in their scope.
             TermKind::Lambda { param, .. } if param.text == name => {}
             TermKind::Let { binder, value: bound, .. } if binder.text == name => {

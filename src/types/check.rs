@@ -321,13 +321,17 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// A hole applied to arguments (`?? y`, `?? (tail xs)`): a function from the
-    /// arguments' shapes to the expected shape (`expected` is a shape still unknown
-    /// where nothing says what the application returns), each refined by a fresh
-    /// unknown, the result's over the parameters too. The solver values the result's
-    /// unknown with what the context needs of it, said of the parameters
-    /// (`_v == x + 1`), and the hole is filled at that type. Returns the application's
-    /// type, with the environment naming the arguments that are not variables.
+    /// A hole applied to arguments (`?? y`, `?? (tail xs)`, `?? f`): a function from
+    /// the arguments' types to the expected type. A first-order argument's parameter
+    /// is refined by a fresh unknown, and so is a first-order result, over the
+    /// parameters too (`expected` is a shape still unknown where nothing says what the
+    /// application returns): the solver values the result's unknown with what the
+    /// context needs of it, said of the parameters (`_v == x + 1`), and the hole is
+    /// filled at that type. A function-typed argument's parameter has the argument's
+    /// own type (no refinement of a function is said of a value), and where a function
+    /// is expected (`map (?? x) xs`) the hole returns exactly that. Returns the
+    /// application's type, with the environment naming the arguments that are not
+    /// variables.
     fn apply_hole_function(
         &mut self,
         env: &Env,
@@ -335,37 +339,68 @@ impl Checker<'_, '_> {
         args: &[Term],
         expected: &RType,
     ) -> Result<(Env, RType), TypeError> {
-        let unsupported = |span| TypeError::Unsupported {
-            span,
-            what: "a hole applied to a function, or applied where a function is expected".into(),
-        };
         let expected = self.state.resolve(expected);
-        let (RType::Scalar { base: result_base, .. }, Some(result_sort)) = (&expected, expected.sort())
-        else {
-            return Err(unsupported(self.span(hole)));
+        let result_shape = match (&expected, expected.sort()) {
+            (RType::Scalar { base, .. }, Some(sort)) => Some((base.clone(), sort)),
+            (RType::Function { .. }, _) => None,
+            (RType::Scalar { .. }, None) => {
+                return Err(TypeError::Unsupported {
+                    span: self.span(hole),
+                    what: "a hole applied where the result's type is not known".into(),
+                });
+            }
         };
         let mut applied_env = env.clone();
         let mut scope = env.clone();
         let mut params = Vec::new();
+        // The logic term each first-order parameter stands for in the result.
         let mut values = Vec::new();
         for arg in args {
+            if let TermKind::Lambda { .. } = arg.kind {
+                // Filling substitutes the arguments into the hole's body, which would
+                // put this lambda where the checker takes no lambda: in function position.
+                return Err(TypeError::Unsupported {
+                    span: self.span(arg),
+                    what: "a lambda as the argument of a hole".into(),
+                });
+            }
             let (next, actual) = self.infer(&applied_env, arg)?;
             let actual = self.state.resolve(&actual);
-            let (RType::Scalar { base, .. }, Some(sort)) = (&actual, actual.sort()) else {
-                return Err(unsupported(self.span(arg)));
-            };
-            let param = self.state.fresh("x");
-            let formal = RType::scalar(base.clone(), self.state.fresh_refinement(&scope, &sort));
-            self.state.subtype(&next, &actual, &formal, self.span(arg))?;
-            let value;
-            (applied_env, value) = self.name_argument(next, arg, &actual, sort);
-            scope = scope.bind(param, formal.clone());
-            params.push((param, formal));
-            values.push(value);
+            match (&actual, actual.sort()) {
+                (RType::Scalar { base, .. }, Some(sort)) => {
+                    let param = self.state.fresh("x");
+                    let formal = RType::scalar(base.clone(), self.state.fresh_refinement(&scope, &sort));
+                    self.state.subtype(&next, &actual, &formal, self.span(arg))?;
+                    let value;
+                    (applied_env, value) = self.name_argument(next, arg, &actual, sort);
+                    scope = scope.bind(param, formal.clone());
+                    params.push((param, formal));
+                    values.push(Some(value));
+                }
+                (RType::Function { .. }, _) => {
+                    let param = self.state.fresh("f");
+                    applied_env = next;
+                    scope = scope.bind(param, actual.clone());
+                    params.push((param, actual));
+                    values.push(None);
+                }
+                (RType::Scalar { .. }, None) => {
+                    return Err(TypeError::Unsupported {
+                        span: self.span(arg),
+                        what: "an argument of a hole whose type is not known".into(),
+                    });
+                }
+            }
         }
-        let result =
-            RType::scalar(result_base.clone(), self.state.fresh_hole_refinement(&scope, &result_sort));
-        let applied = params.iter().zip(&values).fold(result.clone(), |r, ((x, _), v)| rename_var(&r, *x, v));
+        let result = match result_shape {
+            Some((base, sort)) => RType::scalar(base, self.state.fresh_hole_refinement(&scope, &sort)),
+            None => expected,
+        };
+        let applied = params
+            .iter()
+            .zip(&values)
+            .filter_map(|((x, _), v)| Some((x, v.as_ref()?)))
+            .fold(result.clone(), |r, (x, v)| rename_var(&r, *x, v));
         let f = params.into_iter().rev().fold(result, |r, (param, formal)| RType::Function {
             param,
             arg: Box::new(formal),
