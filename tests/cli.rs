@@ -1,14 +1,10 @@
 //! The binary as users run it: exit codes, stdout and stderr.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod common;
 
-use common::{project, rsynth};
-
-fn scratch(name: &str, contents: &[u8]) -> PathBuf {
-    common::scratch_file("cli-test", name, contents)
-}
+use common::{Scratch, project, rsynth};
 
 #[test]
 fn parse_succeeds_on_examples() {
@@ -53,7 +49,8 @@ fn missing_file_directory_and_invalid_utf8_are_input_errors() {
     assert_eq!(code, 2);
     assert!(stderr.contains("is a directory"), "{stderr}");
 
-    let bad = scratch("bad-utf8.sq", b"f :: Int\n\xff\xfe\n");
+    let scratch = Scratch::new("cli-test");
+    let bad = scratch.file("bad-utf8.sq", b"f :: Int\n\xff\xfe\n");
     let (code, _, stderr) = rsynth(&["parse", &bad.display().to_string()]);
     assert_eq!(code, 2);
     assert!(stderr.contains("not valid UTF-8") && stderr.contains(":2:1"), "{stderr}");
@@ -62,12 +59,13 @@ fn missing_file_directory_and_invalid_utf8_are_input_errors() {
 #[test]
 fn binary_garbage_exits_with_2() {
     let bytes: Vec<u8> = (0u8..=255).cycle().take(2048).collect();
-    let garbage = scratch("garbage.sq", &bytes);
+    let scratch = Scratch::new("cli-test");
+    let garbage = scratch.file("garbage.sq", &bytes);
     let (code, _, stderr) = rsynth(&["parse", &garbage.display().to_string()]);
     assert_eq!(code, 2);
     assert!(stderr.contains("not valid UTF-8"), "{stderr}");
     let text: String = (1u8..=127).map(char::from).collect();
-    let controls = scratch("controls.sq", text.as_bytes());
+    let controls = scratch.file("controls.sq", text.as_bytes());
     let (code, _, stderr) = rsynth(&["parse", &controls.display().to_string()]);
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown-character"), "{stderr}");
@@ -76,7 +74,8 @@ fn binary_garbage_exits_with_2() {
 
 #[test]
 fn fmt_prints_canonical_text_and_check_reports_differences() {
-    let messy = scratch("messy.sq", b"f   ::   x:Int->{Int|_v==x+1}\r\nf = \\x .   x+1\r\n");
+    let scratch = Scratch::new("cli-test");
+    let messy = scratch.file("messy.sq", b"f   ::   x:Int->{Int|_v==x+1}\r\nf = \\x .   x+1\r\n");
     let path = messy.display().to_string();
     let (code, stdout, _) = rsynth(&["fmt", &path]);
     assert_eq!(code, 0);
@@ -92,7 +91,8 @@ fn fmt_prints_canonical_text_and_check_reports_differences() {
 
 #[test]
 fn fmt_never_rewrites_a_file_with_errors() {
-    let broken = scratch("broken.sq", b"f :: (Int\n");
+    let scratch = Scratch::new("cli-test");
+    let broken = scratch.file("broken.sq", b"f :: (Int\n");
     let (code, stdout, stderr) = rsynth(&["fmt", "--write", &broken.display().to_string()]);
     assert_eq!(code, 2);
     assert!(stdout.is_empty() && stderr.contains("Error"));
@@ -111,8 +111,8 @@ fn fill_prints_the_program_with_its_holes_filled() {
 
 #[test]
 fn bench_tabulates_a_folder_and_counts_failures() {
-    let dir = std::env::temp_dir().join(format!("rsynth-bench-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = Scratch::new("bench-test");
+    let dir = scratch.path();
     std::fs::copy(project("examples/list-length.sq"), dir.join("length.sq")).unwrap();
     // A specification no program meets: `_v == x && _v != x`.
     std::fs::write(dir.join("impossible.sq"), "f :: x: Int -> {Int | _v == x && _v != x}\nf = ??\n").unwrap();
@@ -150,7 +150,8 @@ fn check_verifies_complete_goals_and_lists_goals_with_holes() {
     assert!(stdout.contains("max FAILED"), "{stdout}");
     assert!(stderr.contains("counterexample"), "{stderr}");
 
-    let bad = scratch("unknown.sq", b"f :: xs: Lst Int -> Int\n");
+    let scratch = Scratch::new("cli-test");
+    let bad = scratch.file("unknown.sq", b"f :: xs: Lst Int -> Int\n");
     let (code, _, stderr) = rsynth(&["check", &bad.display().to_string()]);
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown type `Lst`"), "{stderr}");
@@ -169,7 +170,8 @@ fn help_explains_each_command_with_an_example() {
 
 #[test]
 fn the_restart_with_huge_pages_keeps_arguments_streams_and_exit_codes() {
-    let wrong = scratch("restart-wrong.sq", b"inc :: x: Int -> {Int | _v == x + 1}\ninc = \\x . x\n");
+    let scratch = Scratch::new("cli-test");
+    let wrong = scratch.file("restart-wrong.sq", b"inc :: x: Int -> {Int | _v == x + 1}\ninc = \\x . x\n");
     let run = |restart: bool, args: &[&str]| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rsynth"));
         command.args(args).env("NO_COLOR", "1").env_remove("GLIBC_TUNABLES");

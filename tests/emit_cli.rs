@@ -1,14 +1,8 @@
 //! `rsynth emit` as users run it: what it writes, where, and its exit codes.
 
-use std::path::PathBuf;
-
 mod common;
 
-use common::{project, rsynth};
-
-fn scratch(name: &str) -> PathBuf {
-    common::scratch_dir("emit-cli").join(name)
-}
+use common::{Scratch, project, rsynth};
 
 #[test]
 fn emit_writes_rust_and_ocaml_to_stdout() {
@@ -24,7 +18,8 @@ fn emit_writes_rust_and_ocaml_to_stdout() {
 
 #[test]
 fn emit_writes_the_file_given_with_o() {
-    let out = scratch("tree.rs");
+    let scratch = Scratch::new("emit-cli");
+    let out = scratch.path().join("tree.rs");
     let (code, stdout, stderr) = rsynth(&[
         "emit",
         &project("tests/corpus/emit/search-tree.sq"),

@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use rexpect::reader::Options;
@@ -44,10 +43,6 @@ square :: xs: List a -> {List a | len _v == len xs + len xs + 1 && elems _v == e
 square = ??
 ";
 
-fn scratch() -> PathBuf {
-    common::scratch_dir("repl-test")
-}
-
 fn start(dir: &std::path::Path, args: &[&str]) -> PtySession {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rsynth"));
     cmd.args(["--color", "never", "repl", "--timeout", "600"]).args(args);
@@ -66,10 +61,11 @@ fn expect(p: &mut PtySession, needle: &str) -> String {
 
 #[test]
 fn a_session_at_the_terminal() {
-    let dir = scratch();
+    let scratch = common::Scratch::new("repl-test");
+    let dir = scratch.path();
     std::fs::write(dir.join("first.sq"), FIRST).unwrap();
     std::fs::write(dir.join("slow.sq"), SLOW).unwrap();
-    let mut p = start(&dir, &["first.sq"]);
+    let mut p = start(dir, &["first.sq"]);
 
     // Loading a file says what is in it.
     expect(&mut p, "loaded first.sq: 1 goal (0 verified, 1 with holes)");
@@ -141,13 +137,10 @@ fn a_session_at_the_terminal() {
     let history = std::fs::read_to_string(dir.join("history")).expect("a history file");
     assert!(history.contains(":fill length"), "{history}");
     assert!(history.contains("double :: xs: List a ->"), "{history}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn piped_input_works_without_a_terminal() {
-    let dir = scratch().join("piped");
-    std::fs::create_dir_all(&dir).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_rsynth"))
         .args(["--color", "never", "repl"])
         .env("RSYNTH_HISTORY", "")
@@ -199,17 +192,16 @@ three :: {Int | _v == 3}
 three = ??
 ";
 
-    fn file(name: &str, text: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("rsynth-repl-direct-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
+    /// A file in a scratch folder that lives as long as the returned guard.
+    fn file(name: &str, text: &str) -> (crate::common::Scratch, std::path::PathBuf) {
+        let scratch = crate::common::Scratch::new("repl-direct");
+        let path = scratch.file(name, text);
+        (scratch, path)
     }
 
     #[test]
     fn reload_rechecks_only_the_edited_goal() {
-        let path = file("reload.sq", TWO_GOALS);
+        let (_scratch, path) = file("reload.sq", TWO_GOALS);
         let mut s = session();
         let out = run(&mut s, &format!(":load {}", path.display()));
         assert!(out.contains("3 goals (2 verified, 1 with holes)"), "{out}");
@@ -229,7 +221,7 @@ three = ??
 
     #[test]
     fn redefining_a_signature_of_a_file_keeps_its_goal() {
-        let path = file("redefine.sq", TWO_GOALS);
+        let (_scratch, path) = file("redefine.sq", TWO_GOALS);
         let mut s = session();
         run(&mut s, &format!(":load {}", path.display()));
         // The file's `one = inc zero` now has to meet the new type, and does not.

@@ -147,10 +147,6 @@ incAll = \\xs . map (?? :: x: Int -> {{Int | _v == x + 1}}) xs
     assert!(verifies(&filled), "{filled}");
 }
 
-fn scratch(name: &str, text: &str) -> String {
-    common::scratch_file("synth-test", name, text.as_bytes()).display().to_string()
-}
-
 #[test]
 fn an_unsolvable_goal_is_explained_and_the_rest_is_still_printed() {
     let text = format!(
@@ -167,7 +163,8 @@ shrink :: xs: List a -> {{List a | len _v > len xs && len _v < len xs}}
 shrink = ??
 "
     );
-    let path = scratch("unsolvable.sq", &text);
+    let scratch = common::Scratch::new("synth-test");
+    let path = scratch.file("unsolvable.sq", &text).display().to_string();
     let (code, stdout, stderr) = common::rsynth(&["fill", "--timeout", "60", &path]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stdout.contains("length = \\xs ."), "the solved goal is printed:\n{stdout}");

@@ -68,18 +68,26 @@ pub fn project(path: &str) -> String {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
 }
 
-/// A scratch folder of this test process (`tag` keeps test files apart).
-pub fn scratch_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rsynth-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+/// A test's scratch folder under the system's temporary folder, named
+/// `rsynth-{tag}-...`, removed with everything in it when the value is dropped (also
+/// when the test fails), so test runs leave nothing behind.
+pub struct Scratch(tempfile::TempDir);
 
-/// Writes a scratch file and returns its path.
-pub fn scratch_file(tag: &str, name: &str, contents: &[u8]) -> PathBuf {
-    let path = scratch_dir(tag).join(name);
-    std::fs::write(&path, contents).unwrap();
-    path
+impl Scratch {
+    pub fn new(tag: &str) -> Scratch {
+        Scratch(tempfile::Builder::new().prefix(&format!("rsynth-{tag}-")).tempdir().unwrap())
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+
+    /// Writes a file into the folder and returns its path.
+    pub fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
 }
 
 /// Runs REPL input in a session; returns what it printed, stdout and stderr interleaved
