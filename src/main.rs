@@ -1,5 +1,14 @@
 //! The `rsynth` binary: parse arguments, run the command, exit with its code.
 
+/// mimalloc instead of glibc's malloc for rsynth's own allocations: the search builds
+/// and drops many small formulas and types, and glibc's malloc and free took about 12%
+/// of a large problem's CPU time (`AVL-RotateR`, perf), half of it for rsynth's own
+/// allocations. With mimalloc, `Tree-Elem` runs 6% fewer instructions and the larger
+/// problems take 4-9% less wall time; peak memory grows by about 10 MB. libz3 keeps
+/// glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     huge_pages::restart_with_huge_pages();
     rsynth::cli::main()
