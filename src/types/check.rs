@@ -328,10 +328,10 @@ impl Checker<'_, '_> {
     /// application returns): the solver values the result's unknown with what the
     /// context needs of it, said of the parameters (`_v == x + 1`), and the hole is
     /// filled at that type. A function-typed argument's parameter has the argument's
-    /// own type (no refinement of a function is said of a value), and where a function
-    /// is expected (`map (?? x) xs`) the hole returns exactly that. Returns the
-    /// application's type, with the environment naming the arguments that are not
-    /// variables.
+    /// own type (refinements never mention a function, so nothing is renamed), and
+    /// where a function is expected (`map (?? x) xs`) the hole returns exactly that
+    /// type. Returns the application's type, with the environment naming the arguments
+    /// that are not variables.
     fn apply_hole_function(
         &mut self,
         env: &Env,
