@@ -205,7 +205,11 @@ fn search_with(
         None => (smt.clone(), None),
     };
     let smt = &metered;
-    let (typing, holes) = match check_template(program, goal, smt) {
+    // The search's own checks leave out premises irrelevant to their conclusions (a
+    // missed proof only rejects a candidate); a program found is verified with whole
+    // queries below, as every verdict is.
+    let searching = metered.with_slicing();
+    let (typing, holes) = match check_template(program, goal, &searching) {
         Ok(checked) => checked,
         Err(_) => return (Err(Stop::Cut), SearchStats::default(), None),
     };

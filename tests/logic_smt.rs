@@ -382,3 +382,32 @@ fn terms_encoded_before_are_reused_without_hiding_anything() {
     let bad = Formula::eq(positive, int("n"));
     assert!(matches!(smt.check_sat(&bad), Err(SmtError::IllSorted(_))));
 }
+
+/// A slicing handle leaves out premises about measures the conclusion does not mention:
+/// what it proves holds, but a proof that needs those premises (here a contradiction
+/// among them) is missed, which is why only the search uses it. The plain handle sharing
+/// its cache still answers exactly.
+#[test]
+fn slicing_drops_premises_about_unrelated_measures_and_only_the_slicing_handle_misses_what_they_prove() {
+    let smt = solver();
+    let sliced = smt.with_slicing();
+    let xs = Formula::var("xs", list(Sort::Int));
+    let len = || Formula::pred("len", Sort::Int, vec![xs.clone()]);
+    let (x, y) = (int("x"), int("y"));
+    // Proved without the measure facts: sliced and plain agree.
+    let facts =
+        Formula::conjunction([Formula::ge(len(), Formula::int(0)), Formula::gt(x.clone(), y.clone())]);
+    let query = Formula::implies(facts, Formula::ge(x.clone(), y.clone()));
+    assert_eq!(sliced.check_valid(&query), Ok(Validity::Valid));
+    assert_eq!(smt.check_valid(&query), Ok(Validity::Valid));
+    // Valid only because `len xs > 0 && len xs < 0` is contradictory, which the goal
+    // does not mention: the slicing handle misses it, the plain one proves it.
+    let contradiction =
+        Formula::conjunction([Formula::gt(len(), Formula::int(0)), Formula::lt(len(), Formula::int(0))]);
+    let vacuous = Formula::implies(contradiction.clone(), Formula::gt(x, y));
+    assert_eq!(sliced.check_valid(&vacuous), Ok(Validity::Invalid));
+    assert_eq!(smt.check_valid(&vacuous), Ok(Validity::Valid));
+    // A conclusion `false` keeps every premise, so an unreachable branch is still proved.
+    let unreachable = Formula::implies(contradiction, Formula::ff());
+    assert_eq!(sliced.check_valid(&unreachable), Ok(Validity::Valid));
+}

@@ -44,6 +44,7 @@ mod ground;
 mod model;
 mod mus;
 mod seeds;
+mod slice;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -256,6 +257,9 @@ pub struct SmtSolver {
     /// A private count of the work asked of this handle and its clones (see
     /// [`SmtSolver::with_meter`]).
     meter: Option<Arc<AtomicU64>>,
+    /// Whether validity checks leave out irrelevant premises (see
+    /// [`SmtSolver::with_slicing`]).
+    slicing: bool,
 }
 
 impl Default for SmtSolver {
@@ -279,7 +283,7 @@ impl SmtSolver {
     /// A solver with no datatype declarations and the default [`DatatypeEncoding`].
     pub fn new(config: SmtConfig) -> SmtSolver {
         let theory = Arc::new(Theory::new(DatatypeEncoding::default(), Arc::from([])));
-        SmtSolver { config, theory, shared: Arc::default(), meter: None }
+        SmtSolver { config, theory, shared: Arc::default(), meter: None, slicing: false }
     }
 
     pub fn config(&self) -> &SmtConfig {
@@ -348,8 +352,17 @@ impl SmtSolver {
         Ok(answer)
     }
 
-    /// Is `f` valid (true under every assignment)?
+    /// Is `f` valid (true under every assignment)? On a handle
+    /// [`with_slicing`](SmtSolver::with_slicing), `Invalid` may also mean "not proved
+    /// without the irrelevant premises".
     pub fn check_valid(&self, f: &Formula) -> Result<Validity, SmtError> {
+        let sliced;
+        let f = if self.slicing {
+            sliced = slice::relevant(f);
+            &sliced
+        } else {
+            f
+        };
         Ok(match self.check_sat(&!f.clone())? {
             Satisfiability::Unsat => Validity::Valid,
             Satisfiability::Sat => Validity::Invalid,
@@ -415,6 +428,15 @@ impl SmtSolver {
     pub fn with_meter(&self) -> (SmtSolver, Arc<AtomicU64>) {
         let meter = Arc::new(AtomicU64::new(0));
         (SmtSolver { meter: Some(Arc::clone(&meter)), ..self.clone() }, meter)
+    }
+
+    /// A handle whose validity checks leave out the premises that mention only
+    /// functions (measures) unrelated to the conclusion (module `slice`). Sound, and
+    /// much cheaper for Z3, but not complete: for the search, where a missed proof only
+    /// rejects a candidate, never for verdicts. Shares cache and statistics (the cache
+    /// stores the answer of the query actually asked).
+    pub fn with_slicing(&self) -> SmtSolver {
+        SmtSolver { slicing: true, ..self.clone() }
     }
 
     fn meter_add(&self, units: u64) {
