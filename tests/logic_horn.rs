@@ -300,10 +300,11 @@ fn check_candidates_for_validity() {
 #[test]
 fn check_candidates_for_consistency() {
     let mut horn = two_candidates();
+    // `C ∧ x <= 0` must be satisfiable: posed as "`!(C ∧ x <= 0)` is not valid".
     let x_nonpositive = Formula::and(unknown("C"), Formula::le(int("x"), n(0)));
-    horn.check_candidates(true, std::slice::from_ref(&x_nonpositive), &no_axioms).unwrap();
+    horn.check_candidates(true, &[!x_nonpositive.clone()], &no_axioms).unwrap();
     assert_eq!(cands(&horn), vec![cand(&[("C", "y > 0")])]);
-    // In validity mode the same formula fails for both candidates.
+    // In validity mode the conjunction itself fails for both candidates.
     let mut horn = two_candidates();
     let err = horn.check_candidates(false, &[x_nonpositive], &no_axioms).unwrap_err();
     assert_eq!(err.kind, FailureKind::Invalid);

@@ -61,8 +61,8 @@ pub enum FailureKind {
     Unsolvable,
     /// `check_candidates`: a formula is not valid under any candidate.
     Invalid,
-    /// `check_candidates` in consistency mode: a formula is unsatisfiable under every
-    /// candidate.
+    /// `check_candidates` in consistency mode: a formula is valid under every candidate
+    /// (`E ⇒ ¬F` valid: `E ∧ F` unsatisfiable).
     Inconsistent,
     /// The query itself was malformed (an unknown never added, an ill-sorted formula): a
     /// bug in the caller, not an answer.
@@ -283,8 +283,9 @@ impl HornSolver {
     }
 
     /// Keeps only the candidates under which every formula is valid (or, with
-    /// `consistency`, satisfiable). If no complete candidate survives, the fixpoint goes
-    /// on from the survivors, and its results are checked too.
+    /// `consistency`, not valid: a formula `E ⇒ ¬F` says that `E ∧ F` is satisfiable).
+    /// If no complete candidate survives, the fixpoint goes on from the survivors, and
+    /// its results are checked too.
     pub fn check_candidates(
         &mut self,
         consistency: bool,
@@ -788,11 +789,11 @@ impl HornSolver {
             let facts = Formula::conjunction(axioms(&applied));
             let label = u32::try_from(i).unwrap_or(u32::MAX);
             let clause = Clause::new(Formula::tt(), f.clone(), label);
-            let answer = if consistency {
-                self.smt.is_sat(&Formula::and(facts, applied.clone()))
-            } else {
-                self.smt.is_valid(&Formula::implies(facts, applied.clone()))
-            };
+            // A consistency formula `E ⇒ ¬F` passes when it is not valid, i.e. `E ∧ F` is
+            // satisfiable (or undecided); posed this way, a slicing handle can leave out
+            // the facts of `E` unrelated to `F`.
+            let valid = self.smt.is_valid(&Formula::implies(facts, applied.clone()));
+            let answer = if consistency { valid.map(|v| !v) } else { valid };
             match answer {
                 Ok(true) => {}
                 Ok(false) => {

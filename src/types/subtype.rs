@@ -408,7 +408,10 @@ impl<'p> TypingState<'p> {
         let vars = |f: &Formula| self.horn.potential_vars(f);
         let embedding = env.embedding(self.program, &[&l, &r], false, &vars);
         let sorts = self.sort_assignment();
-        let formula = Formula::conjunction([embedding, l, r]).substitute_type_vars(&sorts);
+        // Consistent means "not `embedding ⇒ ¬(l ∧ r)`": posed as a validity question,
+        // the search's slicing handle leaves out the facts unrelated to `l` and `r` (a
+        // dropped fact can only make a candidate look consistent, never lose one).
+        let formula = Formula::implies(embedding, !Formula::and(l, r)).substitute_type_vars(&sorts);
         let program = self.program;
         let axioms = |f: &Formula| constructor_axioms(program, f);
         self.horn.check_candidates(true, &[formula], &axioms).map_err(|_| SubtypeError::Shape {

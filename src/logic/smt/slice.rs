@@ -9,6 +9,10 @@
 //! satisfiable check (the clause of a wrong candidate), the linear arithmetic of the
 //! unrelated measures is often half of the check.
 //!
+//! The search's consistency checks are validity questions too ("`E ⇒ ¬F` is not
+//! valid", see `TypingState::consistent`), so they are sliced the same way; there a
+//! dropped fact can only let a candidate live longer.
+//!
 //! [`relevant`] keeps, of `P1 ∧ .. ∧ Pn ⇒ G`, the conjuncts that mention no measure (nor
 //! any other function symbol) and those that mention a function symbol of `G` or of a kept
 //! conjunct, to a fixpoint, and drops the rest.
