@@ -143,8 +143,13 @@ mod tests {
 
     #[test]
     fn a_false_goal_keeps_every_premise() {
-        let t = var("t", tree());
-        let query = Formula::implies(Formula::gt(size(t), Formula::int(0)), Formula::ff());
+        let (t, x) = (var("t", tree()), var("x", Sort::Int));
+        let premise =
+            Formula::conjunction([Formula::gt(size(t), Formula::int(0)), Formula::gt(x, Formula::int(0))]);
+        // `Formula::implies` would fold `P ⇒ false` to `!P`, which is no implication and
+        // is left alone as well; an implication built as such is kept whole.
+        let query = Formula::binary(BinOp::Implies, premise.clone(), Formula::ff());
         assert_eq!(relevant(&query), query);
+        assert_eq!(relevant(&Formula::implies(premise.clone(), Formula::ff())), !premise);
     }
 }
