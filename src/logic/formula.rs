@@ -236,8 +236,9 @@ impl Formula {
             }
             _ => (false, false),
         };
-        let quantified = quantifier || children_of(&kind).any(Formula::has_quantifier);
-        let nonlinear = product || children_of(&kind).any(Formula::is_nonlinear);
+        let (quantified, nonlinear) = children_of(&kind).fold((quantifier, product), |(q, n), child| {
+            (q || child.has_quantifier(), n || child.is_nonlinear())
+        });
         Formula(Arc::new(Node { hash, quantified, nonlinear, kind }))
     }
 

@@ -105,8 +105,9 @@ struct Candidate {
     solution: Solution,
     valid: BTreeSet<usize>,
     invalid: BTreeSet<usize>,
-    /// Invalid clauses that no strengthening can repair: the candidate is dead, and is
-    /// dropped when it is next picked, without a strengthening step.
+    /// Invalid clauses that no strengthening can repair (a subset of `invalid`): the
+    /// candidate is dead, and is dropped when it is next picked, without a
+    /// strengthening step.
     beyond_repair: BTreeSet<usize>,
 }
 
@@ -633,8 +634,7 @@ impl HornSolver {
             };
             // A candidate with a clause beyond repair is dropped as its strengthening
             // would drop it, without the work.
-            let picked = &self.candidates[ci];
-            let dead = picked.beyond_repair.iter().find(|i| picked.invalid.contains(i)).copied();
+            let dead = self.candidates[ci].beyond_repair.first().copied();
             let clause_index = dead.unwrap_or_else(|| self.pick_clause(ci));
             let info = Arc::clone(&self.clauses[clause_index]);
             let cand = self.candidates.remove(ci);
@@ -711,7 +711,7 @@ impl HornSolver {
         if self.clauses[repaired].pos.iter().any(|u| changed.contains(u)) {
             recheck.push(repaired);
         } else {
-            new.invalid.remove(&repaired);
+            new.forget(repaired);
             new.valid.insert(repaired);
         }
         for &i in &cand.valid {
@@ -736,10 +736,15 @@ impl HornSolver {
         result.map(|()| new)
     }
 
-    /// Whether strengthening may add qualifiers to the clause's premise: whether it
-    /// has an occurrence of an unknown that is neither fixed nor unknown to the solver.
+    /// Whether strengthening may add qualifiers to the clause's premise: whether an
+    /// unknown occurs there that it may strengthen.
     fn repairable(&self, info: &ClauseInfo) -> bool {
-        info.premise_unknowns.iter().any(|(u, _)| !self.fixed.contains_key(u) && self.spaces.contains_key(u))
+        info.premise_unknowns.iter().any(|(u, _)| self.strengthenable(*u))
+    }
+
+    /// Whether strengthening may add qualifiers to `u`: it has a space and is not fixed.
+    fn strengthenable(&self, u: Symbol) -> bool {
+        !self.fixed.contains_key(&u) && self.spaces.contains_key(&u)
     }
 
     /// The candidate to strengthen: most unknowns with a non-trivial valuation, then the

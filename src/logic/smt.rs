@@ -67,9 +67,9 @@ pub struct SmtConfig {
     /// The work each Z3 check may do, in Z3's resource units (its `rlimit`); `None`
     /// means no limit. A count of work rather than a time, for two reasons: the same
     /// query gets the same answer however loaded the machine is (under a time limit, an
-    /// answer that reaches the limit depends on the load), and Z3 enforces a time limit with
-    /// a timer thread that it wakes and stops around every check, which cost about a
-    /// quarter of a typical check (0.1 ms of 0.4–0.5 ms). Typical queries do 2–10 units
+    /// answer that reaches the limit depends on the load), and Z3 enforces a time limit
+    /// with a timer thread that it wakes and stops around every check, which cost about
+    /// a quarter of a typical check (0.1 ms of 0.4–0.5 ms). Typical queries do 2–10 units
     /// per microsecond; the costliest query of the benchmark suite does about 80 000.
     pub work_limit: Option<u32>,
     /// The time limit of the checks that the work limit may not stop: Z3 4.8.12 does
@@ -510,8 +510,8 @@ thread_local! {
 /// others, which our queries never reach. Z3 builds that tactic when the solver is first
 /// used, and its default tactic (one strategy per logic, chosen by probes) takes about
 /// 34 million instructions to build, 6–9 ms: more than the whole search of an easy goal,
-/// which makes a handful of solvers (one per kind of limits and per thread, two at once for MUS
-/// enumeration). With `smt` as the default tactic, a solver costs about 0.7 ms, and
+/// which makes a handful of solvers (one per kind of limits and per thread, two at once
+/// for MUS enumeration). With `smt` as the default tactic, a solver costs about 0.7 ms, and
 /// queries are answered by the same SMT core as before.
 fn configure_z3() {
     static ONCE: std::sync::Once = std::sync::Once::new();

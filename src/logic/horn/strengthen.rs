@@ -122,11 +122,8 @@ impl HornSolver {
     /// The qualifiers on offer and the fixed premise for strengthening clause `info`
     /// under `sol`.
     pub(super) fn setup(&self, sol: &Solution, info: &ClauseInfo, axioms: Axioms<'_>) -> Setup {
-        let occurrences: Vec<&(Symbol, _)> = info
-            .premise_unknowns
-            .iter()
-            .filter(|(u, _)| !self.fixed.contains_key(u) && self.spaces.contains_key(u))
-            .collect();
+        let occurrences: Vec<&(Symbol, _)> =
+            info.premise_unknowns.iter().filter(|(u, _)| self.strengthenable(*u)).collect();
         let mut known: Vec<Formula> = Vec::new();
         for conjunct in &info.other_premise {
             known.extend(self.apply_solution(sol, conjunct).conjuncts());

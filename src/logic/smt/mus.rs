@@ -18,8 +18,8 @@
 //!   unsatisfiable one is shrunk to a MUS and its supersets are blocked; a satisfiable one
 //!   is already maximal, and its subsets are blocked.
 //!
-//! If a check reaches its work limit during shrinking, the element is kept: the answer is still an
-//! unsatisfiable subset, but may not be minimal. MARCO reports the same situation through
+//! If a check reaches its work limit during shrinking, the element is kept: the answer is
+//! still an unsatisfiable subset, but may not be minimal. MARCO reports the same situation through
 //! [`MusEnumeration::complete`].
 
 use std::cell::Cell;
@@ -60,10 +60,10 @@ pub struct MusEnumeration {
     pub muses: Vec<Vec<usize>>,
     /// False when some check was undecided, so some MUS may be missing or non-minimal.
     pub complete: bool,
-    /// Whether an undecided check used up its work limit (rather than being beyond what the
-    /// solver decides at all, such as a satisfiable query with quantifiers): only then
-    /// could asking again, with a larger limit, give another answer, so only then is the
-    /// answer not cached.
+    /// Whether an undecided check used up its work limit (rather than being beyond what
+    /// the solver decides at all, such as a satisfiable query with quantifiers): only
+    /// then could asking again, with a larger limit, give another answer, so only then is
+    /// the answer not cached.
     pub limit_reached: bool,
     /// The work of the enumeration, for a lane's meter: one unit per seed checked (each
     /// is a MUS or a maximal satisfiable subset, so the count depends only on the query,

@@ -13,9 +13,9 @@
 //! valid", see `TypingState::consistent`), so they are sliced the same way; there a
 //! dropped fact can only let a candidate live longer.
 //!
-//! [`relevant`] keeps, of `P1 ∧ .. ∧ Pn ⇒ G`, the conjuncts that mention no measure (nor
-//! any other function symbol) and those that mention a function symbol of `G` or of a kept
-//! conjunct, to a fixpoint, and drops the rest.
+//! [`relevant`] keeps, of `P1 ∧ .. ∧ Pn ⇒ G`, the conjuncts that mention no measure
+//! (nor any other function symbol) and those that mention a function symbol of `G` or of
+//! a kept conjunct, to a fixpoint, and drops the rest.
 //!
 //! **Sound, not complete.** Dropping premises only weakens a validity query: if what is
 //! left is valid, so is the original. The converse can fail: the dropped facts may
@@ -28,8 +28,6 @@
 //! unreachable branch, proved by a contradiction among the premises) is never sliced.
 //! On the queries of `Tree-Elem` and `AVL-RotateR` (531 clause checks, replayed with and
 //! without slicing), no answer changed and Z3's work fell by a third.
-
-use std::collections::BTreeSet;
 
 use crate::logic::{BinOp, Formula, Kind, Symbol};
 
@@ -46,7 +44,9 @@ pub(super) fn relevant(f: &Formula) -> Formula {
         return f.clone();
     }
     match relevant_to(&premises, std::slice::from_ref(goal)) {
-        Some(kept) => Formula::implies(Formula::conjunction(kept), goal.clone()),
+        // The premises are conjuncts already (flat, no literals to fold): joined as they
+        // are, without `Formula::conjunction`'s flattening and deduplication.
+        Some(kept) => Formula::implies(kept.into_iter().fold(Formula::tt(), Formula::and), goal.clone()),
         None => f.clone(),
     }
 }
@@ -54,26 +54,32 @@ pub(super) fn relevant(f: &Formula) -> Formula {
 /// The premises that mention no function symbol, or one that `focus` or a premise kept
 /// mentions (to a fixpoint); `None` when that is all of them.
 fn relevant_to(premises: &[Formula], focus: &[Formula]) -> Option<Vec<Formula>> {
-    let mut wanted = BTreeSet::new();
+    // Runs on every validity check of the search, cached answers included: the symbol
+    // sets are short vectors (a premise mentions one or two measures).
+    let mut wanted = Vec::new();
     for f in focus {
         functions(f, &mut wanted);
     }
-    let symbols: Vec<BTreeSet<Symbol>> = premises
+    let symbols: Vec<Vec<Symbol>> = premises
         .iter()
         .map(|p| {
-            let mut out = BTreeSet::new();
+            let mut out = Vec::new();
             functions(p, &mut out);
             out
         })
         .collect();
-    let mut kept: Vec<bool> = symbols.iter().map(BTreeSet::is_empty).collect();
+    let mut kept: Vec<bool> = symbols.iter().map(Vec::is_empty).collect();
     // Each pass keeps at least one more premise or stops.
     loop {
         let mut grew = false;
         for (i, mentioned) in symbols.iter().enumerate() {
-            if !kept[i] && !mentioned.is_disjoint(&wanted) {
+            if !kept[i] && mentioned.iter().any(|f| wanted.contains(f)) {
                 kept[i] = true;
-                wanted.extend(mentioned.iter().copied());
+                for f in mentioned {
+                    if !wanted.contains(f) {
+                        wanted.push(*f);
+                    }
+                }
                 grew = true;
             }
         }
@@ -87,11 +93,14 @@ fn relevant_to(premises: &[Formula], focus: &[Formula]) -> Option<Vec<Formula>> 
     Some(premises.iter().zip(kept).filter(|(_, k)| *k).map(|(p, _)| p.clone()).collect())
 }
 
-/// The function symbols (measures, uninterpreted functions) applied in `f`.
-fn functions(f: &Formula, out: &mut BTreeSet<Symbol>) {
+/// Adds the function symbols (measures, uninterpreted functions) applied in `f` to `out`,
+/// each once.
+fn functions(f: &Formula, out: &mut Vec<Symbol>) {
     f.visit(&mut |node| {
-        if let Kind::Pred { name, .. } = node.kind() {
-            out.insert(*name);
+        if let Kind::Pred { name, .. } = node.kind()
+            && !out.contains(name)
+        {
+            out.push(*name);
         }
     });
 }
