@@ -165,6 +165,48 @@ fn unsat_cores_and_minimal_subsets() {
     assert_eq!(smt.unsat_core(&hard, &soft[1..2]), Ok(CoreResult::Sat));
 }
 
+/// Qualifiers that contradict each other are obstacles of a MUS enumeration with a
+/// required element, never answers. One that contradicts itself without the hard
+/// formulas is remembered and blocked from the start in later enumerations: the same
+/// MUSes and the same work, with fewer checks. One that needs the hard formulas is not
+/// remembered: under other hard formulas it may be part of an answer.
+#[test]
+fn conflicts_among_qualifiers_are_learned_only_when_they_hold_alone() {
+    let smt = solver();
+    let (x, y, z, w) = (int("x"), int("y"), int("z"), int("w"));
+    // Required: not (y < z). Qualifiers: x <= y, y <= x, x != y (a conflict on its own).
+    let soft = [
+        !Formula::lt(y.clone(), z.clone()),
+        Formula::le(x.clone(), y.clone()),
+        Formula::le(y.clone(), x.clone()),
+        Formula::neq(x.clone(), y.clone()),
+    ];
+    let hard = [Formula::eq(z.clone(), Formula::plus(x.clone(), Formula::int(1)))];
+    let calls = |smt: &SmtSolver| smt.stats().solver_calls;
+    let before = calls(&smt);
+    let first = smt.all_minimal_unsat_subsets(&hard, &soft, Some(0)).expect("well-sorted");
+    let first_calls = calls(&smt) - before;
+    assert_eq!(first.muses, vec![vec![0, 2]]);
+    // Other hard formulas, so that the enumeration cache cannot answer.
+    let other = [hard[0].clone(), Formula::eq(w, Formula::int(0))];
+    let before = calls(&smt);
+    let second = smt.all_minimal_unsat_subsets(&other, &soft, Some(0)).expect("well-sorted");
+    let second_calls = calls(&smt) - before;
+    assert_eq!(second.muses, first.muses);
+    assert_eq!(second.work, first.work, "the work does not depend on what was learned");
+    assert!(second_calls < first_calls, "{second_calls} checks after learning, {first_calls} before");
+
+    // x <= y and y <= x contradict x != y only with it: under the hard x != y they are
+    // an obstacle, without it they are part of the answer.
+    let smt = solver();
+    let soft =
+        [!Formula::eq(x.clone(), y.clone()), Formula::le(x.clone(), y.clone()), Formula::le(y.clone(), x)];
+    let distinct = smt.all_minimal_unsat_subsets(&[Formula::neq(int("x"), y)], &soft, Some(0));
+    assert_eq!(distinct.expect("well-sorted").muses, Vec::<Vec<usize>>::new());
+    let free = smt.all_minimal_unsat_subsets(&[], &soft, Some(0)).expect("well-sorted");
+    assert_eq!(free.muses, vec![vec![0, 1, 2]]);
+}
+
 /// Element properties (`forall e. e in elems xs ==> y <= e`), as the checker puts them in
 /// premises and, negated, in goals. The SMT layer instantiates them itself: what follows
 /// from the instances is proved; what does not is undecided (never "invalid": a model of

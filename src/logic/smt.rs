@@ -38,6 +38,7 @@
 //! Models and cores are not cached.
 
 mod canon;
+mod conflicts;
 mod datatypes;
 mod encode;
 mod ground;
@@ -245,6 +246,8 @@ struct Shared {
     cache: Mutex<FxHashMap<CacheKey, CachedAnswer>>,
     /// Complete MUS enumerations, by canonical query (see `mus`).
     mus_cache: Mutex<FxHashMap<mus::MusKey, MusEnumeration>>,
+    /// Sets of qualifiers unsatisfiable on their own (see `conflicts`).
+    conflicts: Mutex<conflicts::ConflictStore>,
     counters: Counters,
 }
 
@@ -488,7 +491,13 @@ impl SmtSolver {
     }
 
     fn cache_key(&self, f: &Formula) -> CacheKey {
-        (f.clone(), self.theory.algebraic.then(|| Arc::clone(&self.theory)))
+        (f.clone(), self.theory_key())
+    }
+
+    /// The theory as far as it matters to answers: not at all under the uninterpreted
+    /// encoding.
+    fn theory_key(&self) -> Option<Arc<Theory>> {
+        self.theory.algebraic.then(|| Arc::clone(&self.theory))
     }
 }
 

@@ -16,7 +16,9 @@
 //! * [`SmtSolver::all_minimal_unsat_subsets`] enumerates every MUS with MARCO (Liffiton
 //!   et al.): a Boolean "map" (module `seeds`) proposes unexplored subsets; an
 //!   unsatisfiable one is shrunk to a MUS and its supersets are blocked; a satisfiable one
-//!   is already maximal, and its subsets are blocked.
+//!   is already maximal, and its subsets are blocked. With a required element, subsets of
+//!   qualifiers known to contradict each other are blocked from the start (module
+//!   `conflicts`).
 //!
 //! If a check reaches its work limit during shrinking, the element is kept: the answer is
 //! still an unsatisfiable subset, but may not be minimal. MARCO reports the same situation through
@@ -30,6 +32,7 @@ use rustc_hash::FxHashMap;
 use z3::ast::Bool;
 
 use super::canon::Canonicalizer;
+use super::conflicts::ConflictStore;
 use super::datatypes::Theory;
 use super::seeds::{OutOfSteps, SeedMap};
 use super::{Satisfiability, Session, SmtError, SmtSolver, UnknownReason};
@@ -65,11 +68,12 @@ pub struct MusEnumeration {
     /// then could asking again, with a larger limit, give another answer, so only then is
     /// the answer not cached.
     pub limit_reached: bool,
-    /// The work of the enumeration, for a lane's meter: one unit per seed checked (each
-    /// is a MUS or a maximal satisfiable subset, so the count depends only on the query,
-    /// not on the order Z3 finds them in) and one per element of each MUS found (about
-    /// what shrinking it took). Stored with a cached enumeration and charged again when
-    /// the cache answers, so that the meter does not depend on which search asked first.
+    /// The work of the enumeration, for a lane's meter: one unit per maximal satisfiable
+    /// subset and per MUS found, and one per element of each MUS (about what shrinking
+    /// it took). These depend only on the query, not on the order Z3 finds them in, nor
+    /// on the conflicts known beforehand (module `conflicts`), whose seeds are not
+    /// counted. Stored with a cached enumeration and charged again when the cache
+    /// answers, so that the meter does not depend on which search asked first.
     pub work: u64,
 }
 
@@ -209,7 +213,26 @@ impl SmtSolver {
         let mut canon = Canonicalizer::default();
         let hard = hard.iter().map(|f| canon.formula(f)).collect();
         let soft = soft.iter().map(|f| canon.formula(f)).collect();
-        MusKey { hard, soft, required, theory: self.theory.algebraic.then(|| Arc::clone(&self.theory)) }
+        MusKey { hard, soft, required, theory: self.theory_key() }
+    }
+
+    fn lock_conflicts(&self) -> std::sync::MutexGuard<'_, ConflictStore> {
+        self.shared.conflicts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Remembers the unsatisfiable subset `subset` of `soft` if it is unsatisfiable
+    /// without `hard` too (module `conflicts`). The check is not metered: whether it is
+    /// asked depends on what the enumerations before found.
+    fn learn_conflict(&self, hard: &[Formula], soft: &[Formula], subset: &[usize]) -> Result<(), SmtError> {
+        let conflict: Vec<Formula> = subset.iter().map(|&i| soft[i].clone()).collect();
+        let on_its_own = hard.is_empty() || {
+            let unmetered = SmtSolver { meter: None, ..self.clone() };
+            unmetered.check_sat(&Formula::conjunction(conflict.iter().cloned()))? == Satisfiability::Unsat
+        };
+        if on_its_own {
+            self.lock_conflicts().insert(self.theory_key(), conflict);
+        }
+        Ok(())
     }
 
     fn lock_mus_cache(&self) -> std::sync::MutexGuard<'_, FxHashMap<MusKey, MusEnumeration>> {
@@ -226,6 +249,9 @@ impl SmtSolver {
         let mut map = SeedMap::new(soft.len());
         if let Some(index) = required {
             map.require(index);
+            for conflict in self.lock_conflicts().within(&self.theory_key(), soft, index) {
+                map.block_up(&conflict);
+            }
         }
         let mut out = MusEnumeration { muses: Vec::new(), complete: true, limit_reached: false, work: 0 };
         loop {
@@ -239,21 +265,27 @@ impl SmtSolver {
                     break;
                 }
             };
-            out.work += 1;
             match tracked.check(&seed) {
                 Satisfiability::Unsat => {
                     let (mus, minimal) = tracked.shrink(tracked.core());
-                    out.work += mus.len() as u64;
-                    out.complete &= minimal;
                     map.block_up(&mus);
-                    if required.is_none_or(|r| mus.contains(&r)) {
-                        out.muses.push(mus);
+                    match required {
+                        // An obstacle, not an answer. Neither it nor its seed counts as
+                        // work: whether it is met depends on the conflicts known
+                        // beforehand, and the work must depend on the query alone.
+                        Some(r) if !mus.contains(&r) => self.learn_conflict(hard, soft, &mus)?,
+                        _ => {
+                            out.work += 1 + mus.len() as u64;
+                            out.complete &= minimal;
+                            out.muses.push(mus);
+                        }
                     }
                 }
                 // Seeds are maximal (see `seeds`): every element outside one completes a
-                // MUS found before, so a satisfiable seed is already a maximal
-                // satisfiable subset and needs no growing.
+                // MUS or a conflict found before, so a satisfiable seed is already a
+                // maximal satisfiable subset and needs no growing.
                 result => {
+                    out.work += 1;
                     out.complete &= result == Satisfiability::Sat;
                     map.block_down(&seed);
                 }
