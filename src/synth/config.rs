@@ -64,7 +64,7 @@ impl fmt::Display for Bounds {
 pub struct SynthConfig {
     /// The bound settings to run (see `schedule`); one step runs alone, unbudgeted.
     pub steps: Vec<Step>,
-    /// Work each step may do in the first round (doubling every round; see `schedule`).
+    /// Each step's head start, per unit of weight (see `schedule`).
     pub initial_budget: u64,
     /// How many steps may run at once.
     pub threads: usize,
@@ -91,7 +91,7 @@ impl Default for SynthConfig {
     /// The weights favour the smallest setting: its space is small, so it either finds
     /// a program soon or is exhausted soon (within 1.5 s on every suite problem), and the
     /// goals only it solves (or solves fastest) are among the costliest. Synquid's
-    /// defaults come first, so that the many goals they solve in their first grant are
+    /// defaults come first, so that the many goals they solve in their head start are
     /// answered without waiting for the other lanes. Chosen from the suite run setting
     /// by setting; see `docs/benchmarks.md`.
     fn default() -> SynthConfig {
