@@ -241,13 +241,19 @@ pub(crate) const CACHE_CAPACITY: usize = 50_000;
 /// datatype theory (under the uninterpreted encoding, the declarations do not matter).
 type CacheKey = (Formula, Option<Arc<Theory>>);
 
+/// What MUS enumeration remembers: complete enumerations by canonical query, and
+/// conflicts among qualifiers (module `conflicts`).
+#[derive(Default)]
+struct MusMemory {
+    enumerations: Mutex<FxHashMap<mus::MusKey, MusEnumeration>>,
+    conflicts: Mutex<conflicts::ConflictStore>,
+}
+
 #[derive(Default)]
 struct Shared {
     cache: Mutex<FxHashMap<CacheKey, CachedAnswer>>,
-    /// Complete MUS enumerations, by canonical query (see `mus`).
-    mus_cache: Mutex<FxHashMap<mus::MusKey, MusEnumeration>>,
-    /// Sets of qualifiers unsatisfiable on their own (see `conflicts`).
-    conflicts: Mutex<conflicts::ConflictStore>,
+    /// The MUS memory of the handles without one of their own (see `with_meter`).
+    mus: MusMemory,
     counters: Counters,
 }
 
@@ -263,6 +269,9 @@ pub struct SmtSolver {
     /// Whether validity checks leave out irrelevant premises (see
     /// [`SmtSolver::with_slicing`]).
     slicing: bool,
+    /// A metered handle's own MUS memory (see [`SmtSolver::with_meter`]); `None` uses the
+    /// shared one.
+    own_mus: Option<Arc<MusMemory>>,
 }
 
 impl Default for SmtSolver {
@@ -286,7 +295,7 @@ impl SmtSolver {
     /// A solver with no datatype declarations and the default [`DatatypeEncoding`].
     pub fn new(config: SmtConfig) -> SmtSolver {
         let theory = Arc::new(Theory::new(DatatypeEncoding::default(), Arc::from([])));
-        SmtSolver { config, theory, shared: Arc::default(), meter: None, slicing: false }
+        SmtSolver { config, theory, shared: Arc::default(), meter: None, slicing: false, own_mus: None }
     }
 
     pub fn config(&self) -> &SmtConfig {
@@ -428,9 +437,18 @@ impl SmtSolver {
     /// The count depends only on the questions asked (answers from the cache count too),
     /// so it measures a search's work deterministically, whatever the machine and
     /// whatever other searches share the cache.
+    ///
+    /// The handle keeps its own MUS memory (enumerations and conflicts): how much an
+    /// enumeration costs depends on the conflicts known before it, and with a memory
+    /// shared between lanes that would depend on which lane learned one first.
     pub fn with_meter(&self) -> (SmtSolver, Arc<AtomicU64>) {
         let meter = Arc::new(AtomicU64::new(0));
-        (SmtSolver { meter: Some(Arc::clone(&meter)), ..self.clone() }, meter)
+        let own_mus = Some(Arc::default());
+        (SmtSolver { meter: Some(Arc::clone(&meter)), own_mus, ..self.clone() }, meter)
+    }
+
+    fn mus_memory(&self) -> &MusMemory {
+        self.own_mus.as_deref().unwrap_or(&self.shared.mus)
     }
 
     /// A handle whose validity checks leave out the premises that mention only

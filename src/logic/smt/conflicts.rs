@@ -13,7 +13,10 @@
 //! that need the hard formulas are not remembered: they hold for one query only.
 //!
 //! Blocking them changes which seeds MARCO checks, never the MUSes it finds: a MUS that
-//! contains `¬r` contains no conflict without `¬r` (it would not be minimal).
+//! contains `¬r` contains no conflict without `¬r` (it would not be minimal). It does
+//! change the work an enumeration is charged, so each lane keeps its own store (see
+//! `SmtSolver::with_meter`): a store shared between lanes would make one lane's meter
+//! depend on what another had learned by then.
 
 use std::sync::Arc;
 

@@ -68,12 +68,12 @@ pub struct MusEnumeration {
     /// then could asking again, with a larger limit, give another answer, so only then is
     /// the answer not cached.
     pub limit_reached: bool,
-    /// The work of the enumeration, for a lane's meter: one unit per maximal satisfiable
-    /// subset and per MUS found, and one per element of each MUS (about what shrinking
-    /// it took). These depend only on the query, not on the order Z3 finds them in, nor
-    /// on the conflicts known beforehand (module `conflicts`), whose seeds are not
-    /// counted. Stored with a cached enumeration and charged again when the cache
-    /// answers, so that the meter does not depend on which search asked first.
+    /// The work of the enumeration, for a lane's meter: one unit per seed checked (a
+    /// MUS, a conflict or a maximal satisfiable subset) and one per element of each MUS
+    /// and conflict found (about what shrinking it took). It depends on the query and on
+    /// the conflicts known beforehand (module `conflicts`), which spare seeds; a lane
+    /// learns these from its own queries only (see [`SmtSolver::with_meter`]). Stored
+    /// with a cached enumeration and charged again when the cache answers.
     pub work: u64,
 }
 
@@ -217,7 +217,7 @@ impl SmtSolver {
     }
 
     fn lock_conflicts(&self) -> std::sync::MutexGuard<'_, ConflictStore> {
-        self.shared.conflicts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.mus_memory().conflicts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Remembers the unsatisfiable subset `subset` of `soft` if it is unsatisfiable
@@ -236,7 +236,7 @@ impl SmtSolver {
     }
 
     fn lock_mus_cache(&self) -> std::sync::MutexGuard<'_, FxHashMap<MusKey, MusEnumeration>> {
-        self.shared.mus_cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.mus_memory().enumerations.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn enumerate_muses(
@@ -265,17 +265,16 @@ impl SmtSolver {
                     break;
                 }
             };
+            out.work += 1;
             match tracked.check(&seed) {
                 Satisfiability::Unsat => {
                     let (mus, minimal) = tracked.shrink(tracked.core());
+                    out.work += mus.len() as u64;
                     map.block_up(&mus);
                     match required {
-                        // An obstacle, not an answer. Neither it nor its seed counts as
-                        // work: whether it is met depends on the conflicts known
-                        // beforehand, and the work must depend on the query alone.
+                        // An obstacle, not an answer.
                         Some(r) if !mus.contains(&r) => self.learn_conflict(hard, soft, &mus)?,
                         _ => {
-                            out.work += 1 + mus.len() as u64;
                             out.complete &= minimal;
                             out.muses.push(mus);
                         }
@@ -285,7 +284,6 @@ impl SmtSolver {
                 // MUS or a conflict found before, so a satisfiable seed is already a
                 // maximal satisfiable subset and needs no growing.
                 result => {
-                    out.work += 1;
                     out.complete &= result == Satisfiability::Sat;
                     map.block_down(&seed);
                 }
