@@ -24,8 +24,9 @@
 //! The schedule used to grant budgets in rounds that doubled, whole: a lane that found
 //! its program in round `r` made the others finish their round `r` before it could
 //! answer, and a heavy lane waited for a thread while another ran a whole round. On the
-//! suite, continuous shares take 9% less time in all (`docs/benchmarks.md`, runs
-//! 11a/11b).
+//! suite, both take about the same time in all; continuous shares are faster on the
+//! goals the smallest setting solves and slower on some that Synquid's defaults solve
+//! (`docs/benchmarks.md`, runs 11a/11b).
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -254,7 +255,7 @@ impl Shares<'_> {
     }
 
     /// Where the slice that starts at `work` ends: at the end of the head start (a head
-    /// start is one slice, so that lane 0 does not pause, and let a second thread
+    /// start is one slice, so that lane 0 does not pause, which lets a second thread
     /// start, before most goals are solved), after a fixed amount of work past it, or
     /// where the lane gets past `best`, whichever is first.
     fn slice_end(&self, lane: usize, work: u64, best: Option<Position>) -> u64 {

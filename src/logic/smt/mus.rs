@@ -221,8 +221,8 @@ impl SmtSolver {
     }
 
     /// Remembers the unsatisfiable subset `subset` of `soft` if it is unsatisfiable
-    /// without `hard` too (module `conflicts`). The check is not metered: whether it is
-    /// asked depends on what the enumerations before found.
+    /// without `hard` too (module `conflicts`). That check is the enumeration's own
+    /// bookkeeping, not a question of the search, so the meter is not charged for it.
     fn learn_conflict(&self, hard: &[Formula], soft: &[Formula], subset: &[usize]) -> Result<(), SmtError> {
         let conflict: Vec<Formula> = subset.iter().map(|&i| soft[i].clone()).collect();
         let on_its_own = hard.is_empty() || {
