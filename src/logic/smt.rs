@@ -352,6 +352,12 @@ impl SmtSolver {
     /// Is `f` satisfiable?
     pub fn check_sat(&self, f: &Formula) -> Result<Satisfiability, SmtError> {
         self.count_query();
+        self.decide(f)
+    }
+
+    /// The answer to "is `f` satisfiable?", from the cache or from Z3, not counted as a
+    /// query (nor charged to a meter): for the layer's own bookkeeping questions.
+    fn decide(&self, f: &Formula) -> Result<Satisfiability, SmtError> {
         if let Some(answer) = self.cached(f) {
             return Ok(answer);
         }

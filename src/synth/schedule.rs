@@ -292,6 +292,13 @@ fn coordinate<T>(
                 .map(|i| shares.position(i, board.lanes[i].work))
                 .min()
         };
+        // A running lane given its slice before `found` was known pauses (and so tells
+        // the coordinator) where it gets past it, not at the end of the slice.
+        if let Some(best) = found {
+            for (i, slot) in board.lanes.iter_mut().enumerate() {
+                slot.limit = slot.limit.min(shares.past(i, best));
+            }
+        }
         // A lane's work only grows, so a lane that has not finished can still reach a
         // position before `found` only if it is before it now.
         let may_precede = |i: usize, board: &Board| {

@@ -222,13 +222,11 @@ impl SmtSolver {
 
     /// Remembers the unsatisfiable subset `subset` of `soft` if it is unsatisfiable
     /// without `hard` too (module `conflicts`). That check is the enumeration's own
-    /// bookkeeping, not a question of the search, so the meter is not charged for it.
+    /// bookkeeping, not a question of the search, so it is neither counted nor charged.
     fn learn_conflict(&self, hard: &[Formula], soft: &[Formula], subset: &[usize]) -> Result<(), SmtError> {
         let conflict: Vec<Formula> = subset.iter().map(|&i| soft[i].clone()).collect();
-        let on_its_own = hard.is_empty() || {
-            let unmetered = SmtSolver { meter: None, ..self.clone() };
-            unmetered.check_sat(&Formula::conjunction(conflict.iter().cloned()))? == Satisfiability::Unsat
-        };
+        let on_its_own = hard.is_empty()
+            || self.decide(&Formula::conjunction(conflict.iter().cloned()))? == Satisfiability::Unsat;
         if on_its_own {
             self.lock_conflicts().insert(self.theory_key(), conflict);
         }
