@@ -522,7 +522,8 @@ fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
             GoalResult::Verified => format!("{}: verified", goal.name),
             GoalResult::VerificationFailed => format!("{}: FAILED to verify", goal.name),
             GoalResult::Solved(s) => format!(
-                "{}: solved in {:.2}s (size {}; {} candidates: {} wrong shape, {} refinement, {} inconsistent; {})",
+                "{}: solved in {:.2}s (size {}; {} candidates: {} wrong shape, {} refinement, {} inconsistent; \
+                 {} skipped as symmetric; {})",
                 goal.name,
                 s.elapsed.as_secs_f64(),
                 s.size,
@@ -530,6 +531,7 @@ fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
                 s.stats.shape_rejects,
                 s.stats.refinement_rejects,
                 s.stats.consistency_rejects,
+                s.stats.symmetric_skips,
                 s.bounds
             ),
             GoalResult::Unsolved(failure) => {

@@ -18,6 +18,7 @@ pub mod prog;
 mod schedule;
 mod scope;
 mod search;
+mod symmetry;
 
 use std::time::{Duration, Instant};
 

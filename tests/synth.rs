@@ -307,3 +307,20 @@ lenTail = \\xs . inc (?? (tail xs))
     insta::assert_snapshot!(filled);
     assert!(verifies(&filled), "{filled}");
 }
+
+/// `plus a b` and `plus b a` have the same type, so only one of them is checked; the
+/// goal is still filled, with a program that verifies.
+#[test]
+fn applications_that_differ_only_by_swapping_symmetric_arguments_are_checked_once() {
+    let text = "plus :: x: Int -> y: Int -> {Int | _v == x + y}
+
+sum3 :: a: Int -> b: Int -> c: Int -> {Int | _v == a + b + c}
+sum3 = ??
+";
+    let (report, filled) = fill_text("sum3.sq", text, Duration::from_secs(300));
+    assert_all_filled("sum3", &report);
+    let GoalResult::Solved(solution) = &report.goals[0].result else { unreachable!() };
+    assert!(solution.stats.symmetric_skips > 0, "{:?}", solution.stats);
+    insta::assert_snapshot!(filled);
+    assert!(verifies(&filled), "{filled}");
+}

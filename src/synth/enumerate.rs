@@ -16,6 +16,7 @@
 use super::prog::Prog;
 use super::scope::Scope;
 use super::search::{AuxGoal, Explorer, Flow, State, Then};
+use super::symmetry;
 use crate::logic::{Formula, Symbol};
 use crate::types::check::{auxiliary_recursion, singleton};
 use crate::types::subtype::{SubtypeError, mentions_type_var, rename_var};
@@ -252,7 +253,13 @@ impl<'p> Explorer<'p> {
                 return ex.check_e(st, scope, goal, term, k);
             }
             let arg_goal = EGoal { missing: 0, target: Target::Type((*arg).clone()) };
+            // Arguments already applied that the new one must not precede (symmetry).
+            let partners = ex.symmetric_partners(scope, &head.prog);
             ex.generate_depth(st, &head_scope, &arg_goal, arg_depth, &mut |ex, st, a| {
+                if !partners.iter().all(|p| symmetry::in_order(p, &a.prog)) {
+                    ex.stats.symmetric_skips += 1;
+                    return Flow::Continue(());
+                }
                 let mut ghosts = head.ghosts.clone();
                 ghosts.extend(a.ghosts.iter().cloned());
                 let sort = arg.sort().unwrap_or(crate::logic::Sort::Int);
@@ -333,6 +340,28 @@ impl<'p> Explorer<'p> {
                 k(self, st, term)
             }
         }
+    }
+
+    /// The arguments of the partial application `head` that are symmetric (see
+    /// `symmetry`) with the next one: applications whose next argument would come before
+    /// one of them are the same as one kept, with the two swapped.
+    fn symmetric_partners(&mut self, scope: &Scope, head: &Prog) -> Vec<Prog> {
+        let mut args = Vec::new();
+        let mut f = head;
+        while let Prog::App(inner, arg) = f {
+            args.push(&**arg);
+            f = inner;
+        }
+        args.reverse();
+        let schema = match f {
+            Prog::Var(name) if scope.env.local(*name).is_none() => scope.env.global(*name),
+            Prog::Ctor(name) => self.program.constructors.get(name).map(|c| &c.schema),
+            _ => None,
+        };
+        let (Some(schema), Prog::Var(name) | Prog::Ctor(name)) = (schema, f) else { return Vec::new() };
+        let pairs = self.symmetry.pairs(*name, &schema.ty);
+        let next = args.len();
+        pairs.iter().filter(|(_, j)| *j == next).map(|(i, _)| args[*i].clone()).collect()
     }
 
     /// Every symbol whose type takes exactly the missing number of arguments. For value

@@ -10,7 +10,7 @@ use crate::logic::{BinOp as L, Formula, Kind, Symbol, UnOp as LU};
 use crate::syntax::ast::{self, BinOp, Name, Span, Term, TermKind, UnOp};
 
 /// A program term built by the search.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Prog {
     /// A local variable, a component, or the goal itself.
     Var(Symbol),
@@ -31,7 +31,7 @@ pub enum Prog {
 }
 
 /// `C x1 .. xn -> body`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Case {
     pub ctor: Symbol,
     pub binders: Vec<Symbol>,

@@ -85,6 +85,8 @@ pub struct SearchStats {
     pub refinement_rejects: u64,
     /// Partial applications rejected because no arguments could make them fit.
     pub consistency_rejects: u64,
+    /// Applications skipped as the mirror image of one kept (see `symmetry`).
+    pub symmetric_skips: u64,
     /// Complete programs rejected by the final verification.
     pub rejected: u64,
 }
@@ -95,6 +97,7 @@ impl SearchStats {
         self.shape_rejects += other.shape_rejects;
         self.refinement_rejects += other.refinement_rejects;
         self.consistency_rejects += other.consistency_rejects;
+        self.symmetric_skips += other.symmetric_skips;
         self.rejected += other.rejected;
     }
 }
@@ -148,6 +151,8 @@ pub(crate) struct Explorer<'p> {
     /// The lane's budget when several bound settings share the goal (see `schedule`),
     /// and the meter of the SMT work the lane asked for.
     pub budget: Option<(super::schedule::Budget, Arc<std::sync::atomic::AtomicU64>)>,
+    /// The symmetric parameter pairs of the symbols used as heads.
+    pub symmetry: super::symmetry::SymmetryMemo,
 }
 
 impl<'p> Explorer<'p> {
@@ -172,6 +177,7 @@ impl<'p> Explorer<'p> {
             ctx: Context::default(),
             dead_end: None,
             budget: None,
+            symmetry: Default::default(),
         }
     }
 
