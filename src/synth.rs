@@ -14,6 +14,7 @@
 pub mod config;
 mod context;
 mod enumerate;
+mod ledger;
 pub mod prog;
 mod schedule;
 mod scope;

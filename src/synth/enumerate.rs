@@ -333,11 +333,32 @@ impl<'p> Explorer<'p> {
                     }
                     Ok(()) => {}
                 }
-                if goal.missing > 0 && st.typing.consistent(&declared, &t, required).is_err() {
-                    self.stats.consistency_rejects += 1;
-                    return Flow::Continue(());
+                if goal.missing == 0 {
+                    return k(self, st, term);
                 }
-                k(self, st, term)
+                // Heads that are not symbols (none are built today) are always checked.
+                let kind = match term.prog.head() {
+                    Prog::Var(name) | Prog::Ctor(name) => Some((*name, goal.missing)),
+                    _ => None,
+                };
+                if kind.is_none_or(|kind| self.ledger.worth_checking(kind)) {
+                    let pruned = st.typing.consistent(&declared, &t, required).is_err();
+                    if let Some(kind) = kind {
+                        self.ledger.checked(kind, pruned);
+                    }
+                    if pruned {
+                        self.stats.consistency_rejects += 1;
+                        return Flow::Continue(());
+                    }
+                } else {
+                    self.stats.consistency_skips += 1;
+                }
+                let before = self.stats.candidates;
+                let flow = k(self, st, term);
+                if let Some(kind) = kind {
+                    self.ledger.went_on(kind, self.stats.candidates - before);
+                }
+                flow
             }
         }
     }

@@ -87,6 +87,8 @@ pub struct SearchStats {
     pub consistency_rejects: u64,
     /// Applications skipped as the mirror image of one kept (see `symmetry`).
     pub symmetric_skips: u64,
+    /// Consistency checks left out as not worth their cost (see `ledger`).
+    pub consistency_skips: u64,
     /// Complete programs rejected by the final verification.
     pub rejected: u64,
 }
@@ -98,6 +100,7 @@ impl SearchStats {
         self.refinement_rejects += other.refinement_rejects;
         self.consistency_rejects += other.consistency_rejects;
         self.symmetric_skips += other.symmetric_skips;
+        self.consistency_skips += other.consistency_skips;
         self.rejected += other.rejected;
     }
 }
@@ -153,6 +156,8 @@ pub(crate) struct Explorer<'p> {
     pub budget: Option<(super::schedule::Budget, Arc<std::sync::atomic::AtomicU64>)>,
     /// The symmetric parameter pairs of the symbols used as heads.
     pub symmetry: super::symmetry::SymmetryMemo,
+    /// Which consistency checks have paid for themselves so far (see `ledger`).
+    pub ledger: super::ledger::Ledger,
 }
 
 impl<'p> Explorer<'p> {
@@ -178,6 +183,7 @@ impl<'p> Explorer<'p> {
             dead_end: None,
             budget: None,
             symmetry: Default::default(),
+            ledger: Default::default(),
         }
     }
 
