@@ -373,14 +373,18 @@ impl<'p> Explorer<'p> {
             args.push(&**arg);
             f = inner;
         }
+        // The first argument has no earlier one to be swapped with.
+        if args.is_empty() {
+            return Vec::new();
+        }
         args.reverse();
-        let schema = match f {
-            Prog::Var(name) if scope.env.local(*name).is_none() => scope.env.global(*name),
-            Prog::Ctor(name) => self.program.constructors.get(name).map(|c| &c.schema),
-            _ => None,
+        let (name, schema) = match f {
+            Prog::Var(name) if scope.env.local(*name).is_none() => (*name, scope.env.global(*name)),
+            Prog::Ctor(name) => (*name, self.program.constructors.get(name).map(|c| &c.schema)),
+            _ => return Vec::new(),
         };
-        let (Some(schema), Prog::Var(name) | Prog::Ctor(name)) = (schema, f) else { return Vec::new() };
-        let pairs = self.symmetry.pairs(*name, &schema.ty);
+        let Some(schema) = schema else { return Vec::new() };
+        let pairs = self.symmetry.pairs(name, &schema.ty);
         let next = args.len();
         pairs.iter().filter(|(_, j)| *j == next).map(|(i, _)| args[*i].clone()).collect()
     }

@@ -40,11 +40,9 @@ struct Entry {
 impl Ledger {
     /// Whether a prefix of this kind is worth a consistency check.
     pub fn worth_checking(&self, kind: PrefixKind) -> bool {
-        let Some(e) = self.0.get(&kind) else { return true };
-        if e.went_on == 0 {
-            return true;
-        }
-        // (prunes + 1) / (checks + 2) * (below / went_on) >= 1, in integers.
+        let e = self.0.get(&kind).copied().unwrap_or_default();
+        // (prunes + 1) / (checks + 2) * (below / went_on) >= 1, in integers; true while
+        // no prefix of the kind has gone on (both sides are 0).
         u128::from(e.prunes + 1) * u128::from(e.below) >= u128::from(e.checks + 2) * u128::from(e.went_on)
     }
 
