@@ -460,3 +460,37 @@ fn slicing_drops_premises_about_unrelated_measures_and_only_the_slicing_handle_m
     let unreachable = Formula::implies(contradiction, Formula::ff());
     assert_eq!(sliced.check_valid(&unreachable), Ok(Validity::Valid));
 }
+
+/// Plain checks reuse the conjuncts that earlier checks left asserted (module `warm`):
+/// every answer must still be the query's own, whatever came before it, including a
+/// query that fails to encode half-way.
+#[test]
+fn queries_that_share_premises_get_their_own_answers_in_any_order() {
+    let smt = SmtSolver::new(SmtConfig { cache: false, ..SmtConfig::default() });
+    let (x, y, z, w) = (int("x"), int("y"), int("z"), int("w"));
+    let chain = [
+        Formula::le(x.clone(), y.clone()),
+        Formula::le(y.clone(), z.clone()),
+        Formula::le(z.clone(), w.clone()),
+    ];
+    let x_le_w = Formula::le(x.clone(), w.clone());
+    assert_eq!(smt.implies(&chain, &x_le_w), Ok(true));
+    // A premise dropped: what the last query asserted must be gone.
+    assert_eq!(smt.implies(&chain[..2], &x_le_w), Ok(false));
+    // The same premises in another order, a different conclusion.
+    assert_eq!(
+        smt.implies(&[chain[1].clone(), chain[0].clone()], &Formula::le(x.clone(), z.clone())),
+        Ok(true)
+    );
+    // A contradiction on top, then the plain chain again.
+    let contradiction = [&chain[..], &[Formula::lt(w.clone(), x.clone())]].concat();
+    assert_eq!(smt.implies(&contradiction, &Formula::ff()), Ok(true));
+    assert_eq!(smt.implies(&chain, &Formula::le(w.clone(), x.clone())), Ok(false));
+    // A conjunct that cannot be encoded leaves the solver as it was.
+    let bad = Formula::eq(Formula::plus(x.clone(), Formula::var("s", Sort::set(Sort::Int))), x.clone());
+    let with_bad = [&chain[..], &[bad]].concat();
+    assert!(smt.implies(&with_bad, &x_le_w).is_err());
+    assert_eq!(smt.implies(&chain[1..], &x_le_w), Ok(false));
+    assert_eq!(smt.implies(&chain, &x_le_w), Ok(true));
+    assert_eq!(smt.stats().cache_hits, 0);
+}

@@ -7,10 +7,11 @@
 //! **Threading model.** [`SmtSolver`] is a cheap, `Clone + Send + Sync` handle: a
 //! configuration plus an `Arc` to a shared query cache and shared statistics. A call does
 //! all of its Z3 work on the calling thread, in that thread's implicit Z3 context (the
-//! binding keeps one per thread), with a Z3 solver created for that call, and drops every
-//! Z3 value before returning. No Z3 value is ever stored or returned, so the handle can
-//! be shared by parallel search threads. A fresh solver per query also makes answers
-//! (models, cores) independent of earlier queries, which keeps runs reproducible.
+//! binding keeps one per thread), on solvers kept by that thread; no Z3 value is ever
+//! returned or kept in a handle, so the handle can be shared by parallel search threads.
+//! Queries that read models or cores start from an empty solver, so those answers do not
+//! depend on earlier queries, which keeps runs reproducible; plain satisfiability checks
+//! reuse what earlier checks asserted (module `warm`), which cannot change their answers.
 //!
 //! **Soundness under work limits.** Each Z3 check runs with the configured work limit
 //! (Z3's resource limit, see [`SmtConfig::work_limit`]). When Z3 answers `unknown`, the
@@ -46,6 +47,7 @@ mod model;
 mod mus;
 mod seeds;
 mod slice;
+mod warm;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -361,11 +363,7 @@ impl SmtSolver {
         if let Some(answer) = self.cached(f) {
             return Ok(answer);
         }
-        let mut session = Session::new(self);
-        for assertion in session.encode_together(std::slice::from_ref(f))? {
-            session.solver().assert(&assertion);
-        }
-        let answer = session.check(&[]);
+        let answer = warm::check(self, warm::conjuncts(f))?;
         self.store(f, &answer);
         Ok(answer)
     }
@@ -417,7 +415,7 @@ impl SmtSolver {
         session.timed = Session::needs_time_limit(f);
         let assertion = session.encoder.encode_bool(f)?;
         session.solver().assert(&assertion);
-        Ok(match session.check(&[]) {
+        Ok(match session.check() {
             Satisfiability::Sat => match session.solver().get_model() {
                 Some(z3_model) => ModelResult::Sat(model::read_model(&z3_model, &session.encoder)),
                 None => ModelResult::Unknown(UnknownReason::Other("Z3 gave no model".to_owned())),
@@ -553,8 +551,9 @@ fn configure_z3() {
     ONCE.call_once(|| z3::set_global_param("tactic.default_tactic", "smt"));
 }
 
-/// The Z3 side of one query: a solver of this thread's context, inside a fresh scope,
-/// and an encoder.
+/// The Z3 side of a query whose model is read: a solver of this thread's context, inside
+/// a fresh scope, and an encoder. (Plain checks and MUS sessions use warm solvers, see
+/// module `warm`.)
 struct Session<'a> {
     owner: &'a SmtSolver,
     /// Whether the assertions need a time limit (see [`SmtConfig::timeout`]): set while
@@ -564,9 +563,6 @@ struct Session<'a> {
     /// assertions are encoded) and given back when the session is dropped.
     slot: std::cell::OnceCell<(Limits, z3::Solver)>,
     encoder: Encoder,
-    /// Whether universals of the assertions were replaced by some of their instances,
-    /// so that a model of the assertions need not satisfy the originals.
-    inexact: bool,
 }
 
 /// Why a query whose universals were instantiated by hand is undecided.
@@ -588,7 +584,6 @@ impl<'a> Session<'a> {
             timed: false,
             slot: std::cell::OnceCell::new(),
             encoder: Encoder::new(datatypes::table_for(&owner.theory)),
-            inexact: false,
         }
     }
 
@@ -612,32 +607,7 @@ impl<'a> Session<'a> {
             let at = pool.iter().position(|(l, _)| *l == limits)?;
             Some(pool.swap_remove(at).1)
         });
-        let solver = idle.unwrap_or_else(|| {
-            let solver = z3::Solver::new();
-            let mut params = z3::Params::new();
-            // Synquid's setting: quantifiers are handled by E-matching only.
-            params.set_bool("mbqi", false);
-            // Z3 would otherwise install its own SIGINT handler around every check and
-            // restore the old one after it (two system calls per check). rsynth handles
-            // Ctrl-C itself (a thread waits for SIGINT, see `cli`).
-            params.set_bool("ctrl_c", false);
-            // Z3's older arithmetic solver. On our queries (linear arithmetic over
-            // measures, with `if`s from measure definitions such as `max`) it does 3-10%
-            // fewer instructions per check than the default one of 4.8.12, with the same
-            // answers on the suite; suite time -10% (docs/smt.md). Nonlinear queries keep
-            // their time limit (see `SmtConfig::timeout`).
-            params.set_u32("arith.solver", 2);
-            // Z3 counts the work limit from where each check starts.
-            if let Some(work) = limits.work {
-                params.set_u32("rlimit", work.max(1));
-            }
-            if let Some(time) = limits.time {
-                let millis = u32::try_from(time.as_millis()).unwrap_or(u32::MAX).max(1);
-                params.set_u32("timeout", millis);
-            }
-            solver.set_params(&params);
-            solver
-        });
+        let solver = idle.unwrap_or_else(|| Session::new_solver(limits));
         // Every query runs in its own scope. The scope also puts Z3's combined solver in
         // incremental mode, i.e. on the SMT core, as Synquid's push/pop queries were;
         // without it, Z3 4.8.12 may hand a nonlinear query to a tactic that ignores the
@@ -646,58 +616,67 @@ impl<'a> Session<'a> {
         (limits, solver)
     }
 
-    /// Encodes formulas that will be asserted together (each possibly under a literal),
-    /// with their quantifiers instantiated by hand (module
-    /// `ground`): Z3 decides the quantifier-free result quickly, where on the original
-    /// it would saturate E-matching and answer `unknown`. If universals were
-    /// instantiated, `sat` no longer means satisfiable, so the session's checks answer
-    /// `unknown` instead, as Z3 would have on the original.
-    fn encode_together(&mut self, formulas: &[Formula]) -> Result<Vec<Bool>, SmtError> {
-        debug_assert!(self.slot.get().is_none(), "assertions are encoded before the solver is taken");
-        let grounded = ground::instantiate(formulas);
-        let formulas = match &grounded {
-            Some(g) => {
-                self.inexact |= !g.exact;
-                &g.formulas[..]
-            }
-            None => formulas,
-        };
-        self.timed |= formulas.iter().any(Session::needs_time_limit);
-        formulas.iter().map(|f| self.encoder.encode_bool(f)).collect()
+    /// A new solver of this thread's context with our parameters and these limits.
+    fn new_solver(limits: Limits) -> z3::Solver {
+        configure_z3();
+        let solver = z3::Solver::new();
+        let mut params = z3::Params::new();
+        // Synquid's setting: quantifiers are handled by E-matching only.
+        params.set_bool("mbqi", false);
+        // Z3 would otherwise install its own SIGINT handler around every check and
+        // restore the old one after it (two system calls per check). rsynth handles
+        // Ctrl-C itself (a thread waits for SIGINT, see `cli`).
+        params.set_bool("ctrl_c", false);
+        // Z3's older arithmetic solver. On our queries (linear arithmetic over
+        // measures, with `if`s from measure definitions such as `max`) it does 3-10%
+        // fewer instructions per check than the default one of 4.8.12, with the same
+        // answers on the suite; suite time -10% (docs/smt.md). Nonlinear queries keep
+        // their time limit (see `SmtConfig::timeout`).
+        params.set_u32("arith.solver", 2);
+        // Z3 counts the work limit from where each check starts.
+        if let Some(work) = limits.work {
+            params.set_u32("rlimit", work.max(1));
+        }
+        if let Some(time) = limits.time {
+            let millis = u32::try_from(time.as_millis()).unwrap_or(u32::MAX).max(1);
+            params.set_u32("timeout", millis);
+        }
+        solver.set_params(&params);
+        solver
     }
 
-    /// One Z3 check under the given assumption literals, counted and timed.
-    fn check(&self, assumptions: &[Bool]) -> Satisfiability {
-        let counters = &self.owner.shared.counters;
-        let start = Instant::now();
-        let result = if assumptions.is_empty() {
-            self.solver().check()
-        } else {
-            self.solver().check_assumptions(assumptions)
-        };
-        let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        counters.z3_nanos.fetch_add(nanos, Ordering::Relaxed);
-        counters.solver_calls.fetch_add(1, Ordering::Relaxed);
-        match result {
-            z3::SatResult::Sat if self.inexact => {
-                counters.unknowns.fetch_add(1, Ordering::Relaxed);
-                Satisfiability::Unknown(UnknownReason::Other(INSTANTIATED.to_owned()))
-            }
-            z3::SatResult::Sat => Satisfiability::Sat,
-            z3::SatResult::Unsat => Satisfiability::Unsat,
-            z3::SatResult::Unknown => {
-                counters.unknowns.fetch_add(1, Ordering::Relaxed);
-                let reason = self.solver().get_reason_unknown().unwrap_or_default();
-                // Z3 4.8.12 gives no reason ("unknown") when the resource limit stops a
-                // check; an incomplete theory or quantifier gives its own.
-                if reason == "unknown"
-                    || ["resource", "canceled", "timeout"].iter().any(|r| reason.contains(r))
-                {
-                    counters.limits_reached.fetch_add(1, Ordering::Relaxed);
-                    Satisfiability::Unknown(UnknownReason::LimitReached)
-                } else {
-                    Satisfiability::Unknown(UnknownReason::Other(reason))
-                }
+    /// One Z3 check, counted and timed. Its assertions are exact (a model is read).
+    fn check(&self) -> Satisfiability {
+        run_check(self.owner, self.solver(), false, &[])
+    }
+}
+
+/// One Z3 check of `solver` under the given assumption literals, counted and timed for
+/// `owner`. `inexact` says that universals were instantiated, so that `sat` decides nothing.
+fn run_check(owner: &SmtSolver, solver: &z3::Solver, inexact: bool, assumptions: &[Bool]) -> Satisfiability {
+    let counters = &owner.shared.counters;
+    let start = Instant::now();
+    let result = if assumptions.is_empty() { solver.check() } else { solver.check_assumptions(assumptions) };
+    let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    counters.z3_nanos.fetch_add(nanos, Ordering::Relaxed);
+    counters.solver_calls.fetch_add(1, Ordering::Relaxed);
+    match result {
+        z3::SatResult::Sat if inexact => {
+            counters.unknowns.fetch_add(1, Ordering::Relaxed);
+            Satisfiability::Unknown(UnknownReason::Other(INSTANTIATED.to_owned()))
+        }
+        z3::SatResult::Sat => Satisfiability::Sat,
+        z3::SatResult::Unsat => Satisfiability::Unsat,
+        z3::SatResult::Unknown => {
+            counters.unknowns.fetch_add(1, Ordering::Relaxed);
+            let reason = solver.get_reason_unknown().unwrap_or_default();
+            // Z3 4.8.12 gives no reason ("unknown") when the resource limit stops a
+            // check; an incomplete theory or quantifier gives its own.
+            if reason == "unknown" || ["resource", "canceled", "timeout"].iter().any(|r| reason.contains(r)) {
+                counters.limits_reached.fetch_add(1, Ordering::Relaxed);
+                Satisfiability::Unknown(UnknownReason::LimitReached)
+            } else {
+                Satisfiability::Unknown(UnknownReason::Other(reason))
             }
         }
     }

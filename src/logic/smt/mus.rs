@@ -35,7 +35,8 @@ use super::canon::Canonicalizer;
 use super::conflicts::ConflictStore;
 use super::datatypes::Theory;
 use super::seeds::{OutOfSteps, SeedMap};
-use super::{Satisfiability, Session, SmtError, SmtSolver, UnknownReason};
+use super::warm::{Purpose, Scoped};
+use super::{Satisfiability, Session, SmtError, SmtSolver, UnknownReason, ground};
 use crate::logic::Formula;
 
 /// A MUS query in canonical form (all formulas renamed together).
@@ -79,7 +80,10 @@ pub struct MusEnumeration {
 
 /// A session with the hard formulas asserted and one control literal per soft formula.
 struct Tracked<'a> {
-    session: Session<'a>,
+    owner: &'a SmtSolver,
+    session: Scoped,
+    /// Whether universals were instantiated, so that `sat` decides nothing.
+    inexact: bool,
     lits: Vec<Bool>,
     /// Whether a check used up its work limit.
     limit_reached: Cell<bool>,
@@ -88,7 +92,7 @@ struct Tracked<'a> {
 impl Tracked<'_> {
     fn check(&self, subset: &[usize]) -> Satisfiability {
         let assumptions: Vec<Bool> = subset.iter().map(|&i| self.lits[i].clone()).collect();
-        let answer = self.session.check(&assumptions);
+        let answer = super::run_check(self.owner, self.session.solver(), self.inexact, &assumptions);
         if answer == Satisfiability::Unknown(UnknownReason::LimitReached) {
             self.limit_reached.set(true);
         }
@@ -131,21 +135,27 @@ impl Tracked<'_> {
 }
 
 impl SmtSolver {
+    /// The hard formulas go to a warm solver for cores (module `warm`), which often
+    /// holds most of them already: the clauses of one search share their environment.
     fn tracked(&self, hard: &[Formula], soft: &[Formula]) -> Result<Tracked<'_>, SmtError> {
-        let mut session = Session::new(self);
         let together: Vec<Formula> = hard.iter().chain(soft).cloned().collect();
-        let encoded = session.encode_together(&together)?;
-        let (hard, soft) = encoded.split_at(hard.len());
-        for assertion in hard {
-            session.solver().assert(assertion);
-        }
+        let (together, inexact) = match ground::instantiate(&together) {
+            Some(grounded) => (grounded.formulas, !grounded.exact),
+            None => (together, false),
+        };
+        let limits = self.limits(together.iter().any(Session::needs_time_limit));
+        let (hard, soft) = together.split_at(hard.len());
+        let hard_parts: Vec<Formula> = hard.iter().flat_map(Formula::conjuncts).collect();
+        let session = Scoped::new(self, &hard_parts, limits, Purpose::Cores)?;
+        let mut encoder = session.encoder();
+        let soft = soft.iter().map(|f| encoder.encode_bool(f)).collect::<Result<Vec<_>, _>>()?;
         let mut lits = Vec::with_capacity(soft.len());
         for (i, assertion) in soft.iter().enumerate() {
             let lit = Bool::new_const(format!("!soft{i}"));
             session.solver().assert(lit.implies(assertion));
             lits.push(lit);
         }
-        Ok(Tracked { session, lits, limit_reached: Cell::new(false) })
+        Ok(Tracked { owner: self, session, inexact, lits, limit_reached: Cell::new(false) })
     }
 
     /// Is `hard ∧ soft` unsatisfiable, and if so, which soft formulas suffice (together

@@ -1,0 +1,284 @@
+//! Satisfiability checks on solvers that keep the conjuncts of earlier queries.
+//!
+//! The search asks thousands of questions in a row that share most of their premises:
+//! the facts of one environment, with a different candidate and conclusion each time.
+//! Z3 spends most of a check on taking in its assertions (internalizing terms, setting
+//! up the theories), not on deciding them: a typical query of the AVL problems costs
+//! about 1.1 million instructions on an empty solver, and about 80 thousand when its
+//! environment is already asserted and only the candidate's conjuncts are new.
+//!
+//! So each thread keeps a few *warm* solvers per kind of limits and datatype table,
+//! whose assertion stacks hold the conjuncts of earlier queries in scopes. A query goes
+//! to the solver whose bottom scopes hold most of its conjuncts and nothing else; the
+//! scopes above those are popped, and the query's other conjuncts pushed (see
+//! [`assert_exactly`]). The solver then holds exactly the query's conjuncts (in another
+//! order, which a conjunction does not care about), so the answer is the query's own.
+//!
+//! Sound and complete answers (`sat`, `unsat`) cannot depend on what a solver did
+//! before; only the work a check needs can, which matters only to a check cut short by
+//! its work limit, and the default limit is far above any query of the suite (see
+//! [`DEFAULT_WORK_LIMIT`](super::DEFAULT_WORK_LIMIT)). Unsat cores could depend on it,
+//! so the sessions that read cores (module `mus`) still start from empty solvers.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rustc_hash::FxHashSet;
+
+use super::datatypes::AdtTable;
+use super::encode::Encoder;
+use super::{Limits, Satisfiability, Session, SmtError, SmtSolver, ground};
+use crate::logic::Formula;
+use crate::logic::formula::{BinOp, Kind, UnOp};
+
+/// A solver of this thread's Z3 context and the conjuncts asserted on it.
+struct WarmSolver {
+    purpose: Purpose,
+    limits: Limits,
+    adts: Rc<AdtTable>,
+    solver: z3::Solver,
+    /// The conjuncts asserted in each scope, bottom first.
+    levels: Vec<Vec<Formula>>,
+    /// The conjuncts of the last query asked of this solver.
+    previous: FxHashSet<Formula>,
+    /// How many queries it has answered.
+    uses: u64,
+}
+
+/// Which sessions a warm solver serves.
+///
+/// Sessions that read unsat cores (MUS enumeration) get solvers of their own. A core,
+/// unlike an answer, may depend on what the solver did before, so those solvers must
+/// see a history that is the same on every run: the core sessions of their thread
+/// (a lane of the search), which come in the same order on every run, since each lane
+/// keeps its own MUS memory (`SmtSolver::with_meter`). Which plain checks reach Z3
+/// depends on the query cache, which parallel lanes share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Purpose {
+    Plain,
+    Cores,
+}
+
+/// How many warm solvers a thread keeps for one kind of limits and datatype table. The
+/// search interleaves families of queries (a candidate's check, the smaller questions of
+/// the Horn solver, another branch's): a query goes to the solver that already holds
+/// most of it, so one family does not wipe out another's environment.
+const WARM_PER_KIND: usize = 6;
+
+/// A new solver costs about as much as three checks (0.7 ms), so a kind gets another
+/// only after its solvers have answered this many queries each: a goal solved in a few
+/// dozen queries makes one.
+const USES_PER_SOLVER: u64 = 64;
+
+/// How many warm solvers a thread keeps in all.
+const WARM_PER_THREAD: usize = 12;
+
+thread_local! {
+    /// Idle warm solvers, least recently used first.
+    static WARM: RefCell<Vec<WarmSolver>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The conjuncts whose conjunction is `f`: a validity question arrives as
+/// `!(premises ==> conclusion)`, whose conjuncts are the premises and the negated
+/// conclusion.
+pub(super) fn conjuncts(f: &Formula) -> Vec<Formula> {
+    if let Kind::Unary(UnOp::Not, inner) = f.kind()
+        && let Kind::Binary(BinOp::Implies, premises, conclusion) = inner.kind()
+    {
+        let mut parts = premises.conjuncts();
+        parts.push(!conclusion.clone());
+        return parts;
+    }
+    f.conjuncts()
+}
+
+/// Whether the conjunction of `parts` is satisfiable, asked of a warm solver of this thread.
+pub(super) fn check(owner: &SmtSolver, parts: Vec<Formula>) -> Result<Satisfiability, SmtError> {
+    let (parts, inexact) = match ground::instantiate(&parts) {
+        Some(grounded) => (grounded.formulas, !grounded.exact),
+        None => (parts, false),
+    };
+    let limits = owner.limits(parts.iter().any(Session::needs_time_limit));
+    let adts = super::datatypes::table_for(&owner.theory);
+    let wanted: FxHashSet<&Formula> = parts.iter().collect();
+    let mut warm = take(Purpose::Plain, limits, &adts, &wanted);
+    let answer = assert_exactly(&mut warm, &parts, &wanted)
+        .map(|()| super::run_check(owner, &warm.solver, inexact, &[]));
+    give_back(warm);
+    answer
+}
+
+impl WarmSolver {
+    fn new(purpose: Purpose, limits: Limits, adts: &Rc<AdtTable>) -> WarmSolver {
+        let solver = Session::new_solver(limits);
+        // A scope below the conjuncts' own, so that the solver is in incremental mode
+        // even for a query without conjuncts (see `Session::take_solver`).
+        solver.push();
+        WarmSolver {
+            purpose,
+            limits,
+            adts: Rc::clone(adts),
+            solver,
+            levels: Vec::new(),
+            previous: FxHashSet::default(),
+            uses: 0,
+        }
+    }
+
+    fn is_kind(&self, purpose: Purpose, limits: Limits, adts: &Rc<AdtTable>) -> bool {
+        self.purpose == purpose && self.limits == limits && Rc::ptr_eq(&self.adts, adts)
+    }
+
+    /// How many of its scopes, from the bottom, hold only conjuncts in `wanted`.
+    fn reusable_levels(&self, wanted: &FxHashSet<&Formula>) -> usize {
+        self.levels.iter().take_while(|level| level.iter().all(|f| wanted.contains(f))).count()
+    }
+
+    /// How many conjuncts of `wanted` it holds in those scopes.
+    fn reusable(&self, wanted: &FxHashSet<&Formula>) -> usize {
+        self.levels[..self.reusable_levels(wanted)].iter().map(Vec::len).sum()
+    }
+}
+
+/// Makes the solver's assertions exactly `parts`, reusing what it already holds.
+///
+/// Each scope of Z3's costs a preprocessing pass of its own (about as much as taking in
+/// a small conjunct), so conjuncts are not pushed one scope each. A query pushes at
+/// most two: first its new conjuncts that the previous query had too (likely facts of
+/// the environment, which the next query will want again), then the others (likely its
+/// candidate and conclusion, which the next query will replace).
+fn assert_exactly(
+    warm: &mut WarmSolver,
+    parts: &[Formula],
+    wanted: &FxHashSet<&Formula>,
+) -> Result<(), SmtError> {
+    let keep = warm.reusable_levels(wanted);
+    let mut present: FxHashSet<&Formula> = warm.levels[..keep].iter().flatten().collect();
+    let mut encoder = Encoder::new(Rc::clone(&warm.adts));
+    let (mut recurring, mut fresh) = (Vec::new(), Vec::new());
+    for part in parts {
+        if present.insert(part) {
+            // Encoded before any scope changes, so that an error leaves the solver as it was.
+            let assertion = encoder.encode_bool(part)?;
+            let level = if warm.previous.contains(part) { &mut recurring } else { &mut fresh };
+            level.push((part.clone(), assertion));
+        }
+    }
+    if keep < warm.levels.len() {
+        warm.solver.pop(u32::try_from(warm.levels.len() - keep).unwrap_or(u32::MAX));
+        warm.levels.truncate(keep);
+    }
+    for level in [recurring, fresh] {
+        if level.is_empty() {
+            continue;
+        }
+        warm.solver.push();
+        for (_, assertion) in &level {
+            warm.solver.assert(assertion);
+        }
+        warm.levels.push(level.into_iter().map(|(part, _)| part).collect());
+    }
+    warm.previous = parts.iter().cloned().collect();
+    Ok(())
+}
+
+/// The idle warm solver of this kind that holds most of `wanted` (the most recently
+/// used among equals), or a new one while the kind has fewer than [`WARM_PER_KIND`] and
+/// none holds any of it.
+fn take(purpose: Purpose, limits: Limits, adts: &Rc<AdtTable>, wanted: &FxHashSet<&Formula>) -> WarmSolver {
+    let idle = WARM.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        let (mut kind, mut uses) = (0, 0);
+        let mut best: Option<(usize, usize)> = None;
+        for (at, warm) in pool.iter().enumerate() {
+            if !warm.is_kind(purpose, limits, adts) {
+                continue;
+            }
+            kind += 1;
+            uses += warm.uses;
+            let reusable = warm.reusable(wanted);
+            // The least recently used is the one to reuse when none holds anything.
+            let better = match best {
+                None => true,
+                Some((_, most)) => reusable >= most && (reusable > 0 || most > 0),
+            };
+            if better {
+                best = Some((at, reusable));
+            }
+        }
+        match best {
+            Some((_, 0)) if kind < WARM_PER_KIND && uses >= USES_PER_SOLVER * kind as u64 => None,
+            Some((at, _)) => Some(pool.remove(at)),
+            None => None,
+        }
+    });
+    let mut warm = idle.unwrap_or_else(|| WarmSolver::new(purpose, limits, adts));
+    warm.uses += 1;
+    warm
+}
+
+fn give_back(warm: WarmSolver) {
+    // A thread that is shutting down has no pool any more; the solver just goes.
+    let _ = WARM.try_with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.len() >= WARM_PER_THREAD {
+            // Of the kind just used if it is full, so that other kinds keep theirs.
+            let same_kind = |w: &WarmSolver| w.is_kind(warm.purpose, warm.limits, &warm.adts);
+            let at = if pool.iter().filter(|w| same_kind(w)).count() >= WARM_PER_KIND {
+                pool.iter().position(same_kind).unwrap_or(0)
+            } else {
+                0
+            };
+            pool.remove(at);
+        }
+        pool.push(warm);
+    });
+}
+
+/// A warm solver holding exactly some conjuncts, with a scope of the session's own on
+/// top for the rest of its assertions; dropping it pops that scope and gives the solver
+/// back.
+pub(super) struct Scoped {
+    warm: Option<WarmSolver>,
+}
+
+impl Scoped {
+    pub fn new(
+        owner: &SmtSolver,
+        parts: &[Formula],
+        limits: Limits,
+        purpose: Purpose,
+    ) -> Result<Scoped, SmtError> {
+        let adts = super::datatypes::table_for(&owner.theory);
+        let wanted: FxHashSet<&Formula> = parts.iter().collect();
+        let mut warm = take(purpose, limits, &adts, &wanted);
+        if let Err(error) = assert_exactly(&mut warm, parts, &wanted) {
+            give_back(warm);
+            return Err(error);
+        }
+        warm.solver.push();
+        Ok(Scoped { warm: Some(warm) })
+    }
+
+    fn warm(&self) -> &WarmSolver {
+        self.warm.as_ref().expect("a scoped solver is held until it is dropped")
+    }
+
+    pub fn solver(&self) -> &z3::Solver {
+        &self.warm().solver
+    }
+
+    /// An encoder for the session's own assertions.
+    pub fn encoder(&self) -> Encoder {
+        Encoder::new(Rc::clone(&self.warm().adts))
+    }
+}
+
+impl Drop for Scoped {
+    fn drop(&mut self) {
+        if let Some(warm) = self.warm.take() {
+            warm.solver.pop(1);
+            give_back(warm);
+        }
+    }
+}
