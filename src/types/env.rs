@@ -16,6 +16,7 @@
 use std::collections::BTreeSet;
 
 use imbl::{OrdMap, OrdSet, Vector};
+use rustc_hash::FxHashSet;
 
 use crate::logic::{Formula, Kind, Sort, Substitution, Symbol};
 use crate::resolve::Program;
@@ -59,9 +60,39 @@ struct Binding {
 #[derive(Debug)]
 struct VarFacts {
     /// Its refinement and the postconditions of its measures (without `true`).
-    plain: Vec<Formula>,
+    plain: Vec<Fact>,
     /// The element properties of its set-valued measures, by measure.
-    elements: Vec<(Symbol, Formula)>,
+    elements: Vec<(Symbol, Fact)>,
+}
+
+/// A fact with what an embedding looks up in it, found once: an embedding visits the
+/// same facts for every clause of a search.
+#[derive(Clone, Debug)]
+struct Fact {
+    formula: Formula,
+    /// Its free variables, when it has no unknowns (otherwise the variables it may
+    /// mention depend on the unknowns' qualifiers, which the embedding's caller knows).
+    vars: Option<Vec<Symbol>>,
+    /// The measures and predicates it applies.
+    applied: Vec<Symbol>,
+}
+
+impl Fact {
+    fn new(formula: Formula) -> Fact {
+        let vars = (!formula.has_unknowns()).then(|| formula.free_var_names().into_iter().collect());
+        Fact { applied: applied_names(&formula).into_iter().collect(), vars, formula }
+    }
+}
+
+/// The names of the measures and predicates `f` applies.
+fn applied_names(f: &Formula) -> BTreeSet<Symbol> {
+    let mut names = BTreeSet::new();
+    f.visit(&mut |node| {
+        if let Kind::Pred { name, .. } = node.kind() {
+            names.insert(*name);
+        }
+    });
+    names
 }
 
 impl Binding {
@@ -82,7 +113,10 @@ impl Binding {
             let (measures, elements) = measure_facts(program, &me, &self.ty, true);
             plain.extend(measures);
             plain.retain(|f| !f.is_true());
-            VarFacts { plain, elements }
+            VarFacts {
+                plain: plain.into_iter().map(Fact::new).collect(),
+                elements: elements.into_iter().map(|(measure, f)| (measure, Fact::new(f))).collect(),
+            }
         })
     }
 }
@@ -220,7 +254,9 @@ impl Env {
     ///
     /// Which variables a formula mentions is `vars(f)`: its free variables plus, for each
     /// unknown in it, the variables its valuations may mention (see [`Env::all_vars`] for the
-    /// coarsest answer). If an opaque variable is relevant, the embedding is `false`.
+    /// coarsest answer). For the variables' own facts without unknowns, the free
+    /// variables are known in advance and `vars` is not asked. If an opaque variable is
+    /// relevant, the embedding is `false`.
     pub fn embedding(
         &self,
         program: &Program,
@@ -230,32 +266,31 @@ impl Env {
     ) -> Formula {
         let mut facts: Vec<Formula> = self.assumptions.iter().cloned().collect();
         let mut pending: Vec<Symbol> = Vec::new();
-        let mut relevant: OrdSet<Symbol> = OrdSet::new();
+        let mut relevant: FxHashSet<Symbol> = FxHashSet::default();
         // Element properties wait until their measure is mentioned: a quantified fact
         // about `elems x` says nothing to a clause about lengths, and quantifiers are
         // what makes a query slow or undecided.
-        let mut waiting: Vec<(Symbol, Formula)> = Vec::new();
+        let mut waiting: Vec<(Symbol, Fact)> = Vec::new();
         let mut mentioned: BTreeSet<Symbol> = BTreeSet::new();
-        let note = |f: &Formula, pending: &mut Vec<Symbol>, mentioned: &mut BTreeSet<Symbol>| {
-            pending.extend(vars(f));
-            f.visit(&mut |node| {
-                if let Kind::Pred { name, .. } = node.kind() {
-                    mentioned.insert(*name);
-                }
-            });
-        };
         for f in formulas.iter().copied().chain(self.assumptions.iter()) {
-            note(f, &mut pending, &mut mentioned);
+            pending.extend(vars(f));
+            mentioned.extend(applied_names(f));
         }
+        let note = |fact: &Fact, pending: &mut Vec<Symbol>, mentioned: &mut BTreeSet<Symbol>| {
+            match &fact.vars {
+                Some(known) => pending.extend(known.iter().copied()),
+                None => pending.extend(vars(&fact.formula)),
+            }
+            mentioned.extend(fact.applied.iter().copied());
+        };
         loop {
             while let Some(name) = pending.pop() {
-                if relevant.contains(&name) {
+                if !relevant.insert(name) {
                     continue;
                 }
                 if self.opaque.contains(&name) {
                     return Formula::ff();
                 }
-                relevant.insert(name);
                 let Some(binding) = self.vars.get(&name) else { continue };
                 let known = binding.facts(program, name);
                 if element_properties {
@@ -263,7 +298,7 @@ impl Env {
                 }
                 for fact in &known.plain {
                     note(fact, &mut pending, &mut mentioned);
-                    facts.push(fact.clone());
+                    facts.push(fact.formula.clone());
                 }
             }
             let (ready, still): (Vec<_>, Vec<_>) =
@@ -274,7 +309,7 @@ impl Env {
             }
             for (_, fact) in ready {
                 note(&fact, &mut pending, &mut mentioned);
-                facts.push(fact);
+                facts.push(fact.formula);
             }
         }
         Formula::conjunction(facts)
