@@ -9,9 +9,10 @@
 //! all of its Z3 work on the calling thread, in that thread's implicit Z3 context (the
 //! binding keeps one per thread), on solvers kept by that thread; no Z3 value is ever
 //! returned or kept in a handle, so the handle can be shared by parallel search threads.
-//! Queries that read models or cores start from an empty solver, so those answers do not
-//! depend on earlier queries, which keeps runs reproducible; plain satisfiability checks
-//! reuse what earlier checks asserted (module `warm`), which cannot change their answers.
+//! Plain satisfiability checks reuse what earlier checks asserted (module `warm`), which
+//! cannot change their answers; MUS sessions do too, on solvers of their own whose
+//! history is the same on every run, since unsat cores could depend on it; queries that
+//! read models start from an empty solver. So runs stay reproducible.
 //!
 //! **Soundness under work limits.** Each Z3 check runs with the configured work limit
 //! (Z3's resource limit, see [`SmtConfig::work_limit`]). When Z3 answers `unknown`, the
@@ -528,8 +529,8 @@ thread_local! {
     /// putting it in incremental mode costs milliseconds on libz3 4.8.12, far more than a
     /// typical check; a session borrows an idle solver, works inside a `push`, and gives
     /// it back after the matching `pop`, so each query still starts from an empty
-    /// assertion stack. Sessions open at the same time (MARCO's map and main solvers) get
-    /// different solvers.
+    /// assertion stack. Only queries whose models are read use these (the others use
+    /// warm solvers, module `warm`).
     static IDLE_SOLVERS: std::cell::RefCell<Vec<(Limits, z3::Solver)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }

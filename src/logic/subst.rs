@@ -157,6 +157,30 @@ impl Formula {
         self.free_vars().into_iter().map(|var| var.name).collect()
     }
 
+    /// Adds the function symbols (measures, predicates, uninterpreted functions) applied
+    /// in the formula to `out`, each once, in order of first occurrence.
+    pub fn collect_applied_functions(&self, out: &mut Vec<Symbol>) {
+        self.visit(&mut |node| {
+            if let Kind::Pred { name, .. } = node.kind()
+                && !out.contains(name)
+            {
+                out.push(*name);
+            }
+        });
+    }
+
+    /// The premises, as conjuncts, and the final conclusion of a chain
+    /// `p1 ==> (p2 ==> .. ==> goal)`; no premises when the formula is not an implication.
+    pub fn split_implication(&self) -> (Vec<Formula>, &Formula) {
+        let mut premises = Vec::new();
+        let mut goal = self;
+        while let Kind::Binary(BinOp::Implies, premise, conclusion) = goal.kind() {
+            premises.extend(premise.conjuncts());
+            goal = conclusion;
+        }
+        (premises, goal)
+    }
+
     /// The names of the unknowns occurring in the formula.
     pub fn unknowns(&self) -> BTreeSet<Symbol> {
         let mut out = BTreeSet::new();

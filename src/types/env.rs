@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use imbl::{OrdMap, OrdSet, Vector};
 use rustc_hash::FxHashSet;
 
-use crate::logic::{Formula, Kind, Sort, Substitution, Symbol};
+use crate::logic::{Formula, Sort, Substitution, Symbol};
 use crate::resolve::Program;
 use crate::types::{BaseType, RType, Schema};
 
@@ -80,19 +80,10 @@ struct Fact {
 impl Fact {
     fn new(formula: Formula) -> Fact {
         let vars = (!formula.has_unknowns()).then(|| formula.free_var_names().into_iter().collect());
-        Fact { applied: applied_names(&formula).into_iter().collect(), vars, formula }
+        let mut applied = Vec::new();
+        formula.collect_applied_functions(&mut applied);
+        Fact { formula, vars, applied }
     }
-}
-
-/// The names of the measures and predicates `f` applies.
-fn applied_names(f: &Formula) -> BTreeSet<Symbol> {
-    let mut names = BTreeSet::new();
-    f.visit(&mut |node| {
-        if let Kind::Pred { name, .. } = node.kind() {
-            names.insert(*name);
-        }
-    });
-    names
 }
 
 impl Binding {
@@ -272,10 +263,12 @@ impl Env {
         // what makes a query slow or undecided.
         let mut waiting: Vec<(Symbol, Fact)> = Vec::new();
         let mut mentioned: BTreeSet<Symbol> = BTreeSet::new();
+        let mut applied = Vec::new();
         for f in formulas.iter().copied().chain(self.assumptions.iter()) {
             pending.extend(vars(f));
-            mentioned.extend(applied_names(f));
+            f.collect_applied_functions(&mut applied);
         }
+        mentioned.extend(applied);
         let note = |fact: &Fact, pending: &mut Vec<Symbol>, mentioned: &mut BTreeSet<Symbol>| {
             match &fact.vars {
                 Some(known) => pending.extend(known.iter().copied()),

@@ -34,6 +34,15 @@ pub(crate) struct Grounded {
     pub exact: bool,
 }
 
+/// `formulas` made quantifier-free where [`instantiate`] can, and whether universals were
+/// replaced by instances (so that `sat` no longer decides anything).
+pub(crate) fn instantiated(formulas: Vec<Formula>) -> (Vec<Formula>, bool) {
+    match instantiate(&formulas) {
+        Some(grounded) => (grounded.formulas, !grounded.exact),
+        None => (formulas, false),
+    }
+}
+
 /// The quantifier-free versions of `formulas`, asserted together (one set of fresh
 /// constants, one set of ground terms), or `None` when no formula has a quantifier or
 /// one has a quantifier this cannot handle (under `<==>`, in a condition, or an

@@ -139,10 +139,7 @@ impl SmtSolver {
     /// holds most of them already: the clauses of one search share their environment.
     fn tracked(&self, hard: &[Formula], soft: &[Formula]) -> Result<Tracked<'_>, SmtError> {
         let together: Vec<Formula> = hard.iter().chain(soft).cloned().collect();
-        let (together, inexact) = match ground::instantiate(&together) {
-            Some(grounded) => (grounded.formulas, !grounded.exact),
-            None => (together, false),
-        };
+        let (together, inexact) = ground::instantiated(together);
         let limits = self.limits(together.iter().any(Session::needs_time_limit));
         let (hard, soft) = together.split_at(hard.len());
         let hard_parts: Vec<Formula> = hard.iter().flat_map(Formula::conjuncts).collect();

@@ -29,17 +29,12 @@
 //! On the queries of `Tree-Elem` and `AVL-RotateR` (531 clause checks, replayed with and
 //! without slicing), no answer changed and Z3's work fell by a third.
 
-use crate::logic::{BinOp, Formula, Kind, Symbol};
+use crate::logic::{Formula, Symbol};
 
 /// `f` with the premises irrelevant to its conclusion left out, or `f` itself when it is
 /// not an implication, its conclusion is `false`, or nothing would be left out.
 pub(super) fn relevant(f: &Formula) -> Formula {
-    let mut premises = Vec::new();
-    let mut goal = f;
-    while let Kind::Binary(BinOp::Implies, premise, conclusion) = goal.kind() {
-        premises.extend(premise.conjuncts());
-        goal = conclusion;
-    }
+    let (premises, goal) = f.split_implication();
     if premises.is_empty() || goal.is_false() {
         return f.clone();
     }
@@ -58,13 +53,13 @@ fn relevant_to(premises: &[Formula], focus: &[Formula]) -> Option<Vec<Formula>> 
     // sets are short vectors (a premise mentions one or two measures).
     let mut wanted = Vec::new();
     for f in focus {
-        functions(f, &mut wanted);
+        f.collect_applied_functions(&mut wanted);
     }
     let symbols: Vec<Vec<Symbol>> = premises
         .iter()
         .map(|p| {
             let mut out = Vec::new();
-            functions(p, &mut out);
+            p.collect_applied_functions(&mut out);
             out
         })
         .collect();
@@ -93,22 +88,10 @@ fn relevant_to(premises: &[Formula], focus: &[Formula]) -> Option<Vec<Formula>> 
     Some(premises.iter().zip(kept).filter(|(_, k)| *k).map(|(p, _)| p.clone()).collect())
 }
 
-/// Adds the function symbols (measures, uninterpreted functions) applied in `f` to `out`,
-/// each once.
-fn functions(f: &Formula, out: &mut Vec<Symbol>) {
-    f.visit(&mut |node| {
-        if let Kind::Pred { name, .. } = node.kind()
-            && !out.contains(name)
-        {
-            out.push(*name);
-        }
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logic::Sort;
+    use crate::logic::{BinOp, Sort};
 
     fn tree() -> Sort {
         Sort::Data(Symbol::from("Tree"), std::sync::Arc::from([]))

@@ -18,7 +18,8 @@
 //! before; only the work a check needs can, which matters only to a check cut short by
 //! its work limit, and the default limit is far above any query of the suite (see
 //! [`DEFAULT_WORK_LIMIT`](super::DEFAULT_WORK_LIMIT)). Unsat cores could depend on it,
-//! so the sessions that read cores (module `mus`) still start from empty solvers.
+//! so the sessions that read cores (module `mus`) have warm solvers of their own (see
+//! [`Purpose`]). Queries whose models are read still start from an empty solver.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -29,7 +30,7 @@ use super::datatypes::AdtTable;
 use super::encode::Encoder;
 use super::{Limits, Satisfiability, Session, SmtError, SmtSolver, ground};
 use crate::logic::Formula;
-use crate::logic::formula::{BinOp, Kind, UnOp};
+use crate::logic::formula::{Kind, UnOp};
 
 /// A solver of this thread's Z3 context and the conjuncts asserted on it.
 struct WarmSolver {
@@ -82,30 +83,43 @@ thread_local! {
 /// `!(premises ==> conclusion)`, whose conjuncts are the premises and the negated
 /// conclusion.
 pub(super) fn conjuncts(f: &Formula) -> Vec<Formula> {
-    if let Kind::Unary(UnOp::Not, inner) = f.kind()
-        && let Kind::Binary(BinOp::Implies, premises, conclusion) = inner.kind()
-    {
-        let mut parts = premises.conjuncts();
-        parts.push(!conclusion.clone());
-        return parts;
+    if let Kind::Unary(UnOp::Not, inner) = f.kind() {
+        let (mut parts, conclusion) = inner.split_implication();
+        if !parts.is_empty() {
+            parts.push(!conclusion.clone());
+            return parts;
+        }
     }
     f.conjuncts()
 }
 
 /// Whether the conjunction of `parts` is satisfiable, asked of a warm solver of this thread.
 pub(super) fn check(owner: &SmtSolver, parts: Vec<Formula>) -> Result<Satisfiability, SmtError> {
-    let (parts, inexact) = match ground::instantiate(&parts) {
-        Some(grounded) => (grounded.formulas, !grounded.exact),
-        None => (parts, false),
-    };
+    let (parts, inexact) = ground::instantiated(parts);
     let limits = owner.limits(parts.iter().any(Session::needs_time_limit));
+    let warm = holding(owner, &parts, limits, Purpose::Plain)?;
+    let answer = super::run_check(owner, &warm.solver, inexact, &[]);
+    give_back(warm);
+    Ok(answer)
+}
+
+/// A warm solver of this thread that holds exactly `parts` (see [`assert_exactly`]).
+fn holding(
+    owner: &SmtSolver,
+    parts: &[Formula],
+    limits: Limits,
+    purpose: Purpose,
+) -> Result<WarmSolver, SmtError> {
     let adts = super::datatypes::table_for(&owner.theory);
     let wanted: FxHashSet<&Formula> = parts.iter().collect();
-    let mut warm = take(Purpose::Plain, limits, &adts, &wanted);
-    let answer = assert_exactly(&mut warm, &parts, &wanted)
-        .map(|()| super::run_check(owner, &warm.solver, inexact, &[]));
-    give_back(warm);
-    answer
+    let (mut warm, keep) = take(purpose, limits, &adts, &wanted);
+    match assert_exactly(&mut warm, keep, parts) {
+        Ok(()) => Ok(warm),
+        Err(error) => {
+            give_back(warm);
+            Err(error)
+        }
+    }
 }
 
 impl WarmSolver {
@@ -129,30 +143,23 @@ impl WarmSolver {
         self.purpose == purpose && self.limits == limits && Rc::ptr_eq(&self.adts, adts)
     }
 
-    /// How many of its scopes, from the bottom, hold only conjuncts in `wanted`.
-    fn reusable_levels(&self, wanted: &FxHashSet<&Formula>) -> usize {
-        self.levels.iter().take_while(|level| level.iter().all(|f| wanted.contains(f))).count()
-    }
-
-    /// How many conjuncts of `wanted` it holds in those scopes.
-    fn reusable(&self, wanted: &FxHashSet<&Formula>) -> usize {
-        self.levels[..self.reusable_levels(wanted)].iter().map(Vec::len).sum()
+    /// How many of its scopes, from the bottom, hold only conjuncts in `wanted`, and how
+    /// many conjuncts those scopes hold.
+    fn reusable(&self, wanted: &FxHashSet<&Formula>) -> (usize, usize) {
+        let levels = self.levels.iter().take_while(|level| level.iter().all(|f| wanted.contains(f)));
+        levels.fold((0, 0), |(scopes, conjuncts), level| (scopes + 1, conjuncts + level.len()))
     }
 }
 
-/// Makes the solver's assertions exactly `parts`, reusing what it already holds.
+/// Makes the solver's assertions exactly `parts`, reusing its bottom `keep` scopes, which
+/// hold only conjuncts of `parts`.
 ///
 /// Each scope of Z3's costs a preprocessing pass of its own (about as much as taking in
 /// a small conjunct), so conjuncts are not pushed one scope each. A query pushes at
 /// most two: first its new conjuncts that the previous query had too (likely facts of
 /// the environment, which the next query will want again), then the others (likely its
 /// candidate and conclusion, which the next query will replace).
-fn assert_exactly(
-    warm: &mut WarmSolver,
-    parts: &[Formula],
-    wanted: &FxHashSet<&Formula>,
-) -> Result<(), SmtError> {
-    let keep = warm.reusable_levels(wanted);
+fn assert_exactly(warm: &mut WarmSolver, keep: usize, parts: &[Formula]) -> Result<(), SmtError> {
     let mut present: FxHashSet<&Formula> = warm.levels[..keep].iter().flatten().collect();
     let mut encoder = Encoder::new(Rc::clone(&warm.adts));
     let (mut recurring, mut fresh) = (Vec::new(), Vec::new());
@@ -184,37 +191,43 @@ fn assert_exactly(
 
 /// The idle warm solver of this kind that holds most of `wanted` (the most recently
 /// used among equals), or a new one while the kind has fewer than [`WARM_PER_KIND`] and
-/// none holds any of it.
-fn take(purpose: Purpose, limits: Limits, adts: &Rc<AdtTable>, wanted: &FxHashSet<&Formula>) -> WarmSolver {
+/// none holds any of it; with the number of its scopes that can be kept.
+fn take(
+    purpose: Purpose,
+    limits: Limits,
+    adts: &Rc<AdtTable>,
+    wanted: &FxHashSet<&Formula>,
+) -> (WarmSolver, usize) {
     let idle = WARM.with(|pool| {
         let mut pool = pool.borrow_mut();
         let (mut kind, mut uses) = (0, 0);
-        let mut best: Option<(usize, usize)> = None;
+        // (index, scopes kept, conjuncts kept)
+        let mut best: Option<(usize, usize, usize)> = None;
         for (at, warm) in pool.iter().enumerate() {
             if !warm.is_kind(purpose, limits, adts) {
                 continue;
             }
             kind += 1;
             uses += warm.uses;
-            let reusable = warm.reusable(wanted);
+            let (scopes, conjuncts) = warm.reusable(wanted);
             // The least recently used is the one to reuse when none holds anything.
             let better = match best {
                 None => true,
-                Some((_, most)) => reusable >= most && (reusable > 0 || most > 0),
+                Some((_, _, most)) => conjuncts >= most && (conjuncts > 0 || most > 0),
             };
             if better {
-                best = Some((at, reusable));
+                best = Some((at, scopes, conjuncts));
             }
         }
         match best {
-            Some((_, 0)) if kind < WARM_PER_KIND && uses >= USES_PER_SOLVER * kind as u64 => None,
-            Some((at, _)) => Some(pool.remove(at)),
+            Some((_, _, 0)) if kind < WARM_PER_KIND && uses >= USES_PER_SOLVER * kind as u64 => None,
+            Some((at, scopes, _)) => Some((pool.remove(at), scopes)),
             None => None,
         }
     });
-    let mut warm = idle.unwrap_or_else(|| WarmSolver::new(purpose, limits, adts));
+    let (mut warm, keep) = idle.unwrap_or_else(|| (WarmSolver::new(purpose, limits, adts), 0));
     warm.uses += 1;
-    warm
+    (warm, keep)
 }
 
 fn give_back(warm: WarmSolver) {
@@ -249,13 +262,7 @@ impl Scoped {
         limits: Limits,
         purpose: Purpose,
     ) -> Result<Scoped, SmtError> {
-        let adts = super::datatypes::table_for(&owner.theory);
-        let wanted: FxHashSet<&Formula> = parts.iter().collect();
-        let mut warm = take(purpose, limits, &adts, &wanted);
-        if let Err(error) = assert_exactly(&mut warm, parts, &wanted) {
-            give_back(warm);
-            return Err(error);
-        }
+        let warm = holding(owner, parts, limits, purpose)?;
         warm.solver.push();
         Ok(Scoped { warm: Some(warm) })
     }
