@@ -67,3 +67,91 @@ fn suite_solutions_verify_except_the_known_gaps() {
     assert!(unexpected_failures.is_empty(), "regressions:\n{}", unexpected_failures.join("\n"));
     assert!(newly_verified.is_empty(), "now verified, remove from NOT_YET_VERIFIED: {newly_verified:?}");
 }
+
+/// The search's quick shape test (`TypingState::may_have_shape`, made before a symbol
+/// is instantiated) may only reject what unification rejects: every pair of a pool of
+/// types (scalars, datatypes, rigid, free, bound and schema type variables, functions)
+/// is tried both ways.
+#[test]
+fn the_quick_shape_test_never_rejects_what_unification_accepts() {
+    use rsynth::logic::{SmtConfig, SmtSolver, Symbol};
+    use rsynth::types::{BaseType, RType};
+
+    let text = "data List a where\n  Nil :: List a\n  Cons :: x: a -> xs: List a -> List a\n\n\
+                data Pair a b where\n  P :: x: a -> y: b -> Pair a b\n\n\
+                first :: p: Pair a b -> a\nsingle :: x: a -> List a\n\n\
+                goal :: xs: List a -> n: Int -> List a\ngoal = ??\n";
+    let parsed = syntax::parse(text);
+    assert!(parsed.errors.is_empty(), "{:#?}", parsed.errors);
+    let resolved = resolve::resolve(&parsed.module);
+    assert!(resolved.errors.is_empty(), "{:#?}", resolved.errors);
+    let program = &resolved.program;
+    let goal = &program.goals[0];
+    let smt = SmtSolver::new(SmtConfig::default());
+    let setup = rsynth::types::check::goal_setup(program, goal, goal.schema.ty.clone(), &smt);
+    let (mut state, env) = (setup.state, setup.env);
+
+    let data = |name: &str, args: Vec<RType>| {
+        RType::plain(BaseType::Data { name: Symbol::from(name), args, preds: Vec::new() })
+    };
+    let fun = |arg: RType, result: RType| RType::Function {
+        param: Symbol::from("z"),
+        arg: Box::new(arg),
+        result: Box::new(result),
+    };
+    let (int, boolean) = (RType::plain(BaseType::Int), RType::plain(BaseType::Bool));
+    let rigid = RType::plain(BaseType::Var(Symbol::from("a")));
+    // Free variables from instantiating `single` twice; the second one bound to `Int`.
+    let schema = |name: &str| {
+        program.components.iter().find(|c| c.name == Symbol::from(name)).expect(name).schema.clone()
+    };
+    let result = |t: RType| match t {
+        RType::Function { result, .. } => *result,
+        other => other,
+    };
+    let free_list = result(state.instantiate(&env, &schema("single")));
+    let bound_list = result(state.instantiate(&env, &schema("single")));
+    state.unify_shapes(&env, &bound_list, &data("List", vec![int.clone()])).expect("binds");
+    let element = |t: &RType| match t {
+        RType::Scalar { base: BaseType::Data { args, .. }, .. } => args[0].clone(),
+        other => other.clone(),
+    };
+    let (free, bound) = (element(&free_list), element(&bound_list));
+    let mut pool = vec![int.clone(), boolean.clone(), rigid.clone(), free.clone(), bound.clone()];
+    for t in [int.clone(), rigid.clone(), free.clone(), bound.clone(), data("List", vec![int.clone()])] {
+        pool.push(data("List", vec![t]));
+    }
+    pool.push(data("Pair", vec![int.clone(), rigid.clone()]));
+    pool.push(data("Pair", vec![free.clone(), bound.clone()]));
+    pool.push(fun(int.clone(), int.clone()));
+    pool.push(fun(free.clone(), data("List", vec![bound.clone()])));
+    pool.push(fun(rigid.clone(), boolean.clone()));
+
+    let (mut rejected, mut unified) = (0, 0);
+    for ty in &pool {
+        for target in &pool {
+            let unifies = state.clone().unify_shapes(&env, ty, target).is_ok();
+            let may = state.may_have_shape(ty, &[], target);
+            assert!(may || !unifies, "`{ty}` was rejected against `{target}`, which it unifies with");
+            rejected += usize::from(!may);
+            unified += usize::from(unifies);
+        }
+    }
+    // Schemas, before instantiation: their own type variables stand for any type.
+    for name in ["first", "single"] {
+        let schema = schema(name);
+        for target in &pool {
+            let mut fresh = state.clone();
+            let instance = fresh.instantiate(&env, &schema);
+            let unifies = fresh.unify_shapes(&env, &instance, target).is_ok();
+            let may = state.may_have_shape(&schema.ty, &schema.type_vars, target);
+            assert!(may || !unifies, "`{name}` was rejected against `{target}`, which it unifies with");
+            rejected += usize::from(!may);
+            unified += usize::from(unifies);
+        }
+    }
+    // Both outcomes are met, and it is a filter: most pairs of this pool have different
+    // shapes.
+    assert!(unified > pool.len(), "only {unified} pairs unify");
+    assert!(rejected > pool.len() * pool.len() / 2, "only {rejected} pairs rejected");
+}

@@ -363,6 +363,26 @@ impl<'p> Explorer<'p> {
         }
     }
 
+    /// Whether the symbol's result, once its missing arguments are supplied, may have
+    /// the goal's shape (`false` only where `check_e` would reject it for its shape).
+    fn may_fit(&self, st: &State<'p>, source: &Source, goal: &EGoal) -> bool {
+        let (ty, wild): (&RType, &[Symbol]) = match source {
+            Source::Local(ty) => (ty, &[]),
+            Source::Global(schema) | Source::Ctor(schema) => (&schema.ty, &schema.type_vars),
+        };
+        let mut result = ty;
+        for _ in 0..goal.missing {
+            match result {
+                RType::Function { result: r, .. } => result = r,
+                _ => return true,
+            }
+        }
+        match &goal.target {
+            Target::Type(required) => st.typing.may_have_shape(result, wild, required),
+            Target::AnyData => st.typing.may_be_data(result, wild),
+        }
+    }
+
     /// The arguments of the partial application `head` that are symmetric (see
     /// `symmetry`) with the next one: applications whose next argument would come before
     /// one of them are the same as one kept, with the two swapped.
@@ -422,6 +442,15 @@ impl<'p> Explorer<'p> {
         let uses = |name: &Symbol| st.uses.get(name).copied().unwrap_or(0);
         symbols.sort_by_key(|a| (a.0, uses(&a.1), a.1));
         for (_, name, source) in symbols {
+            if name != self.goal.name && !self.may_fit(&st, &source, goal) {
+                // Rejected for its shape before it is instantiated, and counted as the
+                // candidate it would have been, so a lane's work is what it was.
+                self.count_candidate()?;
+                if let Target::Type(_) = goal.target {
+                    self.stats.shape_rejects += 1;
+                }
+                continue;
+            }
             let mut st = st.clone();
             let (prog, ty) = match source {
                 Source::Local(ty) => {

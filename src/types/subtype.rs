@@ -67,8 +67,10 @@ enum SpaceSource {
 /// Why a subtyping check failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubtypeError {
-    /// The shapes differ (`Int` against `List a`, a function against a scalar).
-    Shape { found: String, required: String, span: Range<usize> },
+    /// The shapes differ (`Int` against `List a`, a function against a scalar). The
+    /// types are kept, not their text: the search meets thousands of these and shows
+    /// none.
+    Shape { found: Box<RType>, required: Box<RType>, span: Range<usize> },
     /// No valuation of the unknowns makes the clauses valid.
     Unprovable { origin: Box<Origin>, clause: Formula },
 }
@@ -349,8 +351,8 @@ impl<'p> TypingState<'p> {
     ) -> Result<(), SubtypeError> {
         if mentions_type_var(&RType::plain(other.clone()), var) {
             return Err(SubtypeError::Shape {
-                found: sub.to_string(),
-                required: required.to_string(),
+                found: Box::new(sub.clone()),
+                required: Box::new(required.clone()),
                 span: span.clone(),
             });
         }
@@ -415,10 +417,86 @@ impl<'p> TypingState<'p> {
         let program = self.program;
         let axioms = |f: &Formula| constructor_axioms(program, f);
         self.horn.check_candidates(true, &[formula], &axioms).map_err(|_| SubtypeError::Shape {
-            found: sub.to_string(),
-            required: required.to_string(),
+            found: Box::new(sub),
+            required: Box::new(required),
             span: 0..0,
         })
+    }
+
+    /// Whether a type may have the shape of `target`, judged without binding anything:
+    /// `false` only where [`TypingState::unify_shapes`] would fail. `wild` are type
+    /// variables of `ty` that stand for any type (a schema's, before instantiation).
+    ///
+    /// The search asks this before it instantiates and checks a symbol: most symbols in
+    /// scope have the wrong shape for a given goal, and finding that out by instantiating
+    /// and decomposing costs as much as a refinement check's setup.
+    pub fn may_have_shape(&self, ty: &RType, wild: &[Symbol], target: &RType) -> bool {
+        match (ty, target) {
+            (RType::Function { arg: a1, result: r1, .. }, RType::Function { arg: a2, result: r2, .. }) => {
+                self.may_have_shape(a1, wild, a2) && self.may_have_shape(r1, wild, r2)
+            }
+            (RType::Scalar { base: b1, .. }, RType::Scalar { base: b2, .. }) => {
+                self.base_may_have_shape(b1, wild, b2)
+            }
+            (RType::Scalar { base: BaseType::Var(v), .. }, _) => self.var_may_be(*v, wild, target, true),
+            (_, RType::Scalar { base: BaseType::Var(v), .. }) => self.var_may_be(*v, wild, ty, false),
+            _ => false,
+        }
+    }
+
+    fn base_may_have_shape(&self, b1: &BaseType, wild: &[Symbol], b2: &BaseType) -> bool {
+        match (b1, b2) {
+            (BaseType::Var(v), _)
+                if wild.contains(v) || self.assignment.contains_key(v) || self.is_free(*v) =>
+            {
+                self.var_may_be(*v, wild, &RType::plain(b2.clone()), true)
+            }
+            (_, BaseType::Var(v)) if self.assignment.contains_key(v) || self.is_free(*v) => {
+                self.var_may_be(*v, wild, &RType::plain(b1.clone()), false)
+            }
+            (BaseType::Int, BaseType::Int) | (BaseType::Bool, BaseType::Bool) => true,
+            (BaseType::Var(a), BaseType::Var(b)) => a == b,
+            (
+                BaseType::Data { name: d1, args: args1, preds: preds1 },
+                BaseType::Data { name: d2, args: args2, preds: preds2 },
+            ) => {
+                d1 == d2
+                    && args1.len() == args2.len()
+                    && preds1.len() == preds2.len()
+                    && args1.iter().zip(args2).all(|(x, y)| self.may_have_shape(x, wild, y))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a type may be a datatype (a match scrutinee), judged without binding
+    /// anything, as the search's check of scrutinees judges it: its type variables in
+    /// `wild` and unbound free ones are not (yet) datatypes.
+    pub fn may_be_data(&self, ty: &RType, wild: &[Symbol]) -> bool {
+        match ty {
+            RType::Scalar { base: BaseType::Data { .. }, .. } => true,
+            RType::Scalar { base: BaseType::Var(v), .. } if !wild.contains(v) => {
+                self.assignment.get(v).is_some_and(|bound| self.may_be_data(bound, &[]))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether type variable `v` may stand for a type of the other's shape. `v` belongs
+    /// to the first type of [`TypingState::may_have_shape`] when `first` (then `other` is
+    /// the target), else to the target (then `other` is the first type, whose variables
+    /// in `wild` stand for any type). A wild or unbound free variable may; a bound one,
+    /// if what it is bound to may; a rigid one only against itself.
+    fn var_may_be(&self, v: Symbol, wild: &[Symbol], other: &RType, first: bool) -> bool {
+        if first && wild.contains(&v) {
+            return true;
+        }
+        match self.assignment.get(&v) {
+            Some(bound) if first => self.may_have_shape(bound, wild, other),
+            Some(bound) => self.may_have_shape(other, wild, bound),
+            None if self.is_free(v) => true,
+            None => matches!(other, RType::Scalar { base: BaseType::Var(w), .. } if *w == v),
+        }
     }
 
     /// Unifies the shapes of two types (binding free type variables), ignoring their
@@ -686,8 +764,8 @@ impl<'p> TypingState<'p> {
                     }
                     _ => {
                         return Err(SubtypeError::Shape {
-                            found: sub.to_string(),
-                            required: required.to_string(),
+                            found: Box::new(sub.clone()),
+                            required: Box::new(required.clone()),
                             span: span.clone(),
                         });
                     }
@@ -711,8 +789,8 @@ impl<'p> TypingState<'p> {
                 Ok(())
             }
             _ => Err(SubtypeError::Shape {
-                found: sub.to_string(),
-                required: required.to_string(),
+                found: Box::new(sub.clone()),
+                required: Box::new(required.clone()),
                 span: span.clone(),
             }),
         }
