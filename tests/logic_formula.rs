@@ -288,3 +288,32 @@ fn substitution_under_quantifiers_avoids_capture() {
     let renamed = taken.substitute(&Substitution::single("y'1", y.clone()));
     assert_eq!(renamed.to_string(), "forall y'2: Int. y < y'2");
 }
+
+/// Formulas carry a mask of the type variables in their sorts, and sort substitutions
+/// skip the nodes whose masks say a variable cannot occur: the substitution must still
+/// reach every sort that mentions one, however deep (here inside an unknown's pending
+/// substitution), and leave the rest as it was.
+#[test]
+fn sort_substitutions_reach_every_mention_and_keep_the_rest() {
+    use std::collections::BTreeMap;
+    let (a1, a2) = (Symbol::intern("A1'"), Symbol::intern("A2'"));
+    let list = |a: Symbol| Sort::Data(Symbol::intern("List"), vec![Sort::Var(a)].into());
+    let left =
+        Formula::gt(Formula::pred("len", Sort::Int, vec![Formula::var("xs", list(a1))]), Formula::int(0));
+    let plain = Formula::lt(Formula::var("n", Sort::Int), Formula::int(1));
+    let pending = Formula::unknown_with("U0", Substitution::single("ys", Formula::var("zs", list(a2))));
+    let f = Formula::and(left.clone(), Formula::and(plain.clone(), pending));
+
+    assert_eq!(plain.type_var_mask(), 0);
+    assert_eq!(f.type_var_mask(), a1.mask_bit() | a2.mask_bit());
+    assert!(f.mentions_type_var(&|a| a == a2));
+    assert!(!f.mentions_type_var_among(0, &|a| a == a2), "a mask without bits admits nothing");
+
+    let to_int: BTreeMap<Symbol, Sort> = [(a2, Sort::Int)].into_iter().collect();
+    let g = f.substitute_type_vars(&to_int);
+    assert!(!g.mentions_type_var(&|a| a == a2), "{g:?}");
+    assert!(g.mentions_type_var(&|a| a == a1));
+    assert_eq!(g.type_var_mask(), a1.mask_bit());
+    let conjuncts = g.conjuncts();
+    assert!(conjuncts.iter().any(|c| c.ptr_eq(&left)) && conjuncts.iter().any(|c| c.ptr_eq(&plain)));
+}

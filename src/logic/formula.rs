@@ -52,6 +52,11 @@ struct Node {
     /// substitutions of unknowns): the SMT layer gives such queries a time limit, since
     /// Z3's nonlinear arithmetic does not stop at its work limit.
     nonlinear: bool,
+    /// The type variables of the sorts in and below the node (the pending substitutions
+    /// of unknowns included), as a mask of [`Symbol::mask_bit`]s: where it shares no bit
+    /// with a set of type variables, none of them occurs, and sort substitutions and
+    /// searches for type variables skip the whole node.
+    type_vars: u64,
     kind: Kind,
 }
 
@@ -236,10 +241,28 @@ impl Formula {
             }
             _ => (false, false),
         };
-        let (quantified, nonlinear) = children_of(&kind).fold((quantifier, product), |(q, n), child| {
-            (q || child.has_quantifier(), n || child.is_nonlinear())
-        });
-        Formula(Arc::new(Node { hash, quantified, nonlinear, kind }))
+        let own_type_vars = match &kind {
+            Kind::Var { sort, .. }
+            | Kind::Pred { sort, .. }
+            | Kind::Cons { sort, .. }
+            | Kind::All { sort, .. } => sort.type_var_mask(),
+            Kind::SetLit { elem, .. } => elem.type_var_mask(),
+            Kind::Unknown { subst, .. } => {
+                subst.iter().fold(0, |mask, (_, value)| mask | value.type_var_mask())
+            }
+            _ => 0,
+        };
+        let (quantified, nonlinear, type_vars) =
+            children_of(&kind).fold((quantifier, product, own_type_vars), |(q, n, t), child| {
+                (q || child.has_quantifier(), n || child.is_nonlinear(), t | child.type_var_mask())
+            });
+        Formula(Arc::new(Node { hash, quantified, nonlinear, type_vars, kind }))
+    }
+
+    /// The type variables of the formula's sorts, as a mask of [`Symbol::mask_bit`]s
+    /// (see `Node::type_vars`). O(1), like `has_quantifier`.
+    pub fn type_var_mask(&self) -> u64 {
+        self.0.type_vars
     }
 
     /// Whether a quantifier occurs in the formula (outside the pending substitutions of

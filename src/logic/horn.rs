@@ -336,7 +336,9 @@ impl HornSolver {
         sorts: &BTreeMap<Symbol, crate::logic::Sort>,
         axioms: &dyn Fn(&Formula) -> Vec<Formula>,
     ) -> Result<(), HornFailure> {
-        let touches = |f: &Formula| f.sort_vars().iter().any(|v| vars.contains(v));
+        // Most formulas here mention none of `vars`: their masks tell at once.
+        let mask = vars.iter().fold(0, |mask, v| mask | v.mask_bit());
+        let touches = |f: &Formula| f.mentions_type_var_among(mask, &|v| vars.contains(&v));
         let fix = |f: &Formula| if touches(f) { f.substitute_type_vars(sorts) } else { f.clone() };
         let mut next = self.clone();
         for (u, space) in &self.spaces {

@@ -155,6 +155,16 @@ impl Sort {
         out
     }
 
+    /// The type variables of the sort, as a mask of their [`Symbol::mask_bit`]s.
+    pub fn type_var_mask(&self) -> u64 {
+        match self {
+            Sort::Var(name) => name.mask_bit(),
+            Sort::Set(elem) => elem.type_var_mask(),
+            Sort::Data(_, args) => args.iter().fold(0, |mask, arg| mask | arg.type_var_mask()),
+            Sort::Bool | Sort::Int | Sort::Meta(_) => 0,
+        }
+    }
+
     /// Whether some type variable of the sort satisfies `pred` (without collecting them).
     pub fn mentions_type_var(&self, pred: &impl Fn(Symbol) -> bool) -> bool {
         match self {

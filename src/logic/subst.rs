@@ -269,6 +269,15 @@ impl Formula {
     /// Rewrites every sort annotation in the formula (variables, applications,
     /// quantifiers, set literals, pending substitutions).
     pub fn map_sorts(&self, f: &impl Fn(&Sort) -> Sort) -> Formula {
+        self.map_sorts_within(None, f)
+    }
+
+    /// [`Formula::map_sorts`], where `f` changes only sorts that mention one of the type
+    /// variables of `mask` (if given): nodes whose sorts mention none are kept whole.
+    fn map_sorts_within(&self, mask: Option<u64>, f: &impl Fn(&Sort) -> Sort) -> Formula {
+        if mask.is_some_and(|mask| self.type_var_mask() & mask == 0) {
+            return self.clone();
+        }
         // Nodes whose sorts and children come back unchanged are shared, not rebuilt.
         let same = |a: &[Formula], b: &[Formula]| a.iter().zip(b).all(|(x, y)| x.ptr_eq(y));
         let kind = match self.kind() {
@@ -280,7 +289,8 @@ impl Formula {
                 Kind::Var { name: *name, sort: mapped }
             }
             Kind::Unknown { name, subst } => {
-                let mapped: Vec<(Symbol, Formula)> = subst.iter().map(|(x, v)| (x, v.map_sorts(f))).collect();
+                let mapped: Vec<(Symbol, Formula)> =
+                    subst.iter().map(|(x, v)| (x, v.map_sorts_within(mask, f))).collect();
                 if mapped.iter().zip(subst.iter()).all(|((_, new), (_, old))| new.ptr_eq(old)) {
                     return self.clone();
                 }
@@ -288,7 +298,7 @@ impl Formula {
             }
             Kind::Pred { name, sort, args } | Kind::Cons { name, sort, args } => {
                 let mapped_sort = f(sort);
-                let mapped: Vec<Formula> = args.iter().map(|arg| arg.map_sorts(f)).collect();
+                let mapped: Vec<Formula> = args.iter().map(|arg| arg.map_sorts_within(mask, f)).collect();
                 if mapped_sort == *sort && same(&mapped, args) {
                     return self.clone();
                 }
@@ -299,7 +309,7 @@ impl Formula {
                 }
             }
             Kind::All { var, sort, body } => {
-                let (mapped_sort, mapped) = (f(sort), body.map_sorts(f));
+                let (mapped_sort, mapped) = (f(sort), body.map_sorts_within(mask, f));
                 if mapped_sort == *sort && mapped.ptr_eq(body) {
                     return self.clone();
                 }
@@ -307,13 +317,13 @@ impl Formula {
             }
             Kind::SetLit { elem, elems } => {
                 let mapped_elem = f(elem);
-                let mapped: Vec<Formula> = elems.iter().map(|e| e.map_sorts(f)).collect();
+                let mapped: Vec<Formula> = elems.iter().map(|e| e.map_sorts_within(mask, f)).collect();
                 if mapped_elem == *elem && same(&mapped, elems) {
                     return self.clone();
                 }
                 Kind::SetLit { elem: mapped_elem, elems: mapped }
             }
-            _ => return self.map_children(|child| child.map_sorts(f)),
+            _ => return self.map_children(|child| child.map_sorts_within(mask, f)),
         };
         Formula::new(kind)
     }
@@ -331,41 +341,35 @@ impl Formula {
         if subst.is_empty() {
             return self.clone();
         }
-        self.map_sorts(&|sort| sort.substitute_type_vars(subst))
+        let mask = subst.keys().fold(0, |mask, a| mask | a.mask_bit());
+        self.map_sorts_within(Some(mask), &|sort| sort.substitute_type_vars(subst))
     }
 
     /// Whether some type variable mentioned by the sorts in the formula satisfies `pred`
     /// (stopping at the first).
     pub fn mentions_type_var(&self, pred: &impl Fn(Symbol) -> bool) -> bool {
+        self.mentions_type_var_among(u64::MAX, pred)
+    }
+
+    /// [`Formula::mentions_type_var`], where `pred` holds only of type variables whose
+    /// bits are in `mask` (see [`Symbol::mask_bit`]): nodes that mention none of those
+    /// are skipped whole.
+    pub fn mentions_type_var_among(&self, mask: u64, pred: &impl Fn(Symbol) -> bool) -> bool {
+        if self.type_var_mask() & mask == 0 {
+            return false;
+        }
         let here = match self.kind() {
             Kind::Var { sort, .. }
             | Kind::Pred { sort, .. }
             | Kind::Cons { sort, .. }
             | Kind::All { sort, .. } => sort.mentions_type_var(pred),
             Kind::SetLit { elem, .. } => elem.mentions_type_var(pred),
-            Kind::Unknown { subst, .. } => subst.iter().any(|(_, value)| value.mentions_type_var(pred)),
+            Kind::Unknown { subst, .. } => {
+                subst.iter().any(|(_, value)| value.mentions_type_var_among(mask, pred))
+            }
             _ => false,
         };
-        here || self.children().any(|child| child.mentions_type_var(pred))
-    }
-
-    /// The type variables (rigid sort variables) mentioned by the sorts in the formula.
-    pub fn sort_vars(&self) -> BTreeSet<Symbol> {
-        let mut out = BTreeSet::new();
-        self.visit(&mut |node| match node.kind() {
-            Kind::Var { sort, .. }
-            | Kind::Pred { sort, .. }
-            | Kind::Cons { sort, .. }
-            | Kind::All { sort, .. } => out.extend(sort.type_vars()),
-            Kind::SetLit { elem, .. } => out.extend(elem.type_vars()),
-            Kind::Unknown { subst, .. } => {
-                for (_, value) in subst.iter() {
-                    out.extend(value.sort_vars());
-                }
-            }
-            _ => {}
-        });
-        out
+        here || self.children().any(|child| child.mentions_type_var_among(mask, pred))
     }
 
     /// Calls `f` on every node, parents before children.

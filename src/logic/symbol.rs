@@ -53,6 +53,14 @@ impl Symbol {
     pub fn as_str(self) -> &'static str {
         self.0.text
     }
+
+    /// One of 64 bits, picked by the symbol's hash. A set of symbols summed up as the
+    /// `or` of their bits answers "certainly none of these" with one `and`: formulas
+    /// carry the mask of the type variables in their sorts (`Formula::type_var_mask`).
+    pub fn mask_bit(self) -> u64 {
+        // The high bits of an Fx hash are its best mixed.
+        1 << (self.0.hash >> 58)
+    }
 }
 
 impl From<&str> for Symbol {

@@ -144,9 +144,10 @@ impl<'p> TypingState<'p> {
     pub fn resolve(&self, ty: &RType) -> RType {
         // Most types mention no bound variable: they are returned without a rebuild.
         let bound = |a: Symbol| self.assignment.contains_key(&a);
+        let mask = self.assignment.keys().fold(0, |mask, a| mask | a.mask_bit());
         let mut t = ty.clone();
         for _ in 0..64 {
-            if !t.mentions_type_var(&bound) {
+            if !t.mentions_type_var_among(mask, &bound) {
                 return t;
             }
             let next = t.substitute_type_vars(&self.assignment);

@@ -153,17 +153,24 @@ impl RType {
     /// Whether some type variable of the type (in its bases or in the sorts of its
     /// refinements) satisfies `pred`.
     pub fn mentions_type_var(&self, pred: &impl Fn(Symbol) -> bool) -> bool {
+        self.mentions_type_var_among(u64::MAX, pred)
+    }
+
+    /// [`RType::mentions_type_var`], where `pred` holds only of type variables whose
+    /// bits are in `mask` (see [`Symbol::mask_bit`]): refinements that mention none of
+    /// those are not searched.
+    pub fn mentions_type_var_among(&self, mask: u64, pred: &impl Fn(Symbol) -> bool) -> bool {
         match self {
             RType::Function { arg, result, .. } => {
-                arg.mentions_type_var(pred) || result.mentions_type_var(pred)
+                arg.mentions_type_var_among(mask, pred) || result.mentions_type_var_among(mask, pred)
             }
             RType::Scalar { base, refinement } => {
-                refinement.mentions_type_var(pred)
+                refinement.mentions_type_var_among(mask, pred)
                     || match base {
                         BaseType::Var(a) => pred(*a),
                         BaseType::Data { args, preds, .. } => {
-                            args.iter().any(|arg| arg.mentions_type_var(pred))
-                                || preds.iter().any(|p| p.mentions_type_var(pred))
+                            args.iter().any(|arg| arg.mentions_type_var_among(mask, pred))
+                                || preds.iter().any(|p| p.mentions_type_var_among(mask, pred))
                         }
                         BaseType::Bool | BaseType::Int => false,
                     }
