@@ -57,6 +57,10 @@ struct Node {
     /// with a set of type variables, none of them occurs, and sort substitutions and
     /// searches for type variables skip the whole node.
     type_vars: u64,
+    /// Whether a constructor term occurs (outside the pending substitutions of
+    /// unknowns): measure axioms are instances for constructor terms, and most formulas
+    /// have none to look for.
+    constructors: bool,
     kind: Kind,
 }
 
@@ -252,11 +256,25 @@ impl Formula {
             }
             _ => 0,
         };
-        let (quantified, nonlinear, type_vars) =
-            children_of(&kind).fold((quantifier, product, own_type_vars), |(q, n, t), child| {
-                (q || child.has_quantifier(), n || child.is_nonlinear(), t | child.type_var_mask())
-            });
-        Formula(Arc::new(Node { hash, quantified, nonlinear, type_vars, kind }))
+        let constructor = matches!(kind, Kind::Cons { .. });
+        let (quantified, nonlinear, type_vars, constructors) = children_of(&kind).fold(
+            (quantifier, product, own_type_vars, constructor),
+            |(q, n, t, c), child| {
+                (
+                    q || child.has_quantifier(),
+                    n || child.is_nonlinear(),
+                    t | child.type_var_mask(),
+                    c || child.has_constructors(),
+                )
+            },
+        );
+        Formula(Arc::new(Node { hash, quantified, nonlinear, type_vars, constructors, kind }))
+    }
+
+    /// Whether a constructor term occurs (outside the pending substitutions of
+    /// unknowns). O(1), like `has_quantifier`.
+    pub fn has_constructors(&self) -> bool {
+        self.0.constructors
     }
 
     /// The type variables of the formula's sorts, as a mask of [`Symbol::mask_bit`]s
@@ -739,6 +757,18 @@ mod tests {
         assert!(all.has_quantifier());
         assert!(Formula::and(p(), Formula::unary(UnOp::Not, all)).has_quantifier());
         assert!(!Formula::and(p(), Formula::lt(x(), x())).has_quantifier());
+    }
+
+    #[test]
+    fn constructor_terms_are_flagged_up_the_tree_but_not_from_pending_substitutions() {
+        let list = Sort::Data(Symbol::from("List"), Arc::from([]));
+        let nil = Formula::cons("Nil", list.clone(), Vec::new());
+        let len = |t: Formula| Formula::pred("len", Sort::Int, vec![t]);
+        assert!(nil.has_constructors());
+        assert!(Formula::and(p(), Formula::eq(len(nil.clone()), x())).has_constructors());
+        assert!(!Formula::and(p(), Formula::eq(len(Formula::var("xs", list)), x())).has_constructors());
+        let pending = Formula::unknown_with("U0", Substitution::single("ys", nil));
+        assert!(!pending.has_constructors(), "pending substitutions are not part of the formula yet");
     }
 
     #[test]

@@ -16,12 +16,18 @@ use crate::logic::{Formula, Kind, Sort, Substitution, Symbol};
 /// The measure instances of every constructor term in `formula`, deduplicated, in a
 /// deterministic order.
 pub fn constructor_axioms(program: &Program, formula: &Formula) -> Vec<Formula> {
-    let mut terms: BTreeSet<Formula> = BTreeSet::new();
-    formula.visit(&mut |node| {
-        if let Kind::Cons { .. } = node.kind() {
-            terms.insert(node.clone());
+    // Only the parts of the formula that hold constructor terms are searched.
+    fn collect(f: &Formula, terms: &mut BTreeSet<Formula>) {
+        if !f.has_constructors() {
+            return;
         }
-    });
+        if let Kind::Cons { .. } = f.kind() {
+            terms.insert(f.clone());
+        }
+        f.children().for_each(|child| collect(child, terms));
+    }
+    let mut terms: BTreeSet<Formula> = BTreeSet::new();
+    collect(formula, &mut terms);
     let mut axioms = Vec::new();
     for term in &terms {
         let Kind::Cons { name, sort, args } = term.kind() else { continue };
