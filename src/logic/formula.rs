@@ -497,17 +497,19 @@ impl Formula {
         let unit = op == BinOp::And;
         let mut parts: Vec<Formula> = Vec::new();
         let mut seen = rustc_hash::FxHashSet::default();
+        let mut absorbed = false;
         for fml in fmls {
-            for part in fml.flatten(op) {
-                match part.as_bool() {
-                    Some(value) if value == unit => {}
-                    Some(_) => return Formula::bool(!unit),
-                    None => {
-                        if seen.insert(part.clone()) {
-                            parts.push(part);
-                        }
+            fml.each_operand(op, &mut |part| match part.as_bool() {
+                Some(value) if value == unit => {}
+                Some(_) => absorbed = true,
+                None => {
+                    if seen.insert(part.clone()) {
+                        parts.push(part.clone());
                     }
                 }
+            });
+            if absorbed {
+                return Formula::bool(!unit);
             }
         }
         let mut parts = parts.into_iter();
@@ -520,17 +522,20 @@ impl Formula {
     /// The operands of a nested `op` chain, left to right.
     fn flatten(&self, op: BinOp) -> Vec<Formula> {
         let mut out = Vec::new();
-        let mut stack = vec![self.clone()];
-        while let Some(fml) = stack.pop() {
-            match fml.kind() {
-                Kind::Binary(o, l, r) if *o == op => {
-                    stack.push(r.clone());
-                    stack.push(l.clone());
-                }
-                _ => out.push(fml),
-            }
-        }
+        self.each_operand(op, &mut |part| out.push(part.clone()));
         out
+    }
+
+    /// Calls `f` on the operands of a nested `op` chain, left to right, without
+    /// collecting them: joins visit hundreds of thousands of single facts.
+    fn each_operand(&self, op: BinOp, f: &mut impl FnMut(&Formula)) {
+        match self.kind() {
+            Kind::Binary(o, l, r) if *o == op => {
+                l.each_operand(op, f);
+                r.each_operand(op, f);
+            }
+            _ => f(self),
+        }
     }
 
     /// The conjuncts of a formula (`true` has none).
