@@ -365,18 +365,14 @@ impl<'p> Explorer<'p> {
 
     /// Whether the symbol's result, once its missing arguments are supplied, may have
     /// the goal's shape (`false` only where `check_e` would reject it for its shape).
+    /// Symbols are enumerated with exactly the missing number of arguments, so that
+    /// result is their type's final one.
     fn may_fit(&self, st: &State<'p>, source: &Source, goal: &EGoal) -> bool {
         let (ty, wild): (&RType, &[Symbol]) = match source {
             Source::Local(ty) => (ty, &[]),
             Source::Global(schema) | Source::Ctor(schema) => (&schema.ty, &schema.type_vars),
         };
-        let mut result = ty;
-        for _ in 0..goal.missing {
-            match result {
-                RType::Function { result: r, .. } => result = r,
-                _ => return true,
-            }
-        }
+        let result = ty.result();
         match &goal.target {
             Target::Type(required) => st.typing.may_have_shape(result, wild, required),
             Target::AnyData => st.typing.may_be_data(result, wild),

@@ -439,22 +439,55 @@ impl<'p> TypingState<'p> {
             (RType::Scalar { base: b1, .. }, RType::Scalar { base: b2, .. }) => {
                 self.base_may_have_shape(b1, wild, b2)
             }
-            (RType::Scalar { base: BaseType::Var(v), .. }, _) => self.var_may_be(*v, wild, target, true),
-            (_, RType::Scalar { base: BaseType::Var(v), .. }) => self.var_may_be(*v, wild, ty, false),
+            // A scalar against a function: only a variable that is, or may become, one.
+            (RType::Scalar { base: BaseType::Var(v), .. }, RType::Function { .. }) => {
+                wild.contains(v)
+                    || match self.assignment.get(v) {
+                        Some(bound) => self.may_have_shape(bound, wild, target),
+                        None => self.is_free(*v),
+                    }
+            }
+            (RType::Function { .. }, RType::Scalar { base: BaseType::Var(v), .. }) => {
+                match self.assignment.get(v) {
+                    Some(bound) => self.may_have_shape(ty, wild, bound),
+                    None => self.is_free(*v),
+                }
+            }
             _ => false,
         }
     }
 
+    /// [`TypingState::may_have_shape`] on scalar bases. A variable of `b1` in `wild`, or
+    /// an unbound free variable on either side, may stand for anything; a bound one is
+    /// looked through; rigid ones match only themselves.
     fn base_may_have_shape(&self, b1: &BaseType, wild: &[Symbol], b2: &BaseType) -> bool {
+        // The base a bound variable stands for (`None`: it is bound to a function).
+        fn base_of(bound: &RType) -> Option<&BaseType> {
+            match bound {
+                RType::Scalar { base, .. } => Some(base),
+                RType::Function { .. } => None,
+            }
+        }
+        if let BaseType::Var(v) = b1 {
+            if wild.contains(v) {
+                return true;
+            }
+            if let Some(bound) = self.assignment.get(v) {
+                return base_of(bound).is_some_and(|base| self.base_may_have_shape(base, wild, b2));
+            }
+            if self.is_free(*v) {
+                return true;
+            }
+        }
+        if let BaseType::Var(v) = b2 {
+            if let Some(bound) = self.assignment.get(v) {
+                return base_of(bound).is_some_and(|base| self.base_may_have_shape(b1, wild, base));
+            }
+            if self.is_free(*v) {
+                return true;
+            }
+        }
         match (b1, b2) {
-            (BaseType::Var(v), _)
-                if wild.contains(v) || self.assignment.contains_key(v) || self.is_free(*v) =>
-            {
-                self.var_may_be(*v, wild, &RType::plain(b2.clone()), true)
-            }
-            (_, BaseType::Var(v)) if self.assignment.contains_key(v) || self.is_free(*v) => {
-                self.var_may_be(*v, wild, &RType::plain(b1.clone()), false)
-            }
             (BaseType::Int, BaseType::Int) | (BaseType::Bool, BaseType::Bool) => true,
             (BaseType::Var(a), BaseType::Var(b)) => a == b,
             (
@@ -480,23 +513,6 @@ impl<'p> TypingState<'p> {
                 self.assignment.get(v).is_some_and(|bound| self.may_be_data(bound, &[]))
             }
             _ => false,
-        }
-    }
-
-    /// Whether type variable `v` may stand for a type of the other's shape. `v` belongs
-    /// to the first type of [`TypingState::may_have_shape`] when `first` (then `other` is
-    /// the target), else to the target (then `other` is the first type, whose variables
-    /// in `wild` stand for any type). A wild or unbound free variable may; a bound one,
-    /// if what it is bound to may; a rigid one only against itself.
-    fn var_may_be(&self, v: Symbol, wild: &[Symbol], other: &RType, first: bool) -> bool {
-        if first && wild.contains(&v) {
-            return true;
-        }
-        match self.assignment.get(&v) {
-            Some(bound) if first => self.may_have_shape(bound, wild, other),
-            Some(bound) => self.may_have_shape(other, wild, bound),
-            None if self.is_free(v) => true,
-            None => matches!(other, RType::Scalar { base: BaseType::Var(w), .. } if *w == v),
         }
     }
 
