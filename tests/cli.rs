@@ -191,3 +191,72 @@ fn the_restart_with_huge_pages_keeps_arguments_streams_and_exit_codes() {
     }
     assert_eq!(run(true, &["check", wrong.to_str().unwrap()]).0, Some(1));
 }
+
+/// The restart adds the huge-page tunable to the user's own glibc tunables, and marks
+/// the restarted process. Seen from outside: the environment of the running process,
+/// held up by a named pipe that `parse` waits on until the test writes the program.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_restart_keeps_the_users_glibc_tunables() {
+    use std::io::Write;
+    let scratch = Scratch::new("cli-test");
+    let pipe = scratch.path().join("program.sq");
+    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+    if !made.is_ok_and(|status| status.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rsynth"))
+        .arg("parse")
+        .arg(&pipe)
+        .env("GLIBC_TUNABLES", "glibc.malloc.check=0")
+        .env_remove("RSYNTH_NO_REEXEC")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let environ = format!("/proc/{}/environ", child.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let restarted = loop {
+        let vars = std::fs::read(&environ).unwrap_or_default();
+        let vars: Vec<String> =
+            vars.split(|&b| b == 0).map(|v| String::from_utf8_lossy(v).into_owned()).collect();
+        if vars.iter().any(|v| v.starts_with("RSYNTH_NO_REEXEC=")) || std::time::Instant::now() > deadline {
+            break vars;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    // Writing the program lets `parse` go on, whatever was seen. The pipe is opened
+    // without blocking, and the child waited for with a deadline, so that a child that
+    // died early (or opened the file again) fails the test instead of hanging it.
+    let writer = loop {
+        use std::os::unix::fs::OpenOptionsExt;
+        match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&pipe) {
+            Ok(writer) => break writer,
+            Err(_) if child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            Err(e) => panic!("the child never opened the pipe: {e}"),
+        }
+    };
+    (&writer).write_all(b"one :: {Int | _v == 1}\n").unwrap();
+    drop(writer);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the child did not finish");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert!(status.success());
+    // glibc may parse the variable in place (2.36 leaves a NUL where each `:` was), so
+    // the value is read whole or as its first two pieces.
+    assert!(restarted.iter().any(|v| v == "RSYNTH_NO_REEXEC=1"), "not restarted: {restarted:?}");
+    let expected = "GLIBC_TUNABLES=glibc.malloc.check=0:glibc.malloc.hugetlb=1";
+    let at = restarted.iter().position(|v| v.starts_with("GLIBC_TUNABLES=")).expect("the variable is set");
+    let whole = restarted[at] == expected;
+    let pieces = restarted[at..].iter().take(2).cloned().collect::<Vec<_>>().join(":") == expected;
+    assert!(whole || pieces, "{restarted:?}");
+}
