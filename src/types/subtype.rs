@@ -107,6 +107,40 @@ pub struct TypingState<'p> {
     /// [`TypingState::sort_assignment`], computed once per assignment: every clause
     /// needs it, and the assignment changes far less often.
     sorts: std::cell::OnceCell<std::sync::Arc<BTreeMap<Symbol, Sort>>>,
+    /// The measure axioms of each formula asked about (see [`AxiomMemo`]), shared by
+    /// every copy of the state.
+    axioms: std::sync::Arc<AxiomMemo>,
+}
+
+/// The measure instances of the constructor terms of formulas (`constructor_axioms`),
+/// remembered per formula: the Horn solver asks for those of every fact, qualifier and
+/// conclusion of every clause it evaluates or strengthens, and the facts of one
+/// environment come back with every candidate. Valid for one program, which a typing
+/// state never changes.
+#[derive(Debug, Default)]
+pub struct AxiomMemo(std::sync::Mutex<rustc_hash::FxHashMap<Formula, std::sync::Arc<[Formula]>>>);
+
+/// How many formulas an [`AxiomMemo`] remembers before it starts over.
+const AXIOM_MEMO_CAPACITY: usize = 50_000;
+
+impl AxiomMemo {
+    fn of(&self, program: &Program, f: &Formula) -> Vec<Formula> {
+        if !f.has_constructors() {
+            return Vec::new();
+        }
+        // The memo holds plain values; a panic elsewhere cannot leave it inconsistent.
+        let lock = || self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(known) = lock().get(f) {
+            return known.to_vec();
+        }
+        let axioms = constructor_axioms(program, f);
+        let mut memo = lock();
+        if memo.len() >= AXIOM_MEMO_CAPACITY {
+            memo.clear();
+        }
+        memo.insert(f.clone(), axioms.as_slice().into());
+        axioms
+    }
 }
 
 impl<'p> TypingState<'p> {
@@ -125,6 +159,7 @@ impl<'p> TypingState<'p> {
             unknowns: imbl::Vector::new(),
             newly_bound: BTreeSet::new(),
             sorts: std::cell::OnceCell::new(),
+            axioms: std::sync::Arc::default(),
         }
     }
 
@@ -416,7 +451,8 @@ impl<'p> TypingState<'p> {
         // dropped fact can only make a candidate look consistent, never lose one).
         let formula = Formula::implies(embedding, !Formula::and(l, r)).substitute_type_vars(&sorts);
         let program = self.program;
-        let axioms = |f: &Formula| constructor_axioms(program, f);
+        let memo = std::sync::Arc::clone(&self.axioms);
+        let axioms = move |f: &Formula| memo.of(program, f);
         self.horn.check_candidates(true, &[formula], &axioms).map_err(|_| SubtypeError::Shape {
             found: Box::new(sub),
             required: Box::new(required),
@@ -574,7 +610,8 @@ impl<'p> TypingState<'p> {
         let Some(name) = unknown.unknown_name() else { return Ok(()) };
         self.sync_sorts()?;
         let program = self.program;
-        let axioms = |f: &Formula| constructor_axioms(program, f);
+        let memo = std::sync::Arc::clone(&self.axioms);
+        let axioms = move |f: &Formula| memo.of(program, f);
         self.horn.set_fixed_unknown(name, valuation, &axioms).map_err(|failure| self.explain(failure))
     }
 
@@ -584,7 +621,8 @@ impl<'p> TypingState<'p> {
     pub fn valuations(&self, unknown: &Formula) -> Result<Vec<(Formula, TypingState<'p>)>, SubtypeError> {
         let Some(name) = unknown.unknown_name() else { return Ok(vec![(unknown.clone(), self.clone())]) };
         let program = self.program;
-        let axioms = |f: &Formula| constructor_axioms(program, f);
+        let memo = std::sync::Arc::clone(&self.axioms);
+        let axioms = move |f: &Formula| memo.of(program, f);
         let mut solved = self.clone();
         solved.sync_sorts()?;
         solved.horn.solve_all(&axioms).map_err(|failure| self.explain(failure))?;
@@ -611,7 +649,8 @@ impl<'p> TypingState<'p> {
             return Ok(());
         }
         let program = self.program;
-        let axioms = |f: &Formula| constructor_axioms(program, f);
+        let memo = std::sync::Arc::clone(&self.axioms);
+        let axioms = move |f: &Formula| memo.of(program, f);
         self.horn.add_clauses(clauses, &axioms).map_err(|failure| self.explain(failure))
     }
 
@@ -622,7 +661,8 @@ impl<'p> TypingState<'p> {
             return Ok(());
         }
         let program = self.program;
-        let axioms = |f: &Formula| constructor_axioms(program, f);
+        let memo = std::sync::Arc::clone(&self.axioms);
+        let axioms = move |f: &Formula| memo.of(program, f);
         let vars = std::mem::take(&mut self.newly_bound);
         let sorts = self.sort_assignment();
         self.horn.resort(&vars, &sorts, &axioms).map_err(|failure| self.explain(failure))
