@@ -216,41 +216,40 @@ fn the_restart_keeps_the_users_glibc_tunables() {
         .expect("the binary runs");
     let environ = format!("/proc/{}/environ", child.id());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let restarted = loop {
+    // Polls `f` until it gives a value or the deadline passes.
+    fn until<T>(deadline: std::time::Instant, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+        loop {
+            if let Some(value) = f() {
+                return Some(value);
+            }
+            if std::time::Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+    let restarted: Vec<String> = until(deadline, || {
         let vars = std::fs::read(&environ).unwrap_or_default();
         let vars: Vec<String> =
             vars.split(|&b| b == 0).map(|v| String::from_utf8_lossy(v).into_owned()).collect();
-        if vars.iter().any(|v| v.starts_with("RSYNTH_NO_REEXEC=")) || std::time::Instant::now() > deadline {
-            break vars;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
+        vars.iter().any(|v| v.starts_with("RSYNTH_NO_REEXEC=")).then_some(vars)
+    })
+    .unwrap_or_default();
     // Writing the program lets `parse` go on, whatever was seen. The pipe is opened
     // without blocking, and the child waited for with a deadline, so that a child that
     // died early (or opened the file again) fails the test instead of hanging it.
-    let writer = loop {
+    let writer = until(deadline, || {
         use std::os::unix::fs::OpenOptionsExt;
-        match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&pipe) {
-            Ok(writer) => break writer,
-            Err(_) if child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(10))
-            }
-            Err(e) => panic!("the child never opened the pipe: {e}"),
-        }
-    };
+        std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&pipe).ok()
+    })
+    .expect("the child opens the pipe");
     (&writer).write_all(b"one :: {Int | _v == 1}\n").unwrap();
     drop(writer);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the child did not finish");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
-    assert!(status.success());
+    let status = until(deadline, || child.try_wait().unwrap());
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    assert!(status.expect("the child finishes").success());
     // glibc may parse the variable in place (2.36 leaves a NUL where each `:` was), so
     // the value is read whole or as its first two pieces.
     assert!(restarted.iter().any(|v| v == "RSYNTH_NO_REEXEC=1"), "not restarted: {restarted:?}");

@@ -337,7 +337,7 @@ impl HornSolver {
         axioms: &dyn Fn(&Formula) -> Vec<Formula>,
     ) -> Result<(), HornFailure> {
         // Most formulas here mention none of `vars`: their masks tell at once.
-        let mask = vars.iter().fold(0, |mask, v| mask | v.mask_bit());
+        let mask = Symbol::mask_of(vars);
         let touches = |f: &Formula| f.mentions_type_var_among(mask, &|v| vars.contains(&v));
         let fix = |f: &Formula| if touches(f) { f.substitute_type_vars(sorts) } else { f.clone() };
         let mut next = self.clone();

@@ -341,7 +341,7 @@ impl Formula {
         if subst.is_empty() {
             return self.clone();
         }
-        let mask = subst.keys().fold(0, |mask, a| mask | a.mask_bit());
+        let mask = Symbol::mask_of(subst.keys());
         self.map_sorts_within(Some(mask), &|sort| sort.substitute_type_vars(subst))
     }
 

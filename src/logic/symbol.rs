@@ -61,6 +61,11 @@ impl Symbol {
         // The high bits of an Fx hash are its best mixed.
         1 << (self.0.hash >> 58)
     }
+
+    /// The `or` of the symbols' [`Symbol::mask_bit`]s.
+    pub fn mask_of<'a>(symbols: impl IntoIterator<Item = &'a Symbol>) -> u64 {
+        symbols.into_iter().fold(0, |mask, symbol| mask | symbol.mask_bit())
+    }
 }
 
 impl From<&str> for Symbol {

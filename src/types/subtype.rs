@@ -144,6 +144,13 @@ impl AxiomMemo {
 }
 
 impl<'p> TypingState<'p> {
+    /// The measure axioms of a formula, remembered (see [`AxiomMemo`]). The closure owns
+    /// what it reads, so the Horn solver can be borrowed mutably beside it.
+    fn axioms(&self) -> impl Fn(&Formula) -> Vec<Formula> + 'p {
+        let (program, memo) = (self.program, std::sync::Arc::clone(&self.axioms));
+        move |f: &Formula| memo.of(program, f)
+    }
+
     pub fn new(program: &'p Program, generators: QualifierGenerators, smt: SmtSolver) -> Self {
         TypingState {
             program,
@@ -179,7 +186,7 @@ impl<'p> TypingState<'p> {
     pub fn resolve(&self, ty: &RType) -> RType {
         // Most types mention no bound variable: they are returned without a rebuild.
         let bound = |a: Symbol| self.assignment.contains_key(&a);
-        let mask = self.assignment.keys().fold(0, |mask, a| mask | a.mask_bit());
+        let mask = Symbol::mask_of(self.assignment.keys());
         let mut t = ty.clone();
         for _ in 0..64 {
             if !t.mentions_type_var_among(mask, &bound) {
@@ -450,9 +457,7 @@ impl<'p> TypingState<'p> {
         // the search's slicing handle leaves out the facts unrelated to `l` and `r` (a
         // dropped fact can only make a candidate look consistent, never lose one).
         let formula = Formula::implies(embedding, !Formula::and(l, r)).substitute_type_vars(&sorts);
-        let program = self.program;
-        let memo = std::sync::Arc::clone(&self.axioms);
-        let axioms = move |f: &Formula| memo.of(program, f);
+        let axioms = self.axioms();
         self.horn.check_candidates(true, &[formula], &axioms).map_err(|_| SubtypeError::Shape {
             found: Box::new(sub),
             required: Box::new(required),
@@ -609,9 +614,7 @@ impl<'p> TypingState<'p> {
     pub fn recheck_fixed(&mut self, unknown: &Formula, valuation: Formula) -> Result<(), SubtypeError> {
         let Some(name) = unknown.unknown_name() else { return Ok(()) };
         self.sync_sorts()?;
-        let program = self.program;
-        let memo = std::sync::Arc::clone(&self.axioms);
-        let axioms = move |f: &Formula| memo.of(program, f);
+        let axioms = self.axioms();
         self.horn.set_fixed_unknown(name, valuation, &axioms).map_err(|failure| self.explain(failure))
     }
 
@@ -620,9 +623,7 @@ impl<'p> TypingState<'p> {
     /// becomes fixed in that state: once read (and turned into code) it must not change.
     pub fn valuations(&self, unknown: &Formula) -> Result<Vec<(Formula, TypingState<'p>)>, SubtypeError> {
         let Some(name) = unknown.unknown_name() else { return Ok(vec![(unknown.clone(), self.clone())]) };
-        let program = self.program;
-        let memo = std::sync::Arc::clone(&self.axioms);
-        let axioms = move |f: &Formula| memo.of(program, f);
+        let axioms = self.axioms();
         let mut solved = self.clone();
         solved.sync_sorts()?;
         solved.horn.solve_all(&axioms).map_err(|failure| self.explain(failure))?;
@@ -648,9 +649,7 @@ impl<'p> TypingState<'p> {
         if clauses.is_empty() {
             return Ok(());
         }
-        let program = self.program;
-        let memo = std::sync::Arc::clone(&self.axioms);
-        let axioms = move |f: &Formula| memo.of(program, f);
+        let axioms = self.axioms();
         self.horn.add_clauses(clauses, &axioms).map_err(|failure| self.explain(failure))
     }
 
@@ -660,9 +659,7 @@ impl<'p> TypingState<'p> {
         if self.newly_bound.is_empty() {
             return Ok(());
         }
-        let program = self.program;
-        let memo = std::sync::Arc::clone(&self.axioms);
-        let axioms = move |f: &Formula| memo.of(program, f);
+        let axioms = self.axioms();
         let vars = std::mem::take(&mut self.newly_bound);
         let sorts = self.sort_assignment();
         self.horn.resort(&vars, &sorts, &axioms).map_err(|failure| self.explain(failure))
