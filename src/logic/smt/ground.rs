@@ -19,7 +19,7 @@
 //! If it is satisfiable, nothing is known (the original may need an instance at a term
 //! that only Z3's own reasoning would create); callers answer `unknown`, as Z3 would.
 
-use std::collections::BTreeSet;
+use rustc_hash::FxHashSet;
 
 use super::super::{BinOp, Formula, Kind, Sort, Symbol, UnOp};
 
@@ -55,10 +55,13 @@ pub(crate) fn instantiate(formulas: &[Formula]) -> Option<Grounded> {
     let opened: Vec<Formula> =
         formulas.iter().map(|f| skolems.open(f, true, false)).collect::<Option<_>>()?;
     let exact = !opened.iter().any(Formula::has_quantifier);
-    let mut terms = BTreeSet::new();
+    let mut found = FxHashSet::default();
     for f in &opened {
-        collect_ground_terms(f, &mut terms);
+        collect_ground_terms(f, &mut found);
     }
+    // In a fixed order, so that the instances (and the query) are the same every run.
+    let mut terms: Vec<Formula> = found.into_iter().collect();
+    terms.sort_unstable();
     let mut budget = MAX_INSTANCES;
     let formulas = opened.iter().map(|f| expand(f, &terms, &mut budget)).collect::<Option<_>>()?;
     Some(Grounded { formulas, exact })
@@ -113,8 +116,8 @@ impl Skolems {
 
 /// The subterms of `f` that are not Boolean and mention no bound variable: the terms
 /// universals are instantiated at.
-fn collect_ground_terms(f: &Formula, out: &mut BTreeSet<Formula>) {
-    fn go(f: &Formula, bound: &mut Vec<Symbol>, out: &mut BTreeSet<Formula>) -> bool {
+fn collect_ground_terms(f: &Formula, out: &mut FxHashSet<Formula>) {
+    fn go(f: &Formula, bound: &mut Vec<Symbol>, out: &mut FxHashSet<Formula>) -> bool {
         // Returns whether `f` mentions a bound variable.
         let mentions_bound = match f.kind() {
             Kind::Var { name, .. } => bound.contains(name),
@@ -133,7 +136,7 @@ fn collect_ground_terms(f: &Formula, out: &mut BTreeSet<Formula>) {
                 any
             }
         };
-        if !mentions_bound && is_instance_term(f) {
+        if !mentions_bound && is_instance_term(f) && !out.contains(f) {
             out.insert(f.clone());
         }
         mentions_bound
@@ -145,17 +148,32 @@ fn collect_ground_terms(f: &Formula, out: &mut BTreeSet<Formula>) {
 /// set operations are left out: they would multiply the instances, and what they
 /// denote is mostly named by a variable or an application as well.
 fn is_instance_term(f: &Formula) -> bool {
-    matches!(f.kind(), Kind::Var { .. } | Kind::Int(_) | Kind::Pred { .. } | Kind::Cons { .. })
-        && f.sort() != Sort::Bool
+    match f.kind() {
+        Kind::Int(_) => true,
+        Kind::Var { sort, .. } | Kind::Pred { sort, .. } | Kind::Cons { sort, .. } => *sort != Sort::Bool,
+        _ => false,
+    }
+}
+
+/// Whether an instance term (see [`is_instance_term`]) has sort `sort`, without
+/// copying its sort.
+fn has_sort(term: &Formula, sort: &Sort) -> bool {
+    match term.kind() {
+        Kind::Int(_) => *sort == Sort::Int,
+        Kind::Var { sort: own, .. } | Kind::Pred { sort: own, .. } | Kind::Cons { sort: own, .. } => {
+            own == sort
+        }
+        _ => term.sort() == *sort,
+    }
 }
 
 /// Replaces each remaining (positive) quantifier by its instances at `terms` of its sort.
-fn expand(f: &Formula, terms: &BTreeSet<Formula>, budget: &mut usize) -> Option<Formula> {
+fn expand(f: &Formula, terms: &[Formula], budget: &mut usize) -> Option<Formula> {
     match f.kind() {
         Kind::All { var, sort, body } => {
             let body = expand(body, terms, budget)?;
             let mut instances = Vec::new();
-            for t in terms.iter().filter(|t| t.sort() == *sort) {
+            for t in terms.iter().filter(|t| has_sort(t, sort)) {
                 *budget = budget.checked_sub(1)?;
                 instances.push(body.substitute_var(*var, t.clone()));
             }
