@@ -177,7 +177,11 @@ impl SeedMap {
         if !self.search(&mut assignment, &mut steps)? {
             return Ok(None);
         }
-        Ok(Some((0..self.vars).filter(|&i| assignment.falsehoods[i / 64] & (1 << (i % 64)) == 0).collect()))
+        let chosen = |&i: &usize| {
+            let (w, b) = bit(i);
+            assignment.falsehoods[w] & b == 0
+        };
+        Ok(Some((0..self.vars).filter(chosen).collect()))
     }
 
     /// Depth-first search with unit propagation, branching on the lowest open variable,
