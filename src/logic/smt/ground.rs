@@ -136,7 +136,7 @@ fn collect_ground_terms(f: &Formula, out: &mut FxHashSet<Formula>) {
                 any
             }
         };
-        if !mentions_bound && is_instance_term(f) && !out.contains(f) {
+        if !mentions_bound && instance_sort(f).is_some() && !out.contains(f) {
             out.insert(f.clone());
         }
         mentions_bound
@@ -144,26 +144,19 @@ fn collect_ground_terms(f: &Formula, out: &mut FxHashSet<Formula>) {
     go(f, &mut Vec::new(), out);
 }
 
-/// Terms worth instantiating at: variables, constants and applications. Arithmetic and
+/// The sort of a term worth instantiating at, or `None` for any other formula. Such
+/// terms are variables, constants and applications, not of sort `Bool`. Arithmetic and
 /// set operations are left out: they would multiply the instances, and what they
-/// denote is mostly named by a variable or an application as well.
-fn is_instance_term(f: &Formula) -> bool {
+/// denote is mostly named by a variable or an application as well. The sort is
+/// borrowed, not copied: this runs on every node of every quantified query.
+fn instance_sort(f: &Formula) -> Option<&Sort> {
+    const INT: &Sort = &Sort::Int;
     match f.kind() {
-        Kind::Int(_) => true,
-        Kind::Var { sort, .. } | Kind::Pred { sort, .. } | Kind::Cons { sort, .. } => *sort != Sort::Bool,
-        _ => false,
-    }
-}
-
-/// Whether an instance term (see [`is_instance_term`]) has sort `sort`, without
-/// copying its sort.
-fn has_sort(term: &Formula, sort: &Sort) -> bool {
-    match term.kind() {
-        Kind::Int(_) => *sort == Sort::Int,
-        Kind::Var { sort: own, .. } | Kind::Pred { sort: own, .. } | Kind::Cons { sort: own, .. } => {
-            own == sort
+        Kind::Int(_) => Some(INT),
+        Kind::Var { sort, .. } | Kind::Pred { sort, .. } | Kind::Cons { sort, .. } => {
+            (*sort != Sort::Bool).then_some(sort)
         }
-        _ => term.sort() == *sort,
+        _ => None,
     }
 }
 
@@ -173,7 +166,7 @@ fn expand(f: &Formula, terms: &[Formula], budget: &mut usize) -> Option<Formula>
         Kind::All { var, sort, body } => {
             let body = expand(body, terms, budget)?;
             let mut instances = Vec::new();
-            for t in terms.iter().filter(|t| has_sort(t, sort)) {
+            for t in terms.iter().filter(|t| instance_sort(t) == Some(sort)) {
                 *budget = budget.checked_sub(1)?;
                 instances.push(body.substitute_var(*var, t.clone()));
             }
