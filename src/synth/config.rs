@@ -64,7 +64,7 @@ impl fmt::Display for Bounds {
 pub struct SynthConfig {
     /// The bound settings to run (see `schedule`); one step runs alone, unbudgeted.
     pub steps: Vec<Step>,
-    /// Each step's head start, per unit of weight (see `schedule`).
+    /// Lane 0's head start, per unit of its weight (see `schedule`).
     pub initial_budget: u64,
     /// How many steps may run at once.
     pub threads: usize,
@@ -89,11 +89,15 @@ impl Default for SynthConfig {
     /// settings of Synquid's per-problem flags.
     ///
     /// The weights favour the smallest setting: its space is small, so it either finds
-    /// a program soon or is exhausted soon (within 1.5 s on every suite problem), and the
-    /// goals only it solves (or solves fastest) are among the costliest. Synquid's
-    /// defaults come first, so that the many goals they solve in their head start are
-    /// answered without waiting for the other lanes. Chosen from the suite run setting
-    /// by setting; see `docs/benchmarks.md`.
+    /// a program soon or is exhausted soon (within 1.5 s on every suite problem), the
+    /// goals only it solves (or solves fastest) are among the costliest, and its units
+    /// of work are the cheapest (mostly cached queries: 13–25 a millisecond, against
+    /// 5–10 under Synquid's defaults), so a weight of 8 (four times lane 0's units)
+    /// gives it about one and a half times lane 0's time. Synquid's defaults come first, so that the many goals they
+    /// solve in their head start are answered without waiting for the other lanes.
+    /// Chosen from the suite run setting by setting, and the weights by replaying each
+    /// setting's recorded progress on every goal under candidate schedules; see
+    /// `docs/benchmarks.md`.
     fn default() -> SynthConfig {
         let synquid = Bounds::default();
         let step = |bounds: Bounds, weight: u64| Step { bounds, weight };
@@ -101,7 +105,7 @@ impl Default for SynthConfig {
             steps: vec![
                 step(synquid, 2),
                 step(Bounds { app_depth: 2, match_depth: 3, ..synquid }, 1),
-                step(Bounds { app_depth: 2, match_depth: 1, abduce_scrutinees: false, ..synquid }, 4),
+                step(Bounds { app_depth: 2, match_depth: 1, abduce_scrutinees: false, ..synquid }, 8),
             ],
             initial_budget: 2000,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()).min(2),

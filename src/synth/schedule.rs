@@ -4,9 +4,9 @@
 //! Each [`Step`] of the schedule is a *lane*: one search under fixed bounds, on its own
 //! thread. A lane's work is counted in units: candidates checked plus the SMT work they
 //! asked for (not in seconds, so that the outcome does not depend on the machine's speed
-//! or load). Every lane gets a head start of `initial × weight` units; past it, its
-//! *virtual time* is its further work divided by its weight (see [`Shares`]). A lane
-//! that exhausts its space drops out.
+//! or load). Lane 0 gets a head start of `initial × weight` units; past it, and for the
+//! other lanes from their first unit, a lane's *virtual time* is its work divided by
+//! its weight (see [`Shares`]). A lane that exhausts its space drops out.
 //!
 //! **Determinism.** A lane's work has the position `(virtual time, lane)`. A lane's
 //! search is deterministic, so the work after which it finds its program, and hence the
@@ -198,15 +198,18 @@ pub(crate) fn run_lanes<T: Send>(
 /// before the candidate that was the program.
 type Position = (u128, usize);
 
-/// How the lanes share the work. Each lane first gets a *head start* of `initial ×
-/// weight` units; past it, its virtual time is its further work divided by its weight.
-/// All lanes are at virtual time 0 during their head starts, where the lane order
-/// decides: a program that lane 0 finds in its head start is the answer without waiting
-/// for any other lane, which is what most goals need.
+/// How the lanes share the work. Lane 0 first gets a *head start* of `initial × weight`
+/// units, at virtual time 0: a program it finds there is the answer without waiting for
+/// any other lane, which is what most goals need. Past it, and for the other lanes from
+/// their first unit, a lane's virtual time is its work (past its head start) divided by
+/// its weight: a lane that finds its program has the others do only as much work as
+/// their weights give them up to the same virtual time.
 ///
-/// Positions are continuous past the head starts: a lane that finds its program has
-/// the others do only as much work as their weights give them up to the same virtual
-/// time.
+/// The other lanes used to have head starts of their own (`initial × weight` each).
+/// Those cost twice: a program of lane 0 found past its head start waited until the
+/// others had done all of theirs as well, and one that the last lane found early in its
+/// head start waited for lane 0's whole head start and the middle lane's
+/// (`docs/benchmarks.md`, runs 17a/17b).
 struct Shares<'a> {
     steps: &'a [Step],
     initial: u64,
@@ -229,7 +232,7 @@ impl Shares<'_> {
     }
 
     fn head_start(&self, lane: usize) -> u64 {
-        self.initial.saturating_mul(self.weight(lane))
+        if lane == 0 { self.initial.saturating_mul(self.weight(lane)) } else { 0 }
     }
 
     fn scale(&self, lane: usize) -> u128 {
@@ -254,8 +257,8 @@ impl Shares<'_> {
         self.head_start(lane).saturating_add(u64::try_from(excess).unwrap_or(u64::MAX))
     }
 
-    /// Where the slice that starts at `work` ends: at the end of the head start (a head
-    /// start is one slice, so that lane 0 does not pause, which lets a second thread
+    /// Where the slice that starts at `work` ends: at the end of lane 0's head start (a
+    /// head start is one slice, so that lane 0 does not pause, which lets a second thread
     /// start, before most goals are solved), after a fixed amount of work past it, or
     /// where the lane gets past `best`, whichever is first.
     fn slice_end(&self, lane: usize, work: u64, best: Option<Position>) -> u64 {
@@ -425,16 +428,18 @@ mod tests {
     }
 
     #[test]
-    fn positions_are_virtual_times_past_the_head_starts() {
+    fn positions_are_virtual_times_past_lane_0s_head_start() {
         let steps = steps(&[2, 1, 4]);
         let shares = Shares::new(&steps, 100);
-        // Head starts of 200, 100 and 400 units: virtual time 0, the lane order decides.
+        // Lane 0's head start of 200 units is at virtual time 0; the other lanes have
+        // none, and the lane order decides ties.
         assert_eq!(shares.position(0, 199), (0, 0));
-        assert_eq!(shares.position(2, 399), (0, 2));
-        // Past them, work divided by weight (in units of 1/4, the weights' lcm).
+        assert_eq!(shares.position(1, 0), (0, 1));
+        assert_eq!(shares.position(2, 0), (0, 2));
+        // Then work divided by weight (in units of 1/4, the weights' lcm).
         assert_eq!(shares.position(0, 210), (20, 0));
-        assert_eq!(shares.position(1, 105), (20, 1));
-        assert_eq!(shares.position(2, 420), (20, 2));
+        assert_eq!(shares.position(1, 5), (20, 1));
+        assert_eq!(shares.position(2, 20), (20, 2));
         // `past` is the least work whose position is after the given one.
         for lane in 0..3 {
             for best in [(0, 0), (0, 1), (0, 2), (20, 1), (37, 0), (37, 2)] {
@@ -446,11 +451,13 @@ mod tests {
                 );
             }
         }
-        // A head start is one slice; past it, slices of a quarter of `initial`, cut where
-        // the lane gets past a known solution.
-        assert_eq!(shares.slice_end(2, 0, None), 400);
+        // Lane 0's head start is one slice; past it, and for the other lanes, slices of a
+        // quarter of `initial`, cut where the lane gets past a known solution.
+        assert_eq!(shares.slice_end(0, 0, None), 200);
+        assert_eq!(shares.slice_end(0, 200, None), 225);
+        assert_eq!(shares.slice_end(2, 0, None), 25);
         assert_eq!(shares.slice_end(2, 400, None), 425);
-        assert_eq!(shares.slice_end(2, 400, Some((8, 0))), 408);
+        assert_eq!(shares.slice_end(2, 0, Some((8, 0))), 8);
     }
 
     /// Fake lanes that find a "program" after a fixed amount of work, on two threads, in
