@@ -203,6 +203,9 @@ pub struct FillArgs {
     /// Print every candidate the search checks (for developers; very verbose).
     #[arg(long, hide = true)]
     trace: bool,
+    /// Print each lane's work and time as it goes (for developers, to replay schedules).
+    #[arg(long, hide = true)]
+    trace_work: bool,
     /// End with one machine-readable line on stderr (used by `rsynth bench`).
     #[arg(long, hide = true)]
     machine_report: bool,
@@ -453,12 +456,14 @@ fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
     let mut config = crate::synth::SynthConfig {
         timeout: std::time::Duration::from_secs_f64(args.timeout),
         trace: args.trace,
+        trace_work: args.trace_work,
         ..Default::default()
     };
     if let Some(pinned) = args.bounds.pinned() {
         config = crate::synth::SynthConfig {
             timeout: config.timeout,
             trace: config.trace,
+            trace_work: config.trace_work,
             ..crate::synth::SynthConfig::pinned(pinned)
         };
     }

@@ -20,6 +20,7 @@ mod schedule;
 mod scope;
 mod search;
 mod symmetry;
+mod work_trace;
 
 use std::time::{Duration, Instant};
 
@@ -31,6 +32,7 @@ pub use schedule::on_search_stack;
 use scope::Scope;
 pub use search::{CancelFlag, SearchStats};
 use search::{Explorer, Flow, State, Stop};
+use work_trace::WorkTrace;
 
 use crate::logic::SmtSolver;
 use crate::resolve::{GoalDef, Program};
@@ -137,8 +139,7 @@ fn synthesize_here(
         Solution { body, size, bounds, stats, elapsed: started.elapsed() }
     };
     if let [step] = config.steps.as_slice() {
-        let (result, stats, closest) =
-            search_with(program, goal, smt, step.bounds, deadline, cancel, config.trace, None);
+        let (result, stats, closest) = search_with(program, goal, smt, config, 0, deadline, cancel, None);
         let closest = closest.map(Box::new);
         return match result {
             Ok(body) => Ok(solved(body, step.bounds, stats)),
@@ -156,9 +157,8 @@ fn synthesize_here(
         deadline,
         &|| cancel.is_cancelled(),
         &|lane, budget| {
-            let bounds = config.steps[lane].bounds;
             let (result, stats, closest) =
-                search_with(program, goal, smt, bounds, deadline, cancel, config.trace, Some(budget));
+                search_with(program, goal, smt, config, lane, deadline, cancel, Some(budget));
             let end = match result {
                 Ok(body) => LaneEnd::Found(body, stats.candidates),
                 Err(Stop::Found | Stop::Cut) => LaneEnd::Exhausted,
@@ -192,19 +192,20 @@ fn search_with(
     program: &Program,
     goal: &GoalDef,
     smt: &SmtSolver,
-    bounds: Bounds,
+    config: &SynthConfig,
+    lane: usize,
     deadline: Instant,
     cancel: &CancelFlag,
-    trace: bool,
     budget: Option<schedule::Budget>,
 ) -> (Result<Term, Stop>, SearchStats, Option<DeadEnd>) {
-    // A budgeted lane measures its work on its own meter.
-    let (metered, meter) = match &budget {
-        Some(_) => {
-            let (smt, meter) = smt.with_meter();
-            (smt, Some(meter))
-        }
-        None => (smt.clone(), None),
+    let bounds = config.steps[lane].bounds;
+    // A budgeted lane measures its work on its own meter, and so does a search whose
+    // work is traced (its own MUS memory too, as a lane's).
+    let (metered, meter) = if budget.is_some() || config.trace_work {
+        let (smt, meter) = smt.with_meter();
+        (smt, Some(meter))
+    } else {
+        (smt.clone(), None)
     };
     let smt = &metered;
     // The search's own checks leave out premises irrelevant to their conclusions (a
@@ -218,7 +219,10 @@ fn search_with(
     let state = State { typing, uses: Default::default(), aux: Default::default() };
     let recursive = Some(goal.schema.ty.clone());
     let mut explorer = Explorer::new(program, goal, bounds, deadline, cancel.clone(), recursive);
-    explorer.trace = trace;
+    explorer.trace = config.trace;
+    if config.trace_work {
+        explorer.work_trace = meter.clone().map(|meter| WorkTrace::new(goal.name, lane, meter));
+    }
     explorer.budget = budget.zip(meter);
     let mut found: Option<Term> = None;
     let flow = fill(&mut explorer, state, &holes, Vec::new(), &mut |ex, _, fillings| {
@@ -240,6 +244,15 @@ fn search_with(
         (Flow::Break(stop), None) => Err(stop),
         (Flow::Continue(()), None) => Err(Stop::Cut),
     };
+    if let Some(trace) = &explorer.work_trace {
+        let end = match &result {
+            Ok(_) => "found",
+            Err(Stop::Found | Stop::Cut) => "exhausted",
+            Err(Stop::Timeout) => "timeout",
+            Err(Stop::Cancelled) => "stopped",
+        };
+        trace.end(explorer.stats.candidates, end);
+    }
     (result, explorer.stats, explorer.dead_end)
 }
 

@@ -109,6 +109,35 @@ fn fill_prints_the_program_with_its_holes_filled() {
     assert_eq!(code, 2, "{stderr}");
 }
 
+/// `--trace-work` (for developers who replay schedules): each lane's work and time,
+/// growing, then how its search ended.
+#[test]
+fn fill_traces_each_lanes_work_when_asked() {
+    let example = project("examples/list-length.sq");
+    let (code, stdout, stderr) = rsynth(&["fill", "--trace-work", "--app-depth", "2", &example]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("length = \\xs ."), "{stdout}");
+    let mut last = (0u64, 0u64);
+    let mut lines = stderr.lines().filter(|l| l.starts_with("work"));
+    for line in lines.by_ref() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let units: u64 = fields[3].parse().unwrap();
+        let micros: u64 = fields[4].parse().unwrap();
+        assert_eq!(&fields[1..3], ["length", "0"], "{line}");
+        assert!(units >= last.0 && micros >= last.1, "{line} after {last:?}");
+        last = (units, micros);
+        if fields[0] == "work-end" {
+            assert_eq!(fields[5], "found", "{line}");
+            break;
+        }
+        assert_eq!(fields[0], "work", "{line}");
+    }
+    assert!(last.0 > 0 && lines.next().is_none(), "{stderr}");
+    // Without it, nothing of the kind.
+    let (_, _, stderr) = rsynth(&["fill", "--app-depth", "2", &example]);
+    assert!(!stderr.lines().any(|l| l.starts_with("work")), "{stderr}");
+}
+
 #[test]
 fn bench_tabulates_a_folder_and_counts_failures() {
     let scratch = Scratch::new("bench-test");

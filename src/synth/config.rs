@@ -72,6 +72,9 @@ pub struct SynthConfig {
     pub timeout: Duration,
     /// Print every candidate checked to stderr (a developer's trace: `--trace`).
     pub trace: bool,
+    /// Print each lane's work (units, as the schedule counts them) and time to stderr
+    /// as it goes (a developer's trace: `--trace-work`, see `work_trace`).
+    pub trace_work: bool,
 }
 
 impl SynthConfig {
@@ -111,6 +114,7 @@ impl Default for SynthConfig {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()).min(2),
             timeout: Duration::from_secs(120),
             trace: false,
+            trace_work: false,
         }
     }
 }

@@ -158,6 +158,8 @@ pub(crate) struct Explorer<'p> {
     pub symmetry: super::symmetry::SymmetryMemo,
     /// Which consistency checks have paid for themselves so far (see `ledger`).
     pub ledger: super::ledger::Ledger,
+    /// The record of the search's work over time (`--trace-work`, for developers).
+    pub work_trace: Option<super::work_trace::WorkTrace>,
 }
 
 impl<'p> Explorer<'p> {
@@ -184,6 +186,7 @@ impl<'p> Explorer<'p> {
             budget: None,
             symmetry: Default::default(),
             ledger: Default::default(),
+            work_trace: None,
         }
     }
 
@@ -237,6 +240,9 @@ impl<'p> Explorer<'p> {
     pub fn count_candidate(&mut self) -> Flow {
         self.stats.candidates += 1;
         self.cancel.candidates.fetch_add(1, Ordering::Relaxed);
+        if let Some(trace) = &mut self.work_trace {
+            trace.at(self.stats.candidates);
+        }
         if let Some((budget, meter)) = &self.budget
             && !budget.proceed(self.stats.candidates + meter.load(Ordering::Relaxed), &self.stats)
         {
