@@ -96,11 +96,11 @@ impl Default for SynthConfig {
     /// goals only it solves (or solves fastest) are among the costliest, and its units
     /// of work are the cheapest (mostly cached queries: 13–25 a millisecond, against
     /// 5–10 under Synquid's defaults), so a weight of 8 (four times lane 0's units)
-    /// gives it about one and a half times lane 0's time. Synquid's defaults come first, so that the many goals they
-    /// solve in their head start are answered without waiting for the other lanes.
-    /// Chosen from the suite run setting by setting, and the weights by replaying each
-    /// setting's recorded progress on every goal under candidate schedules; see
-    /// `docs/benchmarks.md`.
+    /// gives it about one and a half times lane 0's time. Synquid's defaults come
+    /// first, so that the many goals they solve in their head start are answered
+    /// without waiting for the other lanes. Chosen from the suite run setting by
+    /// setting, and the weights by replaying each setting's recorded progress on every
+    /// goal under candidate schedules; see `docs/benchmarks.md`.
     fn default() -> SynthConfig {
         let synquid = Bounds::default();
         let step = |bounds: Bounds, weight: u64| Step { bounds, weight };
