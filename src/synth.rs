@@ -221,9 +221,10 @@ fn search_with(
     let mut explorer = Explorer::new(program, goal, bounds, deadline, cancel.clone(), recursive);
     explorer.trace = config.trace;
     if config.trace_work {
-        explorer.work_trace = meter.clone().map(|meter| WorkTrace::new(goal.name, lane, meter));
+        explorer.work_trace = Some(WorkTrace::new(goal.name, lane));
     }
-    explorer.budget = budget.zip(meter);
+    explorer.budget = budget;
+    explorer.meter = meter;
     let mut found: Option<Term> = None;
     let flow = fill(&mut explorer, state, &holes, Vec::new(), &mut |ex, _, fillings| {
         let body = substitute_holes(&goal.body, &holes, &fillings, goal.offset);
@@ -244,14 +245,14 @@ fn search_with(
         (Flow::Break(stop), None) => Err(stop),
         (Flow::Continue(()), None) => Err(Stop::Cut),
     };
-    if let Some(trace) = &explorer.work_trace {
+    if let (Some(trace), Some(work)) = (&explorer.work_trace, explorer.work()) {
         let end = match &result {
             Ok(_) => "found",
             Err(Stop::Found | Stop::Cut) => "exhausted",
             Err(Stop::Timeout) => "timeout",
             Err(Stop::Cancelled) => "stopped",
         };
-        trace.end(explorer.stats.candidates, end);
+        trace.end(work, end);
     }
     (result, explorer.stats, explorer.dead_end)
 }

@@ -64,7 +64,8 @@ impl fmt::Display for Bounds {
 pub struct SynthConfig {
     /// The bound settings to run (see `schedule`); one step runs alone, unbudgeted.
     pub steps: Vec<Step>,
-    /// Lane 0's head start, per unit of its weight (see `schedule`).
+    /// Lane 0's head start, per unit of its weight, and four times the length of a
+    /// slice (see `schedule`).
     pub initial_budget: u64,
     /// How many steps may run at once.
     pub threads: usize,

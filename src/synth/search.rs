@@ -151,9 +151,11 @@ pub(crate) struct Explorer<'p> {
     pub ctx: Context,
     /// The largest partial program met whose open hole admitted no term.
     pub dead_end: Option<DeadEnd>,
-    /// The lane's budget when several bound settings share the goal (see `schedule`),
-    /// and the meter of the SMT work the lane asked for.
-    pub budget: Option<(super::schedule::Budget, Arc<std::sync::atomic::AtomicU64>)>,
+    /// The lane's budget when several bound settings share the goal (see `schedule`).
+    pub budget: Option<super::schedule::Budget>,
+    /// The meter of the SMT work the search asked for, when its work is counted (a
+    /// budgeted lane, or `--trace-work`).
+    pub meter: Option<Arc<AtomicU64>>,
     /// The symmetric parameter pairs of the symbols used as heads.
     pub symmetry: super::symmetry::SymmetryMemo,
     /// Which consistency checks have paid for themselves so far (see `ledger`).
@@ -184,6 +186,7 @@ impl<'p> Explorer<'p> {
             ctx: Context::default(),
             dead_end: None,
             budget: None,
+            meter: None,
             symmetry: Default::default(),
             ledger: Default::default(),
             work_trace: None,
@@ -240,15 +243,23 @@ impl<'p> Explorer<'p> {
     pub fn count_candidate(&mut self) -> Flow {
         self.stats.candidates += 1;
         self.cancel.candidates.fetch_add(1, Ordering::Relaxed);
-        if let Some(trace) = &mut self.work_trace {
-            trace.at(self.stats.candidates);
-        }
-        if let Some((budget, meter)) = &self.budget
-            && !budget.proceed(self.stats.candidates + meter.load(Ordering::Relaxed), &self.stats)
-        {
-            return Flow::Break(Stop::Cancelled);
+        if let Some(work) = self.work() {
+            if let Some(trace) = &mut self.work_trace {
+                trace.at(work);
+            }
+            if let Some(budget) = &self.budget
+                && !budget.proceed(work, &self.stats)
+            {
+                return Flow::Break(Stop::Cancelled);
+            }
         }
         self.tick()
+    }
+
+    /// The search's work so far in the schedule's units (candidates plus SMT work), if
+    /// it is counted.
+    pub fn work(&self) -> Option<u64> {
+        self.meter.as_ref().map(|meter| self.stats.candidates + meter.load(Ordering::Relaxed))
     }
 
     /// Stops the search when time is up or it was cancelled.

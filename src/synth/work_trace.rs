@@ -5,8 +5,6 @@
 //! records let schedules be replayed offline, which is how the schedule's shares were
 //! chosen (`docs/benchmarks.md`).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use crate::logic::Symbol;
@@ -19,25 +17,18 @@ const EVERY: u64 = 25;
 pub(crate) struct WorkTrace {
     goal: Symbol,
     lane: usize,
-    /// The SMT work the search asked for (its lane's meter).
-    meter: Arc<AtomicU64>,
     started: Instant,
     /// The work at which the next line is due.
     next: u64,
 }
 
 impl WorkTrace {
-    pub fn new(goal: Symbol, lane: usize, meter: Arc<AtomicU64>) -> WorkTrace {
-        WorkTrace { goal, lane, meter, started: Instant::now(), next: 0 }
+    pub fn new(goal: Symbol, lane: usize) -> WorkTrace {
+        WorkTrace { goal, lane, started: Instant::now(), next: 0 }
     }
 
-    fn work(&self, candidates: u64) -> u64 {
-        candidates + self.meter.load(Ordering::Relaxed)
-    }
-
-    /// Called before each candidate, with the candidates so far.
-    pub fn at(&mut self, candidates: u64) {
-        let work = self.work(candidates);
+    /// Called before each candidate, with the search's work so far.
+    pub fn at(&mut self, work: u64) {
         if work >= self.next {
             eprintln!("work {} {} {work} {}", self.goal, self.lane, self.started.elapsed().as_micros());
             self.next = work + EVERY;
@@ -45,8 +36,8 @@ impl WorkTrace {
     }
 
     /// The last line: the work and time at the end, and how the search ended.
-    pub fn end(&self, candidates: u64, how: &str) {
-        let (work, micros) = (self.work(candidates), self.started.elapsed().as_micros());
+    pub fn end(&self, work: u64, how: &str) {
+        let micros = self.started.elapsed().as_micros();
         eprintln!("work-end {} {} {work} {micros} {how}", self.goal, self.lane);
     }
 }

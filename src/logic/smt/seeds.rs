@@ -163,7 +163,12 @@ impl SeedMap {
 
     /// No subset of this (satisfiable) subset.
     pub fn block_down(&mut self, subset: &[usize]) {
-        let set = self.set_of((0..self.vars).filter(|i| !subset.contains(i)));
+        let inside = self.set_of(subset.iter().copied());
+        let outside = (0..self.vars).filter(|&i| {
+            let (w, b) = bit(i);
+            inside[w] & b == 0
+        });
+        let set = self.set_of(outside);
         self.clauses.push(Clause::SomeIn(set));
     }
 
