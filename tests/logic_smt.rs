@@ -184,10 +184,15 @@ fn conflicts_among_qualifiers_are_learned_only_when_they_hold_alone() {
     ];
     let hard = [Formula::eq(z.clone(), Formula::plus(x.clone(), Formula::int(1)))];
     let calls = |smt: &SmtSolver| smt.stats().solver_calls;
+    assert!(!smt.has_known_conflict(&soft[1..]), "nothing is learned before an enumeration");
     let before = calls(&smt);
     let first = smt.all_minimal_unsat_subsets(&hard, &soft, Some(0)).expect("well-sorted");
     let first_calls = calls(&smt) - before;
     assert_eq!(first.muses, vec![vec![0, 2]]);
+    // The conflict is known now, in any order and among other formulas, not in part.
+    let reordered = [soft[3].clone(), soft[0].clone(), soft[2].clone(), soft[1].clone()];
+    assert!(smt.has_known_conflict(&reordered));
+    assert!(!smt.has_known_conflict(&soft[1..3]));
     // Other hard formulas, so that the enumeration cache cannot answer.
     let other = [hard[0].clone(), Formula::eq(w, Formula::int(0))];
     let before = calls(&smt);
@@ -198,6 +203,7 @@ fn conflicts_among_qualifiers_are_learned_only_when_they_hold_alone() {
     assert!(second.work < first.work, "work {} after learning, {} before", second.work, first.work);
     // A lane starts with nothing learned: it does and is charged what the first did.
     let (lane, meter) = smt.with_meter();
+    assert!(!lane.has_known_conflict(&soft[1..]));
     let third = [hard[0].clone(), Formula::eq(int("w"), Formula::int(1))];
     let on_lane = lane.all_minimal_unsat_subsets(&third, &soft, Some(0)).expect("well-sorted");
     assert_eq!((on_lane.muses, on_lane.work), (first.muses, first.work));

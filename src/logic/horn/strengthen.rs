@@ -206,8 +206,18 @@ impl HornSolver {
     /// valuations only ever grow, a clause beyond repair stays so: its candidate is dead.
     /// With nothing on offer, this asks whether the clause is valid as it stands (with
     /// the axioms of every formula involved).
+    ///
+    /// When the qualifiers on offer include a conflict that an earlier MUS enumeration
+    /// learned (such as `x <= y`, `y <= x` and `x != y`), all of them together are
+    /// unsatisfiable, so the check could only say "valid": the clause is not beyond
+    /// repair by this test, and Z3 is not asked. Conditions are where this happens: their
+    /// qualifiers come in such families (docs/smt.md).
     pub(super) fn beyond_repair(&self, setup: &Setup) -> Result<bool, SmtError> {
-        let strongest = Formula::conjunction(setup.soft_quals.iter().map(|&i| setup.offered[i].clone()));
+        let soft: Vec<Formula> = setup.soft_quals.iter().map(|&i| setup.offered[i].clone()).collect();
+        if soft.len() > 1 && self.smt.has_known_conflict(&soft) {
+            return Ok(false);
+        }
+        let strongest = Formula::conjunction(soft);
         let query = Formula::implies(Formula::and(setup.premise.clone(), strongest), setup.rhs.clone());
         Ok(!self.smt.is_valid(&query)?)
     }

@@ -20,7 +20,7 @@
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::datatypes::Theory;
 use crate::logic::Formula;
@@ -48,6 +48,17 @@ impl ConflictStore {
             filed.push(conflict.into());
             self.len += 1;
         }
+    }
+
+    /// Whether some known conflict lies within `formulas`.
+    pub fn contains_one(&self, theory: &Option<Arc<Theory>>, formulas: &[Formula]) -> bool {
+        let Some(by_first) = self.by_first.get(theory) else { return false };
+        let present: FxHashSet<&Formula> = formulas.iter().collect();
+        formulas
+            .iter()
+            .filter_map(|f| by_first.get(f))
+            .flatten()
+            .any(|c| c.iter().all(|g| present.contains(g)))
     }
 
     /// The known conflicts among `soft` without element `skip`, as sorted index sets.

@@ -223,6 +223,14 @@ impl SmtSolver {
         MusKey { hard, soft, required, theory: self.theory_key() }
     }
 
+    /// Whether `formulas` include a conflict learned by an earlier MUS enumeration of
+    /// this handle's memory: a subset unsatisfiable on its own, so that their
+    /// conjunction is known to be unsatisfiable without asking. Neither counted nor
+    /// charged: it asks no question.
+    pub fn has_known_conflict(&self, formulas: &[Formula]) -> bool {
+        self.lock_conflicts().contains_one(&self.theory_key(), formulas)
+    }
+
     fn lock_conflicts(&self) -> std::sync::MutexGuard<'_, ConflictStore> {
         self.mus_memory().conflicts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
