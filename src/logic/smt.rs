@@ -361,6 +361,13 @@ impl SmtSolver {
     /// The answer to "is `f` satisfiable?", from the cache or from Z3, not counted as a
     /// query (nor charged to a meter): for the layer's own bookkeeping questions.
     fn decide(&self, f: &Formula) -> Result<Satisfiability, SmtError> {
+        // `true` and `false` (a premise folded away, an empty conjunction) need no solver;
+        // on an easy goal the first of them would otherwise make the thread's first one.
+        match f.as_bool() {
+            Some(true) => return Ok(Satisfiability::Sat),
+            Some(false) => return Ok(Satisfiability::Unsat),
+            None => {}
+        }
         if let Some(answer) = self.cached(f) {
             return Ok(answer);
         }
