@@ -585,6 +585,11 @@ impl HornSolver {
     /// candidate is dead" where two did. A clause that can be repaired is then checked
     /// as it stands, with the premise strengthening works with.
     fn judge(&self, sol: &Solution, info: &ClauseInfo, axioms: Axioms<'_>) -> Result<Verdict, SmtError> {
+        // A conclusion that the solution makes `true` (an unknown valued with nothing
+        // yet) holds whatever the premise: no premise to build, no question to ask.
+        if self.apply_solution(sol, &info.clause.conclusion).is_true() {
+            return Ok(Verdict::Valid);
+        }
         let holds = if self.repairable(info) {
             let setup = self.setup(sol, info, axioms);
             if self.beyond_repair(&setup)? {
