@@ -499,3 +499,21 @@ fn a_clause_beyond_repair_is_judged_again_when_its_unknown_gets_a_larger_space()
         .unwrap();
     assert_eq!(cands(&horn), vec![cand(&[("C", "y > 0"), ("D", "y > 0")])]);
 }
+
+/// A clause whose conclusion is an unknown not strengthened yet holds whatever its
+/// premise (the unknown stands for `true`): it is evaluated, but no SMT question is
+/// asked, neither of Z3 nor of the cache.
+#[test]
+fn a_conclusion_that_is_still_true_needs_no_question() {
+    let mut horn = solver();
+    let x = int("x");
+    horn.add_unknown(
+        sym("K"),
+        QualifierSpace::new([Formula::ge(x.clone(), n(0)), Formula::lt(x.clone(), n(0))]),
+    );
+    let (checks, queries) = (horn.stats().clause_checks, horn.smt().stats().queries);
+    horn.add_clauses(vec![Clause::new(Formula::gt(x, n(0)), unknown("K"), 1)], &no_axioms).unwrap();
+    assert_eq!(horn.stats().clause_checks - checks, 1);
+    assert_eq!(horn.smt().stats().queries, queries);
+    assert_eq!(horn.valuation(sym("K")).to_string(), "True");
+}

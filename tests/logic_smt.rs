@@ -318,6 +318,14 @@ fn repeated_queries_hit_the_cache() {
     // Validity and satisfiability share entries: valid(f) was stored as unsat(!f).
     assert_eq!(smt.check_sat(&!f), Ok(Satisfiability::Unsat));
     assert_eq!(smt.stats().cache_hits, after.cache_hits + 1);
+    // `true` and `false` are answered without the cache or Z3, and counted as queries.
+    let before = smt.stats();
+    assert_eq!(smt.check_sat(&Formula::tt()), Ok(Satisfiability::Sat));
+    assert_eq!(smt.check_sat(&Formula::ff()), Ok(Satisfiability::Unsat));
+    assert_eq!(smt.is_valid(&Formula::tt()), Ok(true));
+    let after = smt.stats();
+    assert_eq!(after.queries, before.queries + 3);
+    assert_eq!((after.cache_hits, after.solver_calls), (before.cache_hits, before.solver_calls));
     // Without the cache every query goes to Z3.
     let uncached = SmtSolver::new(SmtConfig { cache: false, ..SmtConfig::default() });
     let g = Formula::ge(int("y"), int("y"));
@@ -462,6 +470,10 @@ fn slicing_drops_premises_about_unrelated_measures_and_only_the_slicing_handle_m
     let vacuous = Formula::implies(contradiction.clone(), Formula::gt(x, y));
     assert_eq!(sliced.check_valid(&vacuous), Ok(Validity::Invalid));
     assert_eq!(smt.check_valid(&vacuous), Ok(Validity::Valid));
+    // Asked again, in either order: the slicing handle remembers what it sliced, and
+    // what it remembers is for it only.
+    assert_eq!(smt.check_valid(&vacuous), Ok(Validity::Valid));
+    assert_eq!(sliced.check_valid(&vacuous), Ok(Validity::Invalid));
     // A conclusion `false` keeps every premise, so an unreachable branch is still proved.
     let unreachable = Formula::implies(contradiction, Formula::ff());
     assert_eq!(sliced.check_valid(&unreachable), Ok(Validity::Valid));
