@@ -453,20 +453,14 @@ fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
         eprintln!("rsynth fill: --timeout must be a positive number of seconds");
         return EXIT_INPUT_ERROR;
     }
-    let mut config = crate::synth::SynthConfig {
+    // Pinned bounds replace only the schedule; the other settings are the command's.
+    let base = args.bounds.pinned().map_or_else(Default::default, crate::synth::SynthConfig::pinned);
+    let config = crate::synth::SynthConfig {
         timeout: std::time::Duration::from_secs_f64(args.timeout),
         trace: args.trace,
         trace_work: args.trace_work,
-        ..Default::default()
+        ..base
     };
-    if let Some(pinned) = args.bounds.pinned() {
-        config = crate::synth::SynthConfig {
-            timeout: config.timeout,
-            trace: config.trace,
-            trace_work: config.trace_work,
-            ..crate::synth::SynthConfig::pinned(pinned)
-        };
-    }
     let cancel = crate::synth::CancelFlag::new();
     CtrlC::watch(&cancel);
     let progress = Progress::start(&cancel);

@@ -540,8 +540,18 @@ impl HornSolver {
 
     /// The clause under a solution, with the axioms of both sides in the premise.
     fn instantiate(&self, sol: &Solution, info: &ClauseInfo, axioms: Axioms<'_>) -> Formula {
+        self.instantiate_with(sol, info, self.apply_solution(sol, &info.clause.conclusion), axioms)
+    }
+
+    /// [`HornSolver::instantiate`], with the conclusion under the solution given.
+    fn instantiate_with(
+        &self,
+        sol: &Solution,
+        info: &ClauseInfo,
+        conclusion: Formula,
+        axioms: Axioms<'_>,
+    ) -> Formula {
         let premise = self.apply_solution(sol, &info.clause.premise);
-        let conclusion = self.apply_solution(sol, &info.clause.conclusion);
         let mut facts = vec![premise.clone()];
         for fact in axioms(&premise).into_iter().chain(axioms(&conclusion)) {
             if !facts.contains(&fact) {
@@ -587,18 +597,19 @@ impl HornSolver {
     fn judge(&self, sol: &Solution, info: &ClauseInfo, axioms: Axioms<'_>) -> Result<Verdict, SmtError> {
         // A conclusion that the solution makes `true` (an unknown valued with nothing
         // yet) holds whatever the premise: no premise to build, no question to ask.
-        if self.apply_solution(sol, &info.clause.conclusion).is_true() {
+        let conclusion = self.apply_solution(sol, &info.clause.conclusion);
+        if conclusion.is_true() {
             return Ok(Verdict::Valid);
         }
         let holds = if self.repairable(info) {
-            let setup = self.setup(sol, info, axioms);
+            let setup = self.setup(sol, info, conclusion, axioms);
             if self.beyond_repair(&setup)? {
                 return Ok(Verdict::BeyondRepair);
             }
             // With nothing on offer, "not beyond repair" already means valid.
             setup.nothing_on_offer() || self.smt.is_valid(&setup.as_it_stands())?
         } else {
-            self.smt.is_valid(&self.instantiate(sol, info, axioms))?
+            self.smt.is_valid(&self.instantiate_with(sol, info, conclusion, axioms))?
         };
         Ok(if holds { Verdict::Valid } else { Verdict::Invalid })
     }

@@ -77,7 +77,7 @@ impl HornSolver {
         axioms: Axioms<'_>,
     ) -> Result<Strengthening, SmtError> {
         self.stats.strengthenings += 1;
-        let setup = self.setup(sol, info, axioms);
+        let setup = self.setup(sol, info, self.apply_solution(sol, &info.clause.conclusion), axioms);
         if self.beyond_repair(&setup)? {
             return Ok(Strengthening { diffs: Vec::new() });
         }
@@ -122,8 +122,8 @@ impl HornSolver {
     }
 
     /// The qualifiers on offer and the fixed premise for strengthening clause `info`
-    /// under `sol`.
-    pub(super) fn setup(&self, sol: &Solution, info: &ClauseInfo, axioms: Axioms<'_>) -> Setup {
+    /// under `sol`; `rhs` is the clause's conclusion under `sol`.
+    pub(super) fn setup(&self, sol: &Solution, info: &ClauseInfo, rhs: Formula, axioms: Axioms<'_>) -> Setup {
         let occurrences: Vec<&(Symbol, _)> =
             info.premise_unknowns.iter().filter(|(u, _)| self.strengthenable(*u)).collect();
         let mut known: Vec<Formula> = Vec::new();
@@ -136,7 +136,6 @@ impl HornSolver {
                 known.extend(self.apply_solution(sol, &occurrence).conjuncts());
             }
         }
-        let rhs = self.apply_solution(sol, &info.clause.conclusion);
 
         // The qualifiers in use and on offer, with where each offered one comes from.
         let mut used: Vec<Formula> = Vec::new();
@@ -214,7 +213,7 @@ impl HornSolver {
     /// qualifiers come in such families (docs/smt.md).
     pub(super) fn beyond_repair(&self, setup: &Setup) -> Result<bool, SmtError> {
         let soft: Vec<Formula> = setup.soft_quals.iter().map(|&i| setup.offered[i].clone()).collect();
-        if soft.len() > 1 && self.smt.has_known_conflict(&soft) {
+        if self.smt.has_known_conflict(&soft) {
             return Ok(false);
         }
         let strongest = Formula::conjunction(soft);
