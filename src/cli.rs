@@ -522,7 +522,7 @@ fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
             GoalResult::VerificationFailed => format!("{}: FAILED to verify", goal.name),
             GoalResult::Solved(s) => format!(
                 "{}: solved in {:.2}s (size {}; {} candidates: {} wrong shape, {} refinement, {} inconsistent; \
-                 {} skipped as symmetric, {} consistency checks skipped; {})",
+                 {} skipped as symmetric, {} consistency checks skipped, {} heads reused; {})",
                 goal.name,
                 s.elapsed.as_secs_f64(),
                 s.size,
@@ -532,6 +532,7 @@ fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
                 s.stats.consistency_rejects,
                 s.stats.symmetric_skips,
                 s.stats.consistency_skips,
+                s.stats.heads_reused,
                 s.bounds
             ),
             GoalResult::Unsolved(failure) => {

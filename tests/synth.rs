@@ -324,3 +324,24 @@ sum3 = ??
     insta::assert_snapshot!(filled);
     assert!(verifies(&filled), "{filled}");
 }
+
+/// Each round of the E-term enumeration (application depth 1, 2, 3) asks again for the
+/// partial applications of the rounds before it, from the same state; they are handed
+/// out from memory rather than built and checked again. The goal is still filled, with
+/// a program that verifies.
+#[test]
+fn partial_applications_met_again_in_deeper_rounds_are_reused() {
+    let text = "plus :: x: Int -> y: Int -> {Int | _v == x + y}
+inc :: x: Int -> {Int | _v == x + 1}
+
+add2 :: a: Int -> b: Int -> {Int | _v == a + b + 2}
+add2 = ??
+";
+    let config = SynthConfig::pinned(Bounds::default());
+    let (report, filled) = fill_text_with("add2.sq", text, &config);
+    assert_all_filled("add2", &report);
+    let GoalResult::Solved(solution) = &report.goals[0].result else { unreachable!() };
+    assert!(solution.stats.heads_reused > 0, "{:?}", solution.stats);
+    insta::assert_snapshot!(filled);
+    assert!(verifies(&filled), "{filled}");
+}

@@ -13,6 +13,10 @@
 //! is enumerated as (head below `d`, last argument at `d - 1`) then (head at `d`, last
 //! argument below `d`), so no term is produced twice.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
 use super::prog::Prog;
 use super::scope::Scope;
 use super::search::{AuxGoal, Explorer, Flow, State, Then};
@@ -60,6 +64,26 @@ enum Source {
     Ctor(Schema),
 }
 
+/// The heads found from the state one enumeration of E-terms started in, by missing
+/// arguments and depth.
+///
+/// Depth `d` is enumerated as heads up to `d - 1` with arguments at `d - 1`, then heads at
+/// `d` with arguments up to `d - 1`: every deeper round asks for all the shallower heads
+/// again, from the same state, and would check each again (a head of depth 1 is met
+/// three times with an application depth of 3). Those heads and the states they leave
+/// are the same each time (the checks depend on the state alone; only the ledger's
+/// choice of which optional consistency checks to make may differ), so the first
+/// complete list of each is kept with the state each left behind and handed out again.
+/// Arguments start from the state their head left, which differs from head to head:
+/// they are not kept.
+#[derive(Default)]
+struct Spine<'p> {
+    found: RefCell<BTreeMap<(usize, u32), Heads<'p>>>,
+}
+
+/// Heads found, each with the state it left, in the order they were found.
+type Heads<'p> = Rc<Vec<(State<'p>, ETerm)>>;
+
 type ETermThen<'a, 'p> = dyn FnMut(&mut Explorer<'p>, State<'p>, ETerm) -> Flow + 'a;
 
 /// A scrutinee found by enumeration: the program, its datatype, its ghosts.
@@ -70,8 +94,10 @@ impl<'p> Explorer<'p> {
     /// with the auxiliary goals it queued solved.
     pub fn generate_e(&mut self, st: State<'p>, scope: &Scope, ty: &RType, k: &mut Then<'_, 'p>) -> Flow {
         let goal = EGoal { missing: 0, target: Target::Type(ty.clone()) };
+        let spine = Spine::default();
         for d in 0..=self.bounds.app_depth {
-            self.generate_e_at(st.clone(), scope, &goal, d, &mut |ex, st, e| ex.solve_aux(st, e.prog, k))?;
+            let k = &mut |ex: &mut Self, st, e: ETerm| ex.solve_aux(st, e.prog, k);
+            self.generate_e_at(st.clone(), scope, &goal, d, Some(&spine), k)?;
         }
         Flow::Continue(())
     }
@@ -85,8 +111,9 @@ impl<'p> Explorer<'p> {
         k: &mut dyn FnMut(&mut Self, State<'p>, Scrutinee) -> Flow,
     ) -> Flow {
         let goal = EGoal { missing: 0, target: Target::AnyData };
+        let spine = Spine::default();
         for d in 0..=depth {
-            self.generate_e_at(st.clone(), scope, &goal, d, &mut |ex, st, e| {
+            self.generate_e_at(st.clone(), scope, &goal, d, Some(&spine), &mut |ex, st, e| {
                 let ty = st.typing.resolve(&e.ty);
                 let ghosts = e.ghosts;
                 ex.solve_aux(st, e.prog, &mut |ex, st, prog| k(ex, st, (prog, ty.clone(), ghosts.clone())))
@@ -178,37 +205,76 @@ impl<'p> Explorer<'p> {
         scope: &Scope,
         goal: &EGoal,
         depth: Depth,
+        spine: Option<&Spine<'p>>,
         k: &mut ETermThen<'_, 'p>,
     ) -> Flow {
         match depth {
-            Depth::At(d) => self.generate_e_at(st, scope, goal, d, k),
+            Depth::At(d) => self.generate_e_at(st, scope, goal, d, spine, k),
             Depth::UpTo(d) => {
                 for i in 0..=d {
-                    self.generate_e_at(st.clone(), scope, goal, i, k)?;
+                    self.generate_e_at(st.clone(), scope, goal, i, spine, k)?;
                 }
                 Flow::Continue(())
             }
         }
     }
 
-    /// Every E-term for `goal` of application depth exactly `d`.
+    /// Every E-term for `goal` of application depth exactly `d`. With a `spine`, `st`
+    /// is the state its enumeration started from, and the heads found from it are
+    /// remembered there (see [`Spine`]).
     fn generate_e_at(
         &mut self,
         st: State<'p>,
         scope: &Scope,
         goal: &EGoal,
         d: u32,
+        spine: Option<&Spine<'p>>,
         k: &mut ETermThen<'_, 'p>,
     ) -> Flow {
         self.tick()?;
+        // The goal itself (no argument missing) is asked for once per depth; only heads
+        // are asked for again.
+        let Some(spine) = spine.filter(|_| goal.missing > 0) else {
+            return self.generate_e_at_afresh(st, scope, goal, d, spine, k);
+        };
+        let key = (goal.missing, d);
+        let known = spine.found.borrow().get(&key).cloned();
+        if let Some(found) = known {
+            self.stats.heads_reused += found.len() as u64;
+            for (st, term) in found.iter() {
+                self.tick()?;
+                k(self, st.clone(), term.clone())?;
+            }
+            return Flow::Continue(());
+        }
+        let mut found = Vec::new();
+        self.generate_e_at_afresh(st, scope, goal, d, Some(spine), &mut |ex, st, term| {
+            found.push((st.clone(), term.clone()));
+            k(ex, st, term)
+        })?;
+        // Only a complete list is remembered: a search that stopped early has returned.
+        spine.found.borrow_mut().insert(key, Rc::new(found));
+        Flow::Continue(())
+    }
+
+    /// [`Explorer::generate_e_at`], enumerated.
+    fn generate_e_at_afresh(
+        &mut self,
+        st: State<'p>,
+        scope: &Scope,
+        goal: &EGoal,
+        d: u32,
+        spine: Option<&Spine<'p>>,
+        k: &mut ETermThen<'_, 'p>,
+    ) -> Flow {
         if d == 0 {
             return self.enumerate_symbols(st, scope, goal, k);
         }
         if goal.missing >= self.max_arity(scope) {
             return Flow::Continue(());
         }
-        self.generate_app(st.clone(), scope, goal, Depth::UpTo(d - 1), Depth::At(d - 1), k)?;
-        self.generate_app(st, scope, goal, Depth::At(d), Depth::UpTo(d - 1), k)
+        self.generate_app(st.clone(), scope, goal, (Depth::UpTo(d - 1), Depth::At(d - 1)), spine, k)?;
+        self.generate_app(st, scope, goal, (Depth::At(d), Depth::UpTo(d - 1)), spine, k)
     }
 
     /// The largest number of arguments any symbol in scope takes.
@@ -226,12 +292,13 @@ impl<'p> Explorer<'p> {
         st: State<'p>,
         scope: &Scope,
         goal: &EGoal,
-        head_depth: Depth,
-        arg_depth: Depth,
+        (head_depth, arg_depth): (Depth, Depth),
+        spine: Option<&Spine<'p>>,
         k: &mut ETermThen<'_, 'p>,
     ) -> Flow {
         let head_goal = EGoal { missing: goal.missing + 1, target: goal.target.clone() };
-        self.generate_depth(st, scope, &head_goal, head_depth, &mut |ex, st, head| {
+        // Heads start from this call's state; arguments from the head's.
+        self.generate_depth(st, scope, &head_goal, head_depth, spine, &mut |ex, st, head| {
             let RType::Function { param, arg, result } = st.typing.resolve(&head.ty) else {
                 return Flow::Continue(());
             };
@@ -255,7 +322,7 @@ impl<'p> Explorer<'p> {
             let arg_goal = EGoal { missing: 0, target: Target::Type((*arg).clone()) };
             // Arguments already applied that the new one must not precede (symmetry).
             let partners = ex.symmetric_partners(scope, &head.prog);
-            ex.generate_depth(st, &head_scope, &arg_goal, arg_depth, &mut |ex, st, a| {
+            ex.generate_depth(st, &head_scope, &arg_goal, arg_depth, None, &mut |ex, st, a| {
                 if !partners.iter().all(|p| symmetry::in_order(p, &a.prog)) {
                     ex.stats.symmetric_skips += 1;
                     return Flow::Continue(());

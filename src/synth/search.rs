@@ -89,6 +89,9 @@ pub struct SearchStats {
     pub symmetric_skips: u64,
     /// Consistency checks left out as not worth their cost (see `ledger`).
     pub consistency_skips: u64,
+    /// Partial applications handed out again from an enumeration's memory instead of
+    /// being built and checked again (see `enumerate`'s `Spine`); not candidates.
+    pub heads_reused: u64,
     /// Complete programs rejected by the final verification.
     pub rejected: u64,
 }
@@ -101,6 +104,7 @@ impl SearchStats {
         self.consistency_rejects += other.consistency_rejects;
         self.symmetric_skips += other.symmetric_skips;
         self.consistency_skips += other.consistency_skips;
+        self.heads_reused += other.heads_reused;
         self.rejected += other.rejected;
     }
 }
