@@ -567,11 +567,13 @@ fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
     if args.stats {
         let s = &report.smt;
         eprintln!(
-            "{}: {:.3}s, {} SMT queries ({} cached, {} Z3 checks, {} undecided), {:.3}s in Z3",
+            "{}: {:.3}s, {} SMT queries ({} cached, {} implied by earlier answers, {} Z3 checks, {} undecided), \
+             {:.3}s in Z3",
             file.path(&db),
             report.elapsed.as_secs_f64(),
             s.queries,
             s.cache_hits,
+            s.implied,
             s.solver_calls,
             s.unknowns,
             s.time_in_z3.as_secs_f64()

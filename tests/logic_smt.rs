@@ -512,3 +512,73 @@ fn queries_that_share_premises_get_their_own_answers_in_any_order() {
     assert_eq!(smt.implies(&chain, &x_le_w), Ok(true));
     assert_eq!(smt.stats().cache_hits, 0);
 }
+
+/// An answer implies the answers of questions with the same conclusion and more premises
+/// (when it was "valid") or fewer (when it was "not valid"); those are not asked of Z3.
+#[test]
+fn answers_implied_by_earlier_ones_take_no_check() {
+    let smt = solver();
+    let (x, y, z) = (int("x"), int("y"), int("z"));
+    let conclusion = Formula::gt(x.clone(), Formula::int(0));
+    let positive_y = Formula::gt(y.clone(), Formula::int(0));
+    let x_above_y = Formula::ge(x.clone(), y.clone());
+    let small_z = Formula::lt(z.clone(), Formula::int(5));
+    let question = |premises: &[&Formula]| {
+        Formula::implies(Formula::conjunction(premises.iter().map(|p| (*p).clone())), conclusion.clone())
+    };
+    // Valid: `y > 0 && x >= y ==> x > 0`.
+    assert_eq!(smt.check_valid(&question(&[&positive_y, &x_above_y])), Ok(Validity::Valid));
+    let before = smt.stats();
+    // One premise more, in another order: still valid, and known without Z3.
+    assert_eq!(smt.check_valid(&question(&[&small_z, &x_above_y, &positive_y])), Ok(Validity::Valid));
+    let after = smt.stats();
+    assert_eq!((after.implied, after.solver_calls), (before.implied + 1, before.solver_calls));
+    // Invalid: `z < 5 && x >= y ==> x > 0`; with a premise less it is invalid too.
+    assert_eq!(smt.check_valid(&question(&[&small_z, &x_above_y])), Ok(Validity::Invalid));
+    let before = smt.stats();
+    assert_eq!(smt.check_valid(&question(&[&x_above_y])), Ok(Validity::Invalid));
+    let after = smt.stats();
+    assert_eq!((after.implied, after.solver_calls), (before.implied + 1, before.solver_calls));
+    // Neither way round: `y > 0 ==> x > 0` has fewer premises than the valid question
+    // and more than no invalid one, so Z3 is asked (and says invalid).
+    assert_eq!(smt.check_valid(&question(&[&positive_y])), Ok(Validity::Invalid));
+    assert_eq!(smt.stats().solver_calls, after.solver_calls + 1);
+    // Another conclusion under the same premises is another question.
+    let other =
+        Formula::implies(Formula::and(positive_y.clone(), x_above_y.clone()), Formula::ge(x.clone(), y));
+    assert_eq!(smt.check_valid(&other), Ok(Validity::Valid));
+    assert_eq!(smt.stats().implied, after.implied);
+}
+
+/// Only answers that Z3 gives whatever it did before imply others: not those of
+/// quantified or nonlinear questions, nor anything on a handle without the cache.
+#[test]
+fn only_decidable_answers_imply_others() {
+    let (x, y) = (int("x"), int("y"));
+    let square = Formula::times(x.clone(), x.clone());
+    // Nonlinear and valid: `y > 0 && x * x >= 0 ==> x * x + y > 0`.
+    let nonlinear = |extra: Option<Formula>| {
+        let mut premises =
+            vec![Formula::gt(y.clone(), Formula::int(0)), Formula::ge(square.clone(), Formula::int(0))];
+        premises.extend(extra);
+        Formula::implies(
+            Formula::conjunction(premises),
+            Formula::gt(Formula::plus(square.clone(), y.clone()), Formula::int(0)),
+        )
+    };
+    let smt = solver();
+    assert_eq!(smt.check_valid(&nonlinear(None)), Ok(Validity::Valid));
+    assert_eq!(
+        smt.check_valid(&nonlinear(Some(Formula::lt(x.clone(), Formula::int(3))))),
+        Ok(Validity::Valid)
+    );
+    assert_eq!(smt.stats().implied, 0);
+    // Without the cache, nothing is remembered either.
+    let uncached = SmtSolver::new(SmtConfig { cache: false, ..SmtConfig::default() });
+    let premise = Formula::gt(x.clone(), Formula::int(1));
+    let conclusion = Formula::gt(x.clone(), Formula::int(0));
+    assert_eq!(uncached.is_valid(&Formula::implies(premise.clone(), conclusion.clone())), Ok(true));
+    let more = Formula::and(premise, Formula::gt(y, Formula::int(0)));
+    assert_eq!(uncached.is_valid(&Formula::implies(more, conclusion)), Ok(true));
+    assert_eq!((uncached.stats().implied, uncached.stats().solver_calls), (0, 2));
+}

@@ -37,7 +37,9 @@
 //! is no larger. MUS enumerations that no limit cut short are cached too, under
 //! canonical forms (module `canon`: variables renamed in order of first occurrence), so
 //! the same strengthening asked about differently named variables is computed once.
-//! Models and cores are not cached.
+//! Models and cores are not cached. A query the cache does not know may still follow
+//! from an earlier answer with the same conclusion (module `subsume`), for the queries
+//! Z3 decides completely.
 
 mod canon;
 mod conflicts;
@@ -48,6 +50,7 @@ mod model;
 mod mus;
 mod seeds;
 mod slice;
+mod subsume;
 mod warm;
 
 use std::fmt;
@@ -187,6 +190,9 @@ pub struct SmtStats {
     pub queries: u64,
     /// Queries answered from the cache.
     pub cache_hits: u64,
+    /// Queries not in the cache whose answer an earlier answer implied (a subset of
+    /// their conjuncts unsatisfiable, or a superset satisfiable; module `subsume`).
+    pub implied: u64,
     /// Individual Z3 `check` calls (a core or MUS query makes several).
     pub solver_calls: u64,
     /// Z3 checks that answered `unknown`, of which `limits_reached` used up their work
@@ -201,6 +207,7 @@ pub struct SmtStats {
 struct Counters {
     queries: AtomicU64,
     cache_hits: AtomicU64,
+    implied: AtomicU64,
     solver_calls: AtomicU64,
     unknowns: AtomicU64,
     limits_reached: AtomicU64,
@@ -255,6 +262,9 @@ struct MusMemory {
 #[derive(Default)]
 struct Shared {
     cache: Mutex<FxHashMap<CacheKey, CachedAnswer>>,
+    /// Answers of decidable queries, by theory, for the answers they imply (module
+    /// `subsume`).
+    subsumption: Mutex<FxHashMap<Option<Arc<Theory>>, subsume::Subsumption>>,
     /// The MUS memory of the handles without one of their own (see `with_meter`).
     mus: MusMemory,
     counters: Counters,
@@ -340,6 +350,7 @@ impl SmtSolver {
         SmtStats {
             queries: c.queries.load(Ordering::Relaxed),
             cache_hits: c.cache_hits.load(Ordering::Relaxed),
+            implied: c.implied.load(Ordering::Relaxed),
             solver_calls: c.solver_calls.load(Ordering::Relaxed),
             unknowns: c.unknowns.load(Ordering::Relaxed),
             limits_reached: c.limits_reached.load(Ordering::Relaxed),
@@ -350,6 +361,7 @@ impl SmtSolver {
     /// Empties the query cache (statistics are kept).
     pub fn clear_cache(&self) {
         self.lock_cache().clear();
+        self.lock_subsumption().clear();
     }
 
     /// Is `f` satisfiable?
@@ -371,7 +383,21 @@ impl SmtSolver {
         if let Some(answer) = self.cached(f) {
             return Ok(answer);
         }
-        let answer = warm::check(self, warm::conjuncts(f))?;
+        let parts = warm::conjuncts(f);
+        // Only answers that Z3 gives whatever it did before are used to imply others
+        // (see `subsume`): quantifier-free, linear queries.
+        let decidable = self.config.cache && !parts.iter().any(Session::needs_time_limit);
+        if decidable && let Some(sat) = self.implied(&parts) {
+            self.shared.counters.implied.fetch_add(1, Ordering::Relaxed);
+            let answer = if sat { Satisfiability::Sat } else { Satisfiability::Unsat };
+            self.store(f, &answer);
+            return Ok(answer);
+        }
+        let answer = warm::check(self, parts.clone())?;
+        if decidable && !answer.is_unknown() {
+            let sat = answer == Satisfiability::Sat;
+            self.lock_subsumption().entry(self.theory_key()).or_default().record(&parts, sat);
+        }
         self.store(f, &answer);
         Ok(answer)
     }
@@ -481,6 +507,18 @@ impl SmtSolver {
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, FxHashMap<CacheKey, CachedAnswer>> {
         // The cache holds plain answers; a panic elsewhere cannot leave it inconsistent.
         self.shared.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn lock_subsumption(
+        &self,
+    ) -> std::sync::MutexGuard<'_, FxHashMap<Option<Arc<Theory>>, subsume::Subsumption>> {
+        // Plain sets of answers too: a panic elsewhere cannot leave them inconsistent.
+        self.shared.subsumption.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The satisfiability of the conjunction of `parts` if an earlier answer implies it.
+    fn implied(&self, parts: &[Formula]) -> Option<bool> {
+        self.lock_subsumption().get(&self.theory_key())?.implied(parts)
     }
 
     fn cached(&self, f: &Formula) -> Option<Satisfiability> {
