@@ -22,11 +22,12 @@ use rustc_hash::FxHashMap;
 use crate::logic::Symbol;
 
 /// What a consistency check costs, in candidates. A check solves the Horn constraints
-/// of the prefix once more, for consistency, which takes about 1.0M instructions on
-/// `AVL-RotateR` (Synquid's defaults: 1 602 checks), against about 0.3M for a candidate
-/// (everything else the search does, over its 17 374 candidates, most of them rejected
-/// for their shape without a question). Counted as one candidate, checks were made
-/// where they cost more than they saved.
+/// of the prefix once more, for consistency (a satisfiable query when the prefix is
+/// consistent, which Z3 needs a model for), which took about 1.0M instructions on
+/// `AVL-RotateR` under Synquid's defaults when checks were counted as one candidate
+/// (1 602 checks), against about 0.3M for a candidate (everything else the search did,
+/// over its 17 374 candidates, most of them rejected for their shape without a
+/// question). Counted as one, checks were made where they cost more than they saved.
 const CHECK_COST: u128 = 3;
 
 /// A kind of partial application: its head symbol and the number of arguments missing.
