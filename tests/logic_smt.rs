@@ -169,10 +169,9 @@ fn unsat_cores_and_minimal_subsets() {
 /// required element, never answers. One that contradicts itself without the hard
 /// formulas is remembered and blocked from the start in later enumerations: the same
 /// MUSes with fewer checks, and less work charged. A metered handle (a lane) remembers
-/// only what it learned itself. A conflict that needs the hard formulas is not
-/// remembered: under other hard formulas it may be part of an answer.
+/// only what it learned itself.
 #[test]
-fn conflicts_among_qualifiers_are_learned_only_when_they_hold_alone() {
+fn conflicts_among_qualifiers_are_learned() {
     let smt = solver();
     let (x, y, z, w) = (int("x"), int("y"), int("z"), int("w"));
     // Required: not (y < z). Qualifiers: x <= y, y <= x, x != y (a conflict on its own).
@@ -184,15 +183,17 @@ fn conflicts_among_qualifiers_are_learned_only_when_they_hold_alone() {
     ];
     let hard = [Formula::eq(z.clone(), Formula::plus(x.clone(), Formula::int(1)))];
     let calls = |smt: &SmtSolver| smt.stats().solver_calls;
-    assert!(!smt.has_known_conflict(&soft[1..]), "nothing is learned before an enumeration");
+    assert!(!smt.has_known_conflict(&[], &soft[1..]), "nothing is learned before an enumeration");
     let before = calls(&smt);
     let first = smt.all_minimal_unsat_subsets(&hard, &soft, Some(0)).expect("well-sorted");
     let first_calls = calls(&smt) - before;
     assert_eq!(first.muses, vec![vec![0, 2]]);
-    // The conflict is known now, in any order and among other formulas, not in part.
+    // The conflict is known now, in any order and among other formulas, under any hard
+    // formulas; not in part.
     let reordered = [soft[3].clone(), soft[0].clone(), soft[2].clone(), soft[1].clone()];
-    assert!(smt.has_known_conflict(&reordered));
-    assert!(!smt.has_known_conflict(&soft[1..3]));
+    assert!(smt.has_known_conflict(&[], &reordered));
+    assert!(smt.has_known_conflict(&[Formula::eq(w.clone(), Formula::int(3))], &reordered));
+    assert!(!smt.has_known_conflict(&[], &soft[1..3]));
     // Other hard formulas, so that the enumeration cache cannot answer.
     let other = [hard[0].clone(), Formula::eq(w, Formula::int(0))];
     let before = calls(&smt);
@@ -203,21 +204,44 @@ fn conflicts_among_qualifiers_are_learned_only_when_they_hold_alone() {
     assert!(second.work < first.work, "work {} after learning, {} before", second.work, first.work);
     // A lane starts with nothing learned: it does and is charged what the first did.
     let (lane, meter) = smt.with_meter();
-    assert!(!lane.has_known_conflict(&soft[1..]));
+    assert!(!lane.has_known_conflict(&[], &soft[1..]));
     let third = [hard[0].clone(), Formula::eq(int("w"), Formula::int(1))];
     let on_lane = lane.all_minimal_unsat_subsets(&third, &soft, Some(0)).expect("well-sorted");
     assert_eq!((on_lane.muses, on_lane.work), (first.muses, first.work));
     assert_eq!(meter.load(std::sync::atomic::Ordering::Relaxed), 1 + first.work);
+}
 
-    // x <= y and y <= x contradict x != y only with it: under the hard x != y they are
-    // an obstacle, without it they are part of the answer.
+/// A conflict that needs hard formulas (`x <= y` and `y <= x` under `x != y`) is
+/// remembered with the hard facts about its variables: it is blocked from the start
+/// under any hard formulas that include them, and nowhere else, since without `x != y`
+/// the same qualifiers are part of an answer.
+#[test]
+fn conflicts_that_need_the_premise_are_learned_with_it() {
     let smt = solver();
-    let soft =
-        [!Formula::eq(x.clone(), y.clone()), Formula::le(x.clone(), y.clone()), Formula::le(y.clone(), x)];
-    let distinct = smt.all_minimal_unsat_subsets(&[Formula::neq(int("x"), y)], &soft, Some(0));
-    assert_eq!(distinct.expect("well-sorted").muses, Vec::<Vec<usize>>::new());
-    let free = smt.all_minimal_unsat_subsets(&[], &soft, Some(0)).expect("well-sorted");
-    assert_eq!(free.muses, vec![vec![0, 1, 2]]);
+    let (x, y, w) = (int("x"), int("y"), int("w"));
+    let distinct = Formula::neq(x.clone(), y.clone());
+    let soft = [!Formula::eq(x.clone(), y.clone()), Formula::le(x.clone(), y.clone()), Formula::le(y, x)];
+    let calls = |smt: &SmtSolver| smt.stats().solver_calls;
+    let before = calls(&smt);
+    let first =
+        smt.all_minimal_unsat_subsets(std::slice::from_ref(&distinct), &soft, Some(0)).expect("well-sorted");
+    let first_calls = calls(&smt) - before;
+    assert_eq!(first.muses, Vec::<Vec<usize>>::new(), "under x != y, the pair is an obstacle");
+    assert!(smt.has_known_conflict(std::slice::from_ref(&distinct), &soft[1..]));
+    assert!(!smt.has_known_conflict(&[], &soft[1..]), "it needs x != y");
+    assert!(!smt.has_known_conflict(&[Formula::eq(w.clone(), Formula::int(0))], &soft[1..]));
+    // Hard formulas that include x != y (and more, so that the cache cannot answer):
+    // blocked from the start.
+    let more = [Formula::and(distinct, Formula::eq(w.clone(), Formula::int(1)))];
+    let before = calls(&smt);
+    let second = smt.all_minimal_unsat_subsets(&more, &soft, Some(0)).expect("well-sorted");
+    let second_calls = calls(&smt) - before;
+    assert_eq!(second.muses, first.muses);
+    assert!(second_calls < first_calls, "{second_calls} checks after learning, {first_calls} before");
+    assert!(second.work < first.work, "work {} after learning, {} before", second.work, first.work);
+    // Without x != y, the same solver still finds the answer that contains the pair.
+    let free = smt.all_minimal_unsat_subsets(&[Formula::eq(w, Formula::int(2))], &soft, Some(0));
+    assert_eq!(free.expect("well-sorted").muses, vec![vec![0, 1, 2]]);
 }
 
 /// Element properties (`forall e. e in elems xs ==> y <= e`), as the checker puts them in

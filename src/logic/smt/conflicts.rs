@@ -1,16 +1,20 @@
-//! Conflicts among qualifiers: sets of soft formulas that are unsatisfiable on their
-//! own, remembered across MUS enumerations.
+//! Conflicts among qualifiers: sets of soft formulas that are unsatisfiable, on their
+//! own or together with some of the hard formulas, remembered across MUS enumerations.
 //!
 //! When the strengthening asks for the MUSes that contain `¬r` (module `mus`), MARCO
 //! also runs into MUSes without it: qualifiers that contradict each other, such as
-//! `x <= y`, `y <= x` and `x != y`. Each costs a check of the seed and the checks that
-//! shrink it, and they are only obstacles: no answer can contain one. The same
-//! qualifiers are on offer again and again during a search, so the same obstacles come
-//! back in almost every enumeration.
+//! `x <= y`, `y <= x` and `x != y`, or that contradict the premise (`y <= x` where the
+//! premise says `x < y`). Each costs a check of the seed and the checks that shrink
+//! it, and they are only obstacles: no answer can contain one. The same qualifiers are
+//! on offer again and again during a search, under much the same premises, so the same
+//! obstacles come back in almost every enumeration.
 //!
-//! A conflict that is unsatisfiable without the hard formulas is unsatisfiable under
-//! any, so it can be blocked in the seed map before the enumeration starts. Conflicts
-//! that need the hard formulas are not remembered: they hold for one query only.
+//! A conflict is remembered with the hard formulas it *needs*: the premise conjuncts
+//! that share a variable with it, if the conflict is unsatisfiable together with those
+//! alone (`x1 < x3` for `x3 <= x1`; nothing for `x <= y, y <= x, x != y`). It is then
+//! unsatisfiable under any hard formulas that include them, so a later enumeration
+//! whose hard formulas do blocks it in the seed map before it starts. (A conflict that
+//! needs more of the premise than that is not remembered.)
 //!
 //! Blocking them changes which seeds MARCO checks, never the MUSes it finds: a MUS that
 //! contains `¬r` contains no conflict without `¬r` (it would not be minimal). It does
@@ -33,36 +37,78 @@ pub(super) struct ConflictStore {
 }
 
 /// Conflicts of one theory, each filed under its first formula.
-type Filed = FxHashMap<Formula, Vec<Arc<[Formula]>>>;
+type Filed = FxHashMap<Formula, Vec<Conflict>>;
+
+/// Soft formulas that are unsatisfiable together with the hard formulas `needs`.
+struct Conflict {
+    soft: Arc<[Formula]>,
+    needs: Arc<[Formula]>,
+}
+
+/// The conjuncts of some hard formulas, as a set (what a conflict's `needs` are
+/// looked up in).
+pub(super) struct HardFacts<'a>(FxHashSet<&'a Formula>);
+
+impl<'a> HardFacts<'a> {
+    /// `conjuncts` are the hard formulas' conjuncts (`Formula::conjuncts` of each).
+    pub fn new(conjuncts: &'a [Formula]) -> HardFacts<'a> {
+        HardFacts(conjuncts.iter().collect())
+    }
+
+    fn include(&self, needs: &[Formula]) -> bool {
+        needs.iter().all(|f| self.0.contains(f))
+    }
+}
 
 impl ConflictStore {
-    /// Remembers that `conflict` is unsatisfiable under `theory`.
-    pub fn insert(&mut self, theory: Option<Arc<Theory>>, conflict: Vec<Formula>) {
+    /// Remembers that `conflict` is unsatisfiable under `theory` together with the hard
+    /// formulas `needs` (none: on its own).
+    pub fn insert(&mut self, theory: Option<Arc<Theory>>, conflict: Vec<Formula>, mut needs: Vec<Formula>) {
         let Some(first) = conflict.first().cloned() else { return };
         if self.len >= super::CACHE_CAPACITY {
             self.by_first.clear();
             self.len = 0;
         }
+        needs.sort();
+        needs.dedup();
         let filed = self.by_first.entry(theory).or_default().entry(first).or_default();
-        if !filed.iter().any(|known| known[..] == conflict[..]) {
-            filed.push(conflict.into());
-            self.len += 1;
+        // One that needs a subset of these hard formulas says more; one that needs a
+        // superset says less and can go.
+        if filed.iter().any(|known| known.soft[..] == conflict[..] && needs_subset(&known.needs, &needs)) {
+            return;
         }
+        let before = filed.len();
+        filed.retain(|known| !(known.soft[..] == conflict[..] && needs_subset(&needs, &known.needs)));
+        self.len -= before - filed.len();
+        filed.push(Conflict { soft: conflict.into(), needs: needs.into() });
+        self.len += 1;
     }
 
-    /// Whether some known conflict lies within `formulas`.
-    pub fn contains_one(&self, theory: &Option<Arc<Theory>>, formulas: &[Formula]) -> bool {
+    /// Whether some known conflict lies within `formulas`, given the hard formulas `hard`.
+    pub fn contains_one(
+        &self,
+        theory: &Option<Arc<Theory>>,
+        hard: &HardFacts<'_>,
+        formulas: &[Formula],
+    ) -> bool {
         let Some(by_first) = self.by_first.get(theory) else { return false };
         let present: FxHashSet<&Formula> = formulas.iter().collect();
         formulas
             .iter()
             .filter_map(|f| by_first.get(f))
             .flatten()
-            .any(|c| c.iter().all(|g| present.contains(g)))
+            .any(|c| c.soft.iter().all(|g| present.contains(g)) && hard.include(&c.needs))
     }
 
-    /// The known conflicts among `soft` without element `skip`, as sorted index sets.
-    pub fn within(&self, theory: &Option<Arc<Theory>>, soft: &[Formula], skip: usize) -> Vec<Vec<usize>> {
+    /// The known conflicts among `soft` without element `skip`, given the hard formulas
+    /// `hard`, as sorted index sets.
+    pub fn within(
+        &self,
+        theory: &Option<Arc<Theory>>,
+        hard: &HardFacts<'_>,
+        soft: &[Formula],
+        skip: usize,
+    ) -> Vec<Vec<usize>> {
         let Some(by_first) = self.by_first.get(theory) else { return Vec::new() };
         let position: FxHashMap<&Formula, usize> =
             soft.iter().enumerate().filter(|&(i, _)| i != skip).map(|(i, f)| (f, i)).collect();
@@ -72,8 +118,9 @@ impl ConflictStore {
                 continue;
             }
             let Some(filed) = by_first.get(f) else { continue };
-            for conflict in filed {
-                let indices: Option<Vec<usize>> = conflict.iter().map(|g| position.get(g).copied()).collect();
+            for conflict in filed.iter().filter(|c| hard.include(&c.needs)) {
+                let indices: Option<Vec<usize>> =
+                    conflict.soft.iter().map(|g| position.get(g).copied()).collect();
                 if let Some(mut indices) = indices {
                     indices.sort_unstable();
                     found.push(indices);
@@ -82,4 +129,9 @@ impl ConflictStore {
         }
         found
     }
+}
+
+/// Whether every formula of the sorted list `small` is in the sorted list `large`.
+fn needs_subset(small: &[Formula], large: &[Formula]) -> bool {
+    small.iter().all(|f| large.binary_search(f).is_ok())
 }

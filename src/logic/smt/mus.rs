@@ -25,6 +25,7 @@
 //! [`MusEnumeration::complete`].
 
 use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -32,12 +33,12 @@ use rustc_hash::FxHashMap;
 use z3::ast::Bool;
 
 use super::canon::Canonicalizer;
-use super::conflicts::ConflictStore;
+use super::conflicts::{ConflictStore, HardFacts};
 use super::datatypes::Theory;
 use super::seeds::{OutOfSteps, SeedMap};
 use super::warm::{Purpose, Scoped};
 use super::{Satisfiability, Session, SmtError, SmtSolver, UnknownReason, ground};
-use crate::logic::Formula;
+use crate::logic::{Formula, Symbol};
 
 /// A MUS query in canonical form (all formulas renamed together).
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -224,26 +225,45 @@ impl SmtSolver {
     }
 
     /// Whether `formulas` include a conflict learned by an earlier MUS enumeration of
-    /// this handle's memory: a subset unsatisfiable on its own, so that their
-    /// conjunction is known to be unsatisfiable without asking. Neither counted nor
-    /// charged: it asks no question.
-    pub fn has_known_conflict(&self, formulas: &[Formula]) -> bool {
-        self.lock_conflicts().contains_one(&self.theory_key(), formulas)
+    /// this handle's memory, given the hard formulas `hard` (module `conflicts`): a
+    /// subset unsatisfiable on its own or with hard formulas among these, so that
+    /// `hard ∧ formulas` is known to be unsatisfiable without asking. Neither counted
+    /// nor charged: it asks no question.
+    pub fn has_known_conflict(&self, hard: &[Formula], formulas: &[Formula]) -> bool {
+        let hard_parts: Vec<Formula> = hard.iter().flat_map(Formula::conjuncts).collect();
+        self.lock_conflicts().contains_one(&self.theory_key(), &HardFacts::new(&hard_parts), formulas)
     }
 
     fn lock_conflicts(&self) -> std::sync::MutexGuard<'_, ConflictStore> {
         self.mus_memory().conflicts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Remembers the unsatisfiable subset `subset` of `soft` if it is unsatisfiable
-    /// without `hard` too (module `conflicts`). That check is the enumeration's own
-    /// bookkeeping, not a question of the search, so it is neither counted nor charged.
-    fn learn_conflict(&self, hard: &[Formula], soft: &[Formula], subset: &[usize]) -> Result<(), SmtError> {
+    /// Remembers the unsatisfiable subset `subset` of `soft` if it is unsatisfiable on
+    /// its own, or else with the conjuncts of the hard formulas (`hard_parts`) that share
+    /// a variable with it (module `conflicts`). Those checks are the enumeration's own
+    /// bookkeeping, not questions of the search, so they are neither counted nor charged.
+    fn learn_conflict(
+        &self,
+        hard_parts: &[Formula],
+        soft: &[Formula],
+        subset: &[usize],
+    ) -> Result<(), SmtError> {
         let conflict: Vec<Formula> = subset.iter().map(|&i| soft[i].clone()).collect();
-        let on_its_own = hard.is_empty()
-            || self.decide(&Formula::conjunction(conflict.iter().cloned()))? == Satisfiability::Unsat;
-        if on_its_own {
-            self.lock_conflicts().insert(self.theory_key(), conflict);
+        let unsat = |fs: &mut dyn Iterator<Item = &Formula>| -> Result<bool, SmtError> {
+            Ok(self.decide(&Formula::conjunction(fs.cloned()))? == Satisfiability::Unsat)
+        };
+        if hard_parts.is_empty() || unsat(&mut conflict.iter())? {
+            self.lock_conflicts().insert(self.theory_key(), conflict, Vec::new());
+            return Ok(());
+        }
+        let names: BTreeSet<Symbol> = conflict.iter().flat_map(Formula::free_var_names).collect();
+        let needs: Vec<Formula> = hard_parts
+            .iter()
+            .filter(|h| h.free_var_names().iter().any(|n| names.contains(n)))
+            .cloned()
+            .collect();
+        if !needs.is_empty() && unsat(&mut needs.iter().chain(&conflict))? {
+            self.lock_conflicts().insert(self.theory_key(), conflict, needs);
         }
         Ok(())
     }
@@ -259,10 +279,13 @@ impl SmtSolver {
         required: Option<usize>,
     ) -> Result<MusEnumeration, SmtError> {
         let tracked = self.tracked(hard, soft)?;
+        let hard_parts: Vec<Formula> = hard.iter().flat_map(Formula::conjuncts).collect();
         let mut map = SeedMap::new(soft.len());
         if let Some(index) = required {
             map.require(index);
-            for conflict in self.lock_conflicts().within(&self.theory_key(), soft, index) {
+            let known =
+                self.lock_conflicts().within(&self.theory_key(), &HardFacts::new(&hard_parts), soft, index);
+            for conflict in known {
                 map.block_up(&conflict);
             }
         }
@@ -286,7 +309,7 @@ impl SmtSolver {
                     map.block_up(&mus);
                     match required {
                         // An obstacle, not an answer.
-                        Some(r) if !mus.contains(&r) => self.learn_conflict(hard, soft, &mus)?,
+                        Some(r) if !mus.contains(&r) => self.learn_conflict(&hard_parts, soft, &mus)?,
                         _ => {
                             out.complete &= minimal;
                             out.muses.push(mus);
