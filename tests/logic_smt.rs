@@ -212,9 +212,10 @@ fn conflicts_among_qualifiers_are_learned() {
 }
 
 /// A conflict that needs hard formulas (`x <= y` and `y <= x` under `x != y`) is
-/// remembered with the hard facts about its variables: it is blocked from the start
-/// under any hard formulas that include them, and nowhere else, since without `x != y`
-/// the same qualifiers are part of an answer.
+/// remembered with the hard facts about its variables (or, when those do not suffice,
+/// with all of them): it is blocked from the start under any hard formulas that include
+/// them, and nowhere else, since without `x != y` the same qualifiers are part of an
+/// answer.
 #[test]
 fn conflicts_that_need_the_premise_are_learned_with_it() {
     let smt = solver();
@@ -242,6 +243,26 @@ fn conflicts_that_need_the_premise_are_learned_with_it() {
     // Without x != y, the same solver still finds the answer that contains the pair.
     let free = smt.all_minimal_unsat_subsets(&[Formula::eq(w, Formula::int(2))], &soft, Some(0));
     assert_eq!(free.expect("well-sorted").muses, vec![vec![0, 1, 2]]);
+
+    // b <= a contradicts b == c, c == d + 1 and d >= a together, not the facts about a
+    // and b alone (b == c, d >= a): it is remembered with every hard fact.
+    let (a, b, c, d) = (int("a"), int("b"), int("c"), int("d"));
+    let (y, z) = (int("y"), int("z"));
+    let chain = [
+        Formula::eq(b.clone(), c.clone()),
+        Formula::eq(c, Formula::plus(d.clone(), Formula::int(1))),
+        Formula::ge(d, a.clone()),
+    ];
+    let soft = [
+        !Formula::lt(y.clone(), z.clone()),
+        Formula::ge(z, Formula::plus(y, Formula::int(1))),
+        Formula::le(b, a),
+    ];
+    let found = smt.all_minimal_unsat_subsets(&chain, &soft, Some(0)).expect("well-sorted");
+    assert_eq!(found.muses, vec![vec![0, 1]]);
+    assert!(smt.has_known_conflict(&chain, &soft[2..]));
+    let without = [chain[0].clone(), chain[2].clone()];
+    assert!(!smt.has_known_conflict(&without, &soft[2..]), "it needs c == d + 1 too");
 }
 
 /// Element properties (`forall e. e in elems xs ==> y <= e`), as the checker puts them in

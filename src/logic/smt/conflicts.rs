@@ -13,8 +13,8 @@
 //! that share a variable with it, if the conflict is unsatisfiable together with those
 //! alone (`x1 < x3` for `x3 <= x1`; nothing for `x <= y, y <= x, x != y`). It is then
 //! unsatisfiable under any hard formulas that include them, so a later enumeration
-//! whose hard formulas do blocks it in the seed map before it starts. (A conflict that
-//! needs more of the premise than that is not remembered.)
+//! whose hard formulas do blocks it in the seed map before it starts. A conflict that
+//! needs more of the premise than that is remembered with all of it.
 //!
 //! Blocking them changes which seeds MARCO checks, never the MUSes it finds: a MUS that
 //! contains `¬r` contains no conflict without `¬r` (it would not be minimal). It does

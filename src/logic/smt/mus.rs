@@ -238,10 +238,11 @@ impl SmtSolver {
         self.mus_memory().conflicts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Remembers the unsatisfiable subset `subset` of `soft` if it is unsatisfiable on
-    /// its own, or else with the conjuncts of the hard formulas (`hard_parts`) that share
-    /// a variable with it (module `conflicts`). Those checks are the enumeration's own
-    /// bookkeeping, not questions of the search, so they are neither counted nor charged.
+    /// Remembers the unsatisfiable subset `subset` of `soft` with the hard formulas it
+    /// needs: none if it is unsatisfiable on its own, else the conjuncts of the hard
+    /// formulas (`hard_parts`) that share a variable with it if those suffice, else all
+    /// of them (module `conflicts`). Those checks are the enumeration's own bookkeeping,
+    /// not questions of the search, so they are neither counted nor charged.
     fn learn_conflict(
         &self,
         hard_parts: &[Formula],
@@ -262,9 +263,14 @@ impl SmtSolver {
             .filter(|h| h.free_var_names().iter().any(|n| names.contains(n)))
             .cloned()
             .collect();
-        if !needs.is_empty() && unsat(&mut needs.iter().chain(&conflict))? {
-            self.lock_conflicts().insert(self.theory_key(), conflict, needs);
-        }
+        // Where those do not suffice, it holds with all of them (the enumeration found it
+        // unsatisfiable with them), and is blocked where they all come back.
+        let needs = if !needs.is_empty() && unsat(&mut needs.iter().chain(&conflict))? {
+            needs
+        } else {
+            hard_parts.to_vec()
+        };
+        self.lock_conflicts().insert(self.theory_key(), conflict, needs);
         Ok(())
     }
 
