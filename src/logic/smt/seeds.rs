@@ -48,6 +48,8 @@ enum Clause {
 pub(super) struct SeedMap {
     vars: usize,
     clauses: Vec<Clause>,
+    /// The decisions (variable, value) on the way to the last seed found, in order.
+    last: Vec<(usize, bool)>,
 }
 
 /// The search for a seed gave up (see [`SeedMap::next_seed`]).
@@ -137,7 +139,7 @@ impl Clause {
 
 impl SeedMap {
     pub fn new(vars: usize) -> SeedMap {
-        SeedMap { vars, clauses: Vec::new() }
+        SeedMap { vars, clauses: Vec::new(), last: Vec::new() }
     }
 
     fn set_of(&self, members: impl IntoIterator<Item = usize>) -> Bits {
@@ -175,13 +177,22 @@ impl SeedMap {
     /// An unexplored subset (sorted), with as many elements as the search finds first
     /// (every open variable is tried `true` first); `None` when every subset has been
     /// explored.
-    pub fn next_seed(&self) -> Result<Option<Vec<usize>>, OutOfSteps> {
+    ///
+    /// The search resumes where the last one ended. Clauses are only ever added, so a
+    /// branch that the last search refuted before it reached its seed (a `true` it had
+    /// to give up for `false` on its way) has no model now either: the search follows
+    /// the last seed's decisions and skips those branches. It finds the seed a search
+    /// from scratch would (the first model in the same order), in a fraction of the
+    /// nodes: MARCO asks for seed after seed of one map.
+    pub fn next_seed(&mut self) -> Result<Option<Vec<usize>>, OutOfSteps> {
         let empty = vec![0; words(self.vars)];
         let mut assignment = Assignment { truths: empty.clone(), falsehoods: empty, trail: Vec::new() };
         let mut steps = 0;
-        if !self.search(&mut assignment, &mut steps)? {
+        let mut path = Vec::new();
+        if !self.search(&mut assignment, &mut steps, Some(0), &mut path)? {
             return Ok(None);
         }
+        self.last = path;
         let chosen = |&i: &usize| {
             let (w, b) = bit(i);
             assignment.falsehoods[w] & b == 0
@@ -190,8 +201,16 @@ impl SeedMap {
     }
 
     /// Depth-first search with unit propagation, branching on the lowest open variable,
-    /// `true` first; on success `assignment` is a model.
-    fn search(&self, assignment: &mut Assignment, steps: &mut usize) -> Result<bool, OutOfSteps> {
+    /// `true` first; on success `assignment` is a model and `path` holds the decisions
+    /// that led to it. `on_last` is the depth while every decision so far is the last
+    /// seed's (see [`SeedMap::next_seed`]).
+    fn search(
+        &self,
+        assignment: &mut Assignment,
+        steps: &mut usize,
+        on_last: Option<usize>,
+        path: &mut Vec<(usize, bool)>,
+    ) -> Result<bool, OutOfSteps> {
         *steps += 1;
         if *steps > STEPS {
             return Err(OutOfSteps);
@@ -204,12 +223,22 @@ impl SeedMap {
         let Some(open) = assignment.first_open(self.vars) else {
             return Ok(true);
         };
+        // The last search's decision here, if it made the same ones so far.
+        let last =
+            on_last.and_then(|depth| self.last.get(depth)).filter(|(var, _)| *var == open).map(|d| d.1);
         for value in [true, false] {
+            if value && last == Some(false) {
+                // Refuted by the last search, and clauses were only added since.
+                continue;
+            }
             let before = assignment.trail.len();
             assignment.set(open, value);
-            if self.search(assignment, steps)? {
+            path.push((open, value));
+            let depth = on_last.filter(|_| last == Some(value)).map(|d| d + 1);
+            if self.search(assignment, steps, depth, path)? {
                 return Ok(true);
             }
+            path.pop();
             assignment.undo(before);
         }
         assignment.undo(saved);
@@ -308,6 +337,32 @@ mod tests {
             })
     }
 
+    /// Adds a clause of kind `kind` (0: block up, 1: block down, 2: require the first
+    /// member) over `members` (those below the map's size) to the map, and to
+    /// `clauses` in `greatest_model`'s terms.
+    fn add_clause(map: &mut SeedMap, clauses: &mut Vec<(bool, Vec<usize>)>, kind: u8, members: Vec<usize>) {
+        let vars = map.vars;
+        let mut set: Vec<usize> = members.into_iter().filter(|&m| m < vars).collect();
+        set.sort_unstable();
+        set.dedup();
+        match kind {
+            0 => {
+                map.block_up(&set);
+                clauses.push((false, set));
+            }
+            1 => {
+                map.block_down(&set);
+                clauses.push((true, (0..vars).filter(|i| !set.contains(i)).collect()));
+            }
+            _ => {
+                if let Some(&i) = set.first() {
+                    map.require(i);
+                    clauses.push((true, vec![i]));
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn the_seed_is_the_greatest_model(
@@ -317,27 +372,37 @@ mod tests {
             let mut map = SeedMap::new(vars);
             let mut clauses = Vec::new();
             for (kind, members) in raw {
-                let mut set: Vec<usize> = members.into_iter().filter(|&m| m < vars).collect();
-                set.sort_unstable();
-                set.dedup();
-                match kind {
-                    0 => {
-                        map.block_up(&set);
-                        clauses.push((false, set));
-                    }
-                    1 => {
-                        map.block_down(&set);
-                        clauses.push((true, (0..vars).filter(|i| !set.contains(i)).collect()));
-                    }
-                    _ => {
-                        if let Some(&i) = set.first() {
-                            map.require(i);
-                            clauses.push((true, vec![i]));
-                        }
-                    }
-                }
+                add_clause(&mut map, &mut clauses, kind, members);
             }
             proptest::prop_assert_eq!(map.next_seed(), Ok(greatest_model(vars, &clauses)));
+        }
+    }
+
+    proptest::proptest! {
+        /// MARCO's use: seed after seed of one map, with clauses added in between (the
+        /// search resumes from the last seed's decisions).
+        #[test]
+        fn each_seed_of_a_growing_map_is_its_greatest_model(
+            vars in 0usize..9,
+            rounds in proptest::collection::vec(
+                proptest::collection::vec((0u8..3, proptest::collection::vec(0usize..9, 0..5)), 0..4),
+                1..8,
+            ),
+        ) {
+            let mut map = SeedMap::new(vars);
+            let mut clauses = Vec::new();
+            for raw in rounds {
+                for (kind, members) in raw {
+                    add_clause(&mut map, &mut clauses, kind, members);
+                }
+                let expected = greatest_model(vars, &clauses);
+                proptest::prop_assert_eq!(map.next_seed(), Ok(expected.clone()));
+                // As MARCO does: the seed is blocked one way or the other.
+                if let Some(seed) = expected {
+                    let kind = if seed.len() % 2 == 0 { 1 } else { 0 };
+                    add_clause(&mut map, &mut clauses, kind, seed);
+                }
+            }
         }
     }
 
