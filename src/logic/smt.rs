@@ -244,7 +244,9 @@ impl Limits {
 
 /// How many answers (and, separately, MUS enumerations) the caches hold at most. A
 /// cached formula with its key costs a few hundred bytes to a few kilobytes, so this
-/// bounds the caches at roughly a hundred megabytes on the longest searches.
+/// bounds the caches at roughly a hundred megabytes on the longest searches. (A MUS
+/// enumeration's key is a whole canonical query, tens of kilobytes: that cache is also
+/// bounded by its keys' nodes, see `mus::MusCache`.)
 pub(crate) const CACHE_CAPACITY: usize = 50_000;
 
 /// A cache key: the formula and, when the encoding is not the uninterpreted one, the
@@ -255,7 +257,7 @@ type CacheKey = (Formula, Option<Arc<Theory>>);
 /// conflicts among qualifiers (module `conflicts`).
 #[derive(Default)]
 struct MusMemory {
-    enumerations: Mutex<FxHashMap<mus::MusKey, MusEnumeration>>,
+    enumerations: Mutex<mus::MusCache>,
     conflicts: Mutex<conflicts::ConflictStore>,
 }
 

@@ -49,6 +49,44 @@ pub(super) struct MusKey {
     theory: Option<Arc<Theory>>,
 }
 
+impl MusKey {
+    /// Its formulas' nodes (each counted once per occurrence).
+    fn nodes(&self) -> usize {
+        self.hard.iter().chain(&self.soft).map(Formula::size).sum()
+    }
+}
+
+/// Complete enumerations by canonical query. A key is a canonical copy of a whole query
+/// (dozens of formulas, rebuilt node by node, shared with nothing), so the cache is
+/// bounded by its keys' nodes as well as by their number: on a long search under
+/// Synquid's defaults (`AVL-Balance`), its keys were 40% of the heap and grew with every
+/// enumeration.
+#[derive(Default)]
+pub(super) struct MusCache {
+    map: FxHashMap<MusKey, MusEnumeration>,
+    nodes: usize,
+}
+
+/// How many formula nodes the keys of a MUS cache may hold in all (some 60–100 MB).
+const MUS_CACHE_NODES: usize = 1_000_000;
+
+impl MusCache {
+    fn get(&self, key: &MusKey) -> Option<&MusEnumeration> {
+        self.map.get(key)
+    }
+
+    /// Adds an enumeration; a full cache starts over.
+    fn insert(&mut self, key: MusKey, found: MusEnumeration) {
+        let nodes = key.nodes();
+        if self.map.len() >= super::CACHE_CAPACITY || self.nodes + nodes > MUS_CACHE_NODES {
+            self.map.clear();
+            self.nodes = 0;
+        }
+        self.nodes += nodes;
+        self.map.insert(key, found);
+    }
+}
+
 /// The answer to a core query.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CoreResult {
@@ -208,11 +246,7 @@ impl SmtSolver {
         if let Some(key) = key
             && !out.limit_reached
         {
-            let mut cache = self.lock_mus_cache();
-            if cache.len() >= super::CACHE_CAPACITY {
-                cache.clear();
-            }
-            cache.insert(key, out.clone());
+            self.lock_mus_cache().insert(key, out.clone());
         }
         Ok(out)
     }
@@ -274,7 +308,7 @@ impl SmtSolver {
         Ok(())
     }
 
-    fn lock_mus_cache(&self) -> std::sync::MutexGuard<'_, FxHashMap<MusKey, MusEnumeration>> {
+    fn lock_mus_cache(&self) -> std::sync::MutexGuard<'_, MusCache> {
         self.mus_memory().enumerations.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -333,5 +367,40 @@ impl SmtSolver {
         }
         out.limit_reached |= tracked.limit_reached.get();
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logic::Sort;
+
+    /// A balanced sum of `2^depth` distinct variables: `2^(depth+1) - 1` nodes.
+    fn sum(depth: u32, tag: usize, at: &mut usize) -> Formula {
+        if depth == 0 {
+            *at += 1;
+            return Formula::var(format!("v{tag}_{at}").as_str(), Sort::Int);
+        }
+        let left = sum(depth - 1, tag, at);
+        Formula::plus(left, sum(depth - 1, tag, at))
+    }
+
+    #[test]
+    fn the_mus_cache_is_bounded_by_the_nodes_of_its_keys() {
+        let mut cache = MusCache::default();
+        let found = MusEnumeration { muses: vec![vec![0]], complete: true, limit_reached: false, work: 1 };
+        let keys = 600;
+        for tag in 0..keys {
+            let mut at = 0;
+            let soft: Vec<Formula> =
+                (0..32).map(|_| Formula::eq(sum(5, tag, &mut at), Formula::int(0))).collect();
+            let key = MusKey { hard: Vec::new(), soft, required: Some(0), theory: None };
+            assert_eq!(key.nodes(), 32 * 65);
+            cache.insert(key, found.clone());
+            assert!(cache.nodes <= MUS_CACHE_NODES, "{} nodes held", cache.nodes);
+        }
+        // 600 keys of 2 080 nodes are more than the budget: the cache started over.
+        assert!(cache.map.len() < keys, "{} keys held", cache.map.len());
+        assert_eq!(cache.nodes, cache.map.keys().map(MusKey::nodes).sum::<usize>());
     }
 }
