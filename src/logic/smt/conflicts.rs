@@ -135,3 +135,38 @@ impl ConflictStore {
 fn needs_subset(small: &[Formula], large: &[Formula]) -> bool {
     small.iter().all(|f| large.binary_search(f).is_ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logic::Sort;
+
+    fn var(name: &str) -> Formula {
+        Formula::var(name, Sort::Int)
+    }
+
+    /// Of two records of one conflict, the one that needs fewer hard formulas is kept:
+    /// it holds wherever the other does.
+    #[test]
+    fn a_conflict_is_kept_with_the_fewest_hard_formulas_it_needs() {
+        let (x, y, z) = (var("x"), var("y"), var("z"));
+        let conflict = vec![Formula::le(x.clone(), y.clone()), Formula::le(y.clone(), x.clone())];
+        let (a, b, c) = (Formula::neq(x.clone(), y.clone()), Formula::lt(x, z.clone()), Formula::lt(y, z));
+        let soft = vec![Formula::tt(), conflict[0].clone(), conflict[1].clone()];
+        let mut store = ConflictStore::default();
+        store.insert(None, conflict.clone(), vec![a.clone(), b.clone()]);
+        let found =
+            |store: &ConflictStore, hard: &[Formula]| store.within(&None, &HardFacts::new(hard), &soft, 0);
+        assert_eq!(found(&store, &[b.clone(), a.clone(), c.clone()]), vec![vec![1, 2]]);
+        assert!(found(&store, std::slice::from_ref(&a)).is_empty(), "it needs b too");
+        // Needing only `a`: replaces the record that needs `a` and `b`.
+        store.insert(None, conflict.clone(), vec![a.clone()]);
+        assert_eq!(store.len, 1);
+        assert_eq!(found(&store, std::slice::from_ref(&a)), vec![vec![1, 2]]);
+        // Needing more than that adds nothing.
+        store.insert(None, conflict.clone(), vec![a.clone(), c.clone()]);
+        assert_eq!(store.len, 1);
+        assert!(store.contains_one(&None, &HardFacts::new(std::slice::from_ref(&a)), &conflict));
+        assert!(!store.contains_one(&None, &HardFacts::new(&[b, c]), &conflict));
+    }
+}
