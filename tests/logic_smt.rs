@@ -1,6 +1,8 @@
 //! End-to-end checks of the SMT layer against the system Z3.
 
-use rsynth::logic::smt::{CoreResult, ModelResult, Satisfiability, UnknownReason, Validity, Value};
+use rsynth::logic::smt::{
+    CoreResult, ModelResult, MusEnumeration, Satisfiability, UnknownReason, Validity, Value,
+};
 use rsynth::logic::{Formula, SmtConfig, SmtError, SmtSolver, Sort};
 use std::time::Duration;
 
@@ -165,6 +167,14 @@ fn unsat_cores_and_minimal_subsets() {
     assert_eq!(smt.unsat_core(&hard, &soft[1..2]), Ok(CoreResult::Sat));
 }
 
+/// The MUSes of `soft` under `hard` that contain `soft[0]`, and how many Z3 checks the
+/// enumeration made.
+fn muses_with_first(smt: &SmtSolver, hard: &[Formula], soft: &[Formula]) -> (MusEnumeration, u64) {
+    let before = smt.stats().solver_calls;
+    let found = smt.all_minimal_unsat_subsets(hard, soft, Some(0)).expect("well-sorted");
+    (found, smt.stats().solver_calls - before)
+}
+
 /// Qualifiers that contradict each other are obstacles of a MUS enumeration with a
 /// required element, never answers. One that contradicts itself without the hard
 /// formulas is remembered and blocked from the start in later enumerations: the same
@@ -182,11 +192,8 @@ fn conflicts_among_qualifiers_are_learned() {
         Formula::neq(x.clone(), y.clone()),
     ];
     let hard = [Formula::eq(z.clone(), Formula::plus(x.clone(), Formula::int(1)))];
-    let calls = |smt: &SmtSolver| smt.stats().solver_calls;
     assert!(!smt.has_known_conflict(&[], &soft[1..]), "nothing is learned before an enumeration");
-    let before = calls(&smt);
-    let first = smt.all_minimal_unsat_subsets(&hard, &soft, Some(0)).expect("well-sorted");
-    let first_calls = calls(&smt) - before;
+    let (first, first_calls) = muses_with_first(&smt, &hard, &soft);
     assert_eq!(first.muses, vec![vec![0, 2]]);
     // The conflict is known now, in any order and among other formulas, under any hard
     // formulas; not in part.
@@ -196,9 +203,7 @@ fn conflicts_among_qualifiers_are_learned() {
     assert!(!smt.has_known_conflict(&[], &soft[1..3]));
     // Other hard formulas, so that the enumeration cache cannot answer.
     let other = [hard[0].clone(), Formula::eq(w, Formula::int(0))];
-    let before = calls(&smt);
-    let second = smt.all_minimal_unsat_subsets(&other, &soft, Some(0)).expect("well-sorted");
-    let second_calls = calls(&smt) - before;
+    let (second, second_calls) = muses_with_first(&smt, &other, &soft);
     assert_eq!(second.muses, first.muses);
     assert!(second_calls < first_calls, "{second_calls} checks after learning, {first_calls} before");
     assert!(second.work < first.work, "work {} after learning, {} before", second.work, first.work);
@@ -222,11 +227,7 @@ fn conflicts_that_need_the_premise_are_learned_with_it() {
     let (x, y, w) = (int("x"), int("y"), int("w"));
     let distinct = Formula::neq(x.clone(), y.clone());
     let soft = [!Formula::eq(x.clone(), y.clone()), Formula::le(x.clone(), y.clone()), Formula::le(y, x)];
-    let calls = |smt: &SmtSolver| smt.stats().solver_calls;
-    let before = calls(&smt);
-    let first =
-        smt.all_minimal_unsat_subsets(std::slice::from_ref(&distinct), &soft, Some(0)).expect("well-sorted");
-    let first_calls = calls(&smt) - before;
+    let (first, first_calls) = muses_with_first(&smt, std::slice::from_ref(&distinct), &soft);
     assert_eq!(first.muses, Vec::<Vec<usize>>::new(), "under x != y, the pair is an obstacle");
     assert!(smt.has_known_conflict(std::slice::from_ref(&distinct), &soft[1..]));
     assert!(!smt.has_known_conflict(&[], &soft[1..]), "it needs x != y");
@@ -234,9 +235,7 @@ fn conflicts_that_need_the_premise_are_learned_with_it() {
     // Hard formulas that include x != y (and more, so that the cache cannot answer):
     // blocked from the start.
     let more = [Formula::and(distinct, Formula::eq(w.clone(), Formula::int(1)))];
-    let before = calls(&smt);
-    let second = smt.all_minimal_unsat_subsets(&more, &soft, Some(0)).expect("well-sorted");
-    let second_calls = calls(&smt) - before;
+    let (second, second_calls) = muses_with_first(&smt, &more, &soft);
     assert_eq!(second.muses, first.muses);
     assert!(second_calls < first_calls, "{second_calls} checks after learning, {first_calls} before");
     assert!(second.work < first.work, "work {} after learning, {} before", second.work, first.work);

@@ -22,6 +22,7 @@
 //! `SmtSolver::with_meter`): a store shared between lanes would make one lane's meter
 //! depend on what another had learned by then.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -45,18 +46,32 @@ struct Conflict {
     needs: Arc<[Formula]>,
 }
 
-/// The conjuncts of some hard formulas, as a set (what a conflict's `needs` are
-/// looked up in).
-pub(super) struct HardFacts<'a>(FxHashSet<&'a Formula>);
+/// Some hard formulas, looked up by conjunct: what a conflict's `needs` are matched
+/// against, and what a newly found conflict takes its `needs` from. The conjuncts and
+/// their set are made on first use: most lookups find no conflict whose soft formulas
+/// are all on offer, and then the hard formulas are never looked at.
+pub(super) struct HardFacts<'a> {
+    hard: &'a [Formula],
+    conjuncts: OnceCell<Vec<Formula>>,
+    set: OnceCell<FxHashSet<Formula>>,
+}
 
 impl<'a> HardFacts<'a> {
-    /// `conjuncts` are the hard formulas' conjuncts (`Formula::conjuncts` of each).
-    pub fn new(conjuncts: &'a [Formula]) -> HardFacts<'a> {
-        HardFacts(conjuncts.iter().collect())
+    pub fn new(hard: &'a [Formula]) -> HardFacts<'a> {
+        HardFacts { hard, conjuncts: OnceCell::new(), set: OnceCell::new() }
+    }
+
+    /// The hard formulas' conjuncts (`Formula::conjuncts` of each), in order.
+    pub fn conjuncts(&self) -> &[Formula] {
+        self.conjuncts.get_or_init(|| self.hard.iter().flat_map(Formula::conjuncts).collect())
     }
 
     fn include(&self, needs: &[Formula]) -> bool {
-        needs.iter().all(|f| self.0.contains(f))
+        if needs.is_empty() {
+            return true;
+        }
+        let set = self.set.get_or_init(|| self.conjuncts().iter().cloned().collect());
+        needs.iter().all(|f| set.contains(f))
     }
 }
 
@@ -118,15 +133,20 @@ impl ConflictStore {
                 continue;
             }
             let Some(filed) = by_first.get(f) else { continue };
-            for conflict in filed.iter().filter(|c| hard.include(&c.needs)) {
+            for conflict in filed {
                 let indices: Option<Vec<usize>> =
                     conflict.soft.iter().map(|g| position.get(g).copied()).collect();
-                if let Some(mut indices) = indices {
+                if let Some(mut indices) = indices
+                    && hard.include(&conflict.needs)
+                {
                     indices.sort_unstable();
                     found.push(indices);
                 }
             }
         }
+        // The same soft formulas may be on record with different (incomparable) needs.
+        found.sort_unstable();
+        found.dedup();
         found
     }
 }

@@ -264,8 +264,7 @@ impl SmtSolver {
     /// `hard ∧ formulas` is known to be unsatisfiable without asking. Neither counted
     /// nor charged: it asks no question.
     pub fn has_known_conflict(&self, hard: &[Formula], formulas: &[Formula]) -> bool {
-        let hard_parts: Vec<Formula> = hard.iter().flat_map(Formula::conjuncts).collect();
-        self.lock_conflicts().contains_one(&self.theory_key(), &HardFacts::new(&hard_parts), formulas)
+        self.lock_conflicts().contains_one(&self.theory_key(), &HardFacts::new(hard), formulas)
     }
 
     fn lock_conflicts(&self) -> std::sync::MutexGuard<'_, ConflictStore> {
@@ -274,32 +273,30 @@ impl SmtSolver {
 
     /// Remembers the unsatisfiable subset `subset` of `soft` with the hard formulas it
     /// needs: none if it is unsatisfiable on its own, else the conjuncts of the hard
-    /// formulas (`hard_parts`) that share a variable with it if those suffice, else all
-    /// of them (module `conflicts`). Those checks are the enumeration's own bookkeeping,
-    /// not questions of the search, so they are neither counted nor charged.
+    /// formulas that share a variable with it if those suffice, else all of them
+    /// (module `conflicts`). Those checks are the enumeration's own bookkeeping, not
+    /// questions of the search, so they are neither counted nor charged.
     fn learn_conflict(
         &self,
-        hard_parts: &[Formula],
+        hard: &HardFacts<'_>,
         soft: &[Formula],
         subset: &[usize],
     ) -> Result<(), SmtError> {
         let conflict: Vec<Formula> = subset.iter().map(|&i| soft[i].clone()).collect();
-        let unsat = |fs: &mut dyn Iterator<Item = &Formula>| -> Result<bool, SmtError> {
-            Ok(self.decide(&Formula::conjunction(fs.cloned()))? == Satisfiability::Unsat)
+        let unsat = |fs: Vec<Formula>| {
+            Ok::<_, SmtError>(self.decide(&Formula::conjunction(fs))? == Satisfiability::Unsat)
         };
-        if hard_parts.is_empty() || unsat(&mut conflict.iter())? {
+        let hard_parts = hard.conjuncts();
+        if hard_parts.is_empty() || unsat(conflict.clone())? {
             self.lock_conflicts().insert(self.theory_key(), conflict, Vec::new());
             return Ok(());
         }
         let names: BTreeSet<Symbol> = conflict.iter().flat_map(Formula::free_var_names).collect();
-        let needs: Vec<Formula> = hard_parts
-            .iter()
-            .filter(|h| h.free_var_names().iter().any(|n| names.contains(n)))
-            .cloned()
-            .collect();
+        let needs: Vec<Formula> =
+            hard_parts.iter().filter(|h| names.iter().any(|&n| h.has_free_var(n))).cloned().collect();
         // Where those do not suffice, it holds with all of them (the enumeration found it
         // unsatisfiable with them), and is blocked where they all come back.
-        let needs = if !needs.is_empty() && unsat(&mut needs.iter().chain(&conflict))? {
+        let needs = if !needs.is_empty() && unsat(needs.iter().chain(&conflict).cloned().collect())? {
             needs
         } else {
             hard_parts.to_vec()
@@ -319,12 +316,11 @@ impl SmtSolver {
         required: Option<usize>,
     ) -> Result<MusEnumeration, SmtError> {
         let tracked = self.tracked(hard, soft)?;
-        let hard_parts: Vec<Formula> = hard.iter().flat_map(Formula::conjuncts).collect();
+        let hard_facts = HardFacts::new(hard);
         let mut map = SeedMap::new(soft.len());
         if let Some(index) = required {
             map.require(index);
-            let known =
-                self.lock_conflicts().within(&self.theory_key(), &HardFacts::new(&hard_parts), soft, index);
+            let known = self.lock_conflicts().within(&self.theory_key(), &hard_facts, soft, index);
             for conflict in known {
                 map.block_up(&conflict);
             }
@@ -349,7 +345,7 @@ impl SmtSolver {
                     map.block_up(&mus);
                     match required {
                         // An obstacle, not an answer.
-                        Some(r) if !mus.contains(&r) => self.learn_conflict(&hard_parts, soft, &mus)?,
+                        Some(r) if !mus.contains(&r) => self.learn_conflict(&hard_facts, soft, &mus)?,
                         _ => {
                             out.complete &= minimal;
                             out.muses.push(mus);
