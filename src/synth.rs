@@ -152,7 +152,7 @@ fn synthesize_here(
     }
     let (end, lane_stats, dead_ends) = schedule::run_lanes(
         &config.steps,
-        config.initial_budget,
+        config.slice,
         config.threads,
         deadline,
         &|| cancel.is_cancelled(),

@@ -64,9 +64,11 @@ impl fmt::Display for Bounds {
 pub struct SynthConfig {
     /// The bound settings to run (see `schedule`); one step runs alone, unbudgeted.
     pub steps: Vec<Step>,
-    /// Lane 0's head start, per unit of its weight, and four times the length of a
-    /// slice (see `schedule`).
-    pub initial_budget: u64,
+    /// The units of work a lane runs at a time past its head start (see `schedule`):
+    /// short enough that a lane waits little for a thread and stops soon after it gets
+    /// past a solution, long enough that pausing (two thread switches) costs nothing
+    /// noticeable.
+    pub slice: u64,
     /// How many steps may run at once.
     pub threads: usize,
     /// The time limit of the whole goal.
@@ -81,7 +83,7 @@ pub struct SynthConfig {
 impl SynthConfig {
     /// A configuration that runs exactly these bounds (the experts' flags).
     pub fn pinned(bounds: Bounds) -> SynthConfig {
-        SynthConfig { steps: vec![Step { bounds, weight: 1 }], ..SynthConfig::default() }
+        SynthConfig { steps: vec![Step { bounds, weight: 1, head_start: 0 }], ..SynthConfig::default() }
     }
 }
 
@@ -92,26 +94,31 @@ impl Default for SynthConfig {
     /// (`app depth 2, match depth 1`, matches by scrutinee enumeration only), the
     /// settings of Synquid's per-problem flags.
     ///
-    /// The weights favour the smallest setting: its space is small, so it either finds
-    /// a program soon or is exhausted soon (within 1.5 s on every suite problem), the
-    /// goals only it solves (or solves fastest) are among the costliest, and its units
-    /// of work are the cheapest (mostly cached queries: 13–25 a millisecond, against
-    /// 5–10 under Synquid's defaults), so a weight of 8 (four times lane 0's units)
-    /// gives it about one and a half times lane 0's time. Synquid's defaults come
-    /// first, so that the many goals they solve in their head start are answered
-    /// without waiting for the other lanes. Chosen from the suite run setting by
-    /// setting, and the weights by replaying each setting's recorded progress on every
-    /// goal under candidate schedules; see `docs/benchmarks.md`.
+    /// The weights and head starts favour the smallest setting: its space is small, so
+    /// it either finds a program soon or is exhausted soon (within 1.5 s on every suite
+    /// problem), the goals only it solves (or solves fastest) are among the costliest,
+    /// and its units of work are the cheapest (mostly cached queries: 13–25 a
+    /// millisecond, against 5–10 under Synquid's defaults), so a weight of 8 (four
+    /// times lane 0's units) gives it about one and a half times lane 0's time.
+    /// Synquid's defaults come first, with a head start of 2 000 units (up to a few
+    /// hundred milliseconds), so that the many goals they solve there are answered
+    /// without waiting for another lane; the smallest setting comes second, with a head
+    /// start of 8 000 units (its weight's worth of the same), so that a program it
+    /// finds there waits only for lane 0's. The deeper matches come last, with none:
+    /// they answer few goals first, and a head start would hold up every answer found
+    /// past the others'. Chosen from the suite run setting by setting, and the weights
+    /// and head starts by replaying each setting's recorded progress on every goal
+    /// under candidate schedules, then timing the best; see `docs/benchmarks.md`.
     fn default() -> SynthConfig {
         let synquid = Bounds::default();
-        let step = |bounds: Bounds, weight: u64| Step { bounds, weight };
+        let step = |bounds: Bounds, weight: u64, head_start: u64| Step { bounds, weight, head_start };
         SynthConfig {
             steps: vec![
-                step(synquid, 2),
-                step(Bounds { app_depth: 2, match_depth: 3, ..synquid }, 1),
-                step(Bounds { app_depth: 2, match_depth: 1, abduce_scrutinees: false, ..synquid }, 8),
+                step(synquid, 2, 2_000),
+                step(Bounds { app_depth: 2, match_depth: 1, abduce_scrutinees: false, ..synquid }, 8, 8_000),
+                step(Bounds { app_depth: 2, match_depth: 3, ..synquid }, 1, 0),
             ],
-            initial_budget: 2000,
+            slice: 500,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()).min(2),
             timeout: Duration::from_secs(120),
             trace: false,

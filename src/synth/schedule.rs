@@ -4,9 +4,9 @@
 //! Each [`Step`] of the schedule is a *lane*: one search under fixed bounds, on its own
 //! thread. A lane's work is counted in units: candidates checked plus the SMT work they
 //! asked for (not in seconds, so that the outcome does not depend on the machine's speed
-//! or load). Lane 0 gets a head start of `initial × weight` units; past it, and for the
-//! other lanes from their first unit, a lane's *virtual time* is its work divided by
-//! its weight (see [`Shares`]). A lane that exhausts its space drops out.
+//! or load). A lane may have a *head start*: work done at virtual time 0, before shares
+//! count. Past it, a lane's *virtual time* is its work divided by its weight (see
+//! [`Shares`]). A lane that exhausts its space drops out.
 //!
 //! **Determinism.** A lane's work has the position `(virtual time, lane)`. A lane's
 //! search is deterministic, so the work after which it finds its program, and hence the
@@ -35,11 +35,14 @@ use super::config::Bounds;
 use super::context::DeadEnd;
 use super::search::SearchStats;
 
-/// One entry of a schedule: bounds, and the share of the work they get (their weight).
+/// One entry of a schedule: bounds, the share of the work they get (their weight) and
+/// their head start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Step {
     pub bounds: Bounds,
     pub weight: u64,
+    /// Units of work at virtual time 0 (see [`Shares`]).
+    pub head_start: u64,
 }
 
 /// How a lane ended.
@@ -126,20 +129,20 @@ impl Budget {
 /// to its end, asking `budget` before each candidate.
 ///
 /// Lane 0 runs on the calling thread, which must have a search-sized stack (see
-/// [`on_search_stack`]): a goal that lane 0 solves within its head start never starts
-/// another thread, and so never pays for another Z3 context (about 20 ms each). The
-/// coordinator runs on a small thread of its own; the other lanes get threads when
-/// they first get budget, which is not before lane 0 has paused or run for a while.
+/// [`on_search_stack`]): a goal that lane 0 solves within [`SECOND_THREAD_AFTER`] never
+/// starts another thread, and so never pays for another Z3 context and its start-up
+/// work. The coordinator runs on a small thread of its own; the other lanes get threads
+/// when they first get budget, which is not before lane 0 has paused or run that long.
 pub(crate) fn run_lanes<T: Send>(
     steps: &[Step],
-    initial: u64,
+    slice: u64,
     threads: usize,
     deadline: Instant,
     cancelled: &(dyn Fn() -> bool + Sync),
     run: &(dyn Fn(usize, Budget) -> (LaneEnd<T>, SearchStats, Option<DeadEnd>) + Sync),
 ) -> (LaneEnd<(T, usize)>, Vec<SearchStats>, Vec<DeadEnd>) {
     let shared = Arc::new(Shared::default());
-    let shares = Shares::new(steps, initial);
+    let shares = Shares::new(steps, slice);
     {
         let mut board = shared.lock();
         board.lanes = steps.iter().map(|_| LaneSlot::default()).collect();
@@ -198,33 +201,36 @@ pub(crate) fn run_lanes<T: Send>(
 /// before the candidate that was the program.
 type Position = (u128, usize);
 
-/// How the lanes share the work. Lane 0 first gets a *head start* of `initial × weight`
-/// units, at virtual time 0: a program it finds there is the answer without waiting for
-/// any other lane, which is what most goals need. Past it, and for the other lanes from
-/// their first unit, a lane's virtual time is its work (past its head start) divided by
-/// its weight: a lane that finds its program has the others do only as much work as
-/// their weights give them up to the same virtual time.
+/// How the lanes share the work. A lane's *head start* is work at virtual time 0: a
+/// program lane 0 finds there is the answer without waiting for any other lane, and one
+/// that a later lane finds there waits only for the head starts of the lanes before it
+/// (ties go to the lower lane). Past its head start (all of a lane's work if it has
+/// none), a lane's virtual time is its work past the head start divided by its weight:
+/// a lane that finds its program has the others do only as much work as their weights
+/// give them up to the same virtual time.
 ///
-/// The other lanes used to have head starts of their own (`initial × weight` each).
-/// Those cost twice: a program of lane 0 found past its head start waited until the
-/// others had done all of theirs as well, and one that the last lane found early in its
-/// head start waited for lane 0's whole head start and the middle lane's
-/// (`docs/benchmarks.md`, runs 17a/17b).
+/// A head start is a bet that the lane answers soon, paid by every program found past
+/// it: such a program waits until all head starts are done (or their lanes exhausted).
+/// `SynthConfig::default` says where the default schedule places its bets. Only lane 0
+/// used to have a head start, a long one, and the other lanes' answers all waited for
+/// it (`docs/benchmarks.md`, runs 23a/23b); before that every lane had one, and lane
+/// 0's answers past its own waited for all the others' (runs 17a/17b).
 struct Shares<'a> {
     steps: &'a [Step],
-    initial: u64,
+    /// The length of a slice, in units.
+    slice: u64,
     /// The least common multiple of the weights: virtual time in integers is the work
     /// past the head start times `lcm / weight`.
     lcm: u128,
 }
 
 impl Shares<'_> {
-    fn new(steps: &[Step], initial: u64) -> Shares<'_> {
+    fn new(steps: &[Step], slice: u64) -> Shares<'_> {
         fn gcd(a: u128, b: u128) -> u128 {
             if b == 0 { a } else { gcd(b, a % b) }
         }
         let lcm = steps.iter().map(|s| u128::from(s.weight.max(1))).fold(1, |l, w| l / gcd(l, w) * w);
-        Shares { steps, initial, lcm }
+        Shares { steps, slice: slice.max(1), lcm }
     }
 
     fn weight(&self, lane: usize) -> u64 {
@@ -232,7 +238,7 @@ impl Shares<'_> {
     }
 
     fn head_start(&self, lane: usize) -> u64 {
-        if lane == 0 { self.initial.saturating_mul(self.weight(lane)) } else { 0 }
+        self.steps[lane].head_start
     }
 
     fn scale(&self, lane: usize) -> u128 {
@@ -257,14 +263,16 @@ impl Shares<'_> {
         self.head_start(lane).saturating_add(u64::try_from(excess).unwrap_or(u64::MAX))
     }
 
-    /// Where the slice that starts at `work` ends: at the end of lane 0's head start (a
-    /// head start is one slice, so that lane 0 does not pause, which lets a second thread
-    /// start, before most goals are solved), after a fixed amount of work past it, or
-    /// where the lane gets past `best`, whichever is first.
+    /// Where the slice that starts at `work` ends: at the end of the lane's head start (a
+    /// head start is one slice: the answers of the lanes after it wait for all of it),
+    /// after a fixed amount of work past it, or where the lane gets past `best`,
+    /// whichever is first.
     fn slice_end(&self, lane: usize, work: u64, best: Option<Position>) -> u64 {
-        let slice = (self.initial / SLICES_PER_INITIAL).max(1);
-        let mut end =
-            if work < self.head_start(lane) { self.head_start(lane) } else { work.saturating_add(slice) };
+        let mut end = if work < self.head_start(lane) {
+            self.head_start(lane)
+        } else {
+            work.saturating_add(self.slice)
+        };
         if let Some(best) = best {
             end = end.min(self.past(lane, best));
         }
@@ -362,13 +370,11 @@ fn coordinate<T>(
     }
 }
 
-/// Slices are `initial / SLICES_PER_INITIAL` units long: short enough that a lane
-/// waits little for a thread and stops soon after it gets past a solution, long enough
-/// that pausing (two thread switches) costs nothing noticeable.
-const SLICES_PER_INITIAL: u64 = 4;
-
-/// How long lane 0 runs alone before a second lane may start.
-const SECOND_THREAD_AFTER: Duration = Duration::from_millis(40);
+/// How long lane 0 runs alone before a second lane may start: most easy goals are
+/// answered by then, without a second thread, and the others lose little. (It was
+/// 40 ms while only lane 0 had a head start, since no other lane's answer could count
+/// before that head start was done.)
+const SECOND_THREAD_AFTER: Duration = Duration::from_millis(10);
 
 /// How often the coordinator looks at the clock and the cancel flag while it waits.
 const POLL: Duration = Duration::from_millis(20);
@@ -423,14 +429,18 @@ pub fn on_search_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 mod tests {
     use super::*;
 
-    fn steps(weights: &[u64]) -> Vec<Step> {
-        weights.iter().map(|&weight| Step { bounds: Bounds::default(), weight }).collect()
+    /// Steps of the given weights and head starts.
+    fn steps(lanes: &[(u64, u64)]) -> Vec<Step> {
+        lanes
+            .iter()
+            .map(|&(weight, head_start)| Step { bounds: Bounds::default(), weight, head_start })
+            .collect()
     }
 
     #[test]
-    fn positions_are_virtual_times_past_lane_0s_head_start() {
-        let steps = steps(&[2, 1, 4]);
-        let shares = Shares::new(&steps, 100);
+    fn positions_are_virtual_times_past_the_head_starts() {
+        let steps = steps(&[(2, 200), (1, 0), (4, 0)]);
+        let shares = Shares::new(&steps, 25);
         // Lane 0's head start of 200 units is at virtual time 0; the other lanes have
         // none, and the lane order decides ties.
         assert_eq!(shares.position(0, 199), (0, 0));
@@ -451,8 +461,8 @@ mod tests {
                 );
             }
         }
-        // Lane 0's head start is one slice; past it, and for the other lanes, slices of a
-        // quarter of `initial`, cut where the lane gets past a known solution.
+        // Lane 0's head start is one slice; past it, and for the other lanes, slices of
+        // 25 units, cut where the lane gets past a known solution.
         assert_eq!(shares.slice_end(0, 0, None), 200);
         assert_eq!(shares.slice_end(0, 200, None), 225);
         assert_eq!(shares.slice_end(2, 0, None), 25);
@@ -460,17 +470,47 @@ mod tests {
         assert_eq!(shares.slice_end(2, 0, Some((8, 0))), 8);
     }
 
+    #[test]
+    fn a_later_lanes_head_start_comes_after_the_earlier_ones() {
+        let steps = steps(&[(2, 200), (8, 800), (1, 0)]);
+        let shares = Shares::new(&steps, 25);
+        // Both head starts are at virtual time 0, lane 0's first.
+        assert_eq!(shares.position(1, 799), (0, 1));
+        assert!(shares.position(0, 199) < shares.position(1, 0));
+        // A program lane 1 finds in its head start waits for lane 0's whole head start
+        // (and one unit more), but for no work of lane 2.
+        assert_eq!(shares.past(0, (0, 1)), 201);
+        assert_eq!(shares.past(2, (0, 1)), 0);
+        // One that lane 0 finds past its head start waits for lane 1's whole head start,
+        // and then for four times lane 0's work past its own (their weights are 2 and 8).
+        let found = shares.position(0, 210);
+        assert_eq!(found, (40, 0));
+        assert_eq!(shares.past(1, found), 840);
+        assert!(shares.position(1, 839) <= found && shares.position(1, 840) > found);
+        // A head start is one slice, whatever the slice length.
+        assert_eq!(shares.slice_end(1, 0, None), 800);
+        assert_eq!(shares.slice_end(1, 800, None), 825);
+    }
+
     /// Fake lanes that find a "program" after a fixed amount of work, on two threads, in
     /// any interleaving: the answer is always the one at the earliest position.
     #[test]
     fn the_answer_is_the_earliest_position_whatever_the_threads_do() {
-        let steps = steps(&[2, 1, 4]);
-        let finds: [Option<u64>; 3] = [Some(700), Some(260), None];
-        let shares = Shares::new(&steps, 100);
+        for (steps, finds) in [
+            (steps(&[(2, 200), (1, 0), (4, 0)]), [Some(700), Some(260), None]),
+            (steps(&[(2, 200), (8, 800), (1, 0)]), [Some(150), Some(500), Some(20)]),
+            (steps(&[(2, 200), (8, 800), (1, 0)]), [Some(420), Some(1_300), None]),
+        ] {
+            the_earliest_position_answers(&steps, finds);
+        }
+    }
+
+    fn the_earliest_position_answers(steps: &[Step], finds: [Option<u64>; 3]) {
+        let shares = Shares::new(steps, 25);
         let expected = (0..3).filter_map(|i| finds[i].map(|w| shares.position(i, w))).min().unwrap().1;
         for round in 0..5u64 {
             let deadline = Instant::now() + Duration::from_secs(60);
-            let (end, _, _) = run_lanes(&steps, 100, 2, deadline, &|| false, &|lane, budget| {
+            let (end, _, _) = run_lanes(steps, 25, 2, deadline, &|| false, &|lane, budget| {
                 let stats = SearchStats::default();
                 for work in 0.. {
                     if !budget.proceed(work, &stats) {
