@@ -121,7 +121,7 @@ pub struct TypingState<'p> {
 pub struct AxiomMemo(std::sync::Mutex<rustc_hash::FxHashMap<Formula, std::sync::Arc<[Formula]>>>);
 
 /// How many formulas an [`AxiomMemo`] remembers before it starts over.
-const AXIOM_MEMO_CAPACITY: usize = 50_000;
+const AXIOM_MEMO_CAPACITY: usize = 20_000;
 
 impl AxiomMemo {
     fn of(&self, program: &Program, f: &Formula) -> Vec<Formula> {
