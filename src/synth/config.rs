@@ -89,9 +89,9 @@ impl SynthConfig {
 
 impl Default for SynthConfig {
     /// The one configuration: three settings, as a portfolio around Synquid's defaults,
-    /// on two threads: Synquid's default bounds; deeper matches with smaller
-    /// applications (`app depth 2, match depth 3`); and the smallest setting
-    /// (`app depth 2, match depth 1`, matches by scrutinee enumeration only), the
+    /// on two threads, in this order: Synquid's default bounds; the smallest setting
+    /// (`app depth 2, match depth 1`, matches by scrutinee enumeration only); and
+    /// deeper matches with smaller applications (`app depth 2, match depth 3`), the
     /// settings of Synquid's per-problem flags.
     ///
     /// The weights and head starts favour the smallest setting: its space is small, so
