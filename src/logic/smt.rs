@@ -242,12 +242,12 @@ impl Limits {
     }
 }
 
-/// How many answers (and, separately, MUS enumerations, conflicts and sliced queries)
-/// the caches hold at most. On a long search a cached query holds a few kilobytes of
-/// formulas that nothing else shares (its premise, joined for it): under Synquid's
-/// defaults on `AVL-Balance`, the process grew by about 170 MB while the query cache
-/// reached 15 000 entries, its thread's slice memo 12 000 and the axiom memo 6 000, and
-/// at 50 000 each these would hold several hundred megabytes. The suite's goals stay
+/// How many answers (and, separately, MUS enumerations and conflicts) the caches hold
+/// at most. On a long search a cached query holds a few kilobytes of formulas that
+/// nothing else shares (its premise, joined for it): under Synquid's defaults on
+/// `AVL-Balance`, the process grew by about 170 MB while the query cache reached 15 000
+/// entries, its thread's slice memo 12 000 and the axiom memo 6 000, and at 50 000 each
+/// these would hold several hundred megabytes. The suite's goals stay
 /// under 10 000 (`IncList-Merge` and `RBT-BalanceR` reach 5 000, all lanes together),
 /// so this bound only matters to long searches. (A MUS enumeration's key is a whole
 /// canonical query, tens of kilobytes: that cache is also bounded by its keys' nodes,

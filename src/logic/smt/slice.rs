@@ -43,6 +43,13 @@ thread_local! {
     static MEMO: RefCell<FxHashMap<Formula, Formula>> = RefCell::new(FxHashMap::default());
 }
 
+/// How many queries a thread's [`MEMO`] holds before it starts over. Each holds two
+/// formulas that little else shares (the query and its slice, a few kilobytes on a long
+/// search), and each lane's thread has its own. No goal of the suite asks 5 000
+/// different queries on one lane (counted under the default configuration); on a long
+/// search the memo starts over from time to time, which costs only the slicing again.
+const MEMO_CAPACITY: usize = 5_000;
+
 /// `f` with the premises irrelevant to its conclusion left out, or `f` itself when it is
 /// not an implication, its conclusion is `false`, or nothing would be left out.
 pub(super) fn relevant(f: &Formula) -> Formula {
@@ -51,8 +58,8 @@ pub(super) fn relevant(f: &Formula) -> Formula {
     }
     let sliced = slice(f);
     MEMO.with_borrow_mut(|memo| {
-        // Bounded like the query cache: a full memo starts over.
-        if memo.len() >= super::CACHE_CAPACITY {
+        // A full memo starts over.
+        if memo.len() >= MEMO_CAPACITY {
             memo.clear();
         }
         memo.insert(f.clone(), sliced.clone());
