@@ -246,12 +246,12 @@ impl Limits {
 /// at most. On a long search a cached query holds a few kilobytes of formulas that
 /// nothing else shares (its premise, joined for it): under Synquid's defaults on
 /// `AVL-Balance`, the process grew by about 170 MB while the query cache reached 15 000
-/// entries, its thread's slice memo 12 000 and the axiom memo 6 000, and at 50 000 each
-/// these would hold several hundred megabytes. The suite's goals stay
-/// under 10 000 (`IncList-Merge` and `RBT-BalanceR` reach 5 000, all lanes together),
-/// so this bound only matters to long searches. (A MUS enumeration's key is a whole
-/// canonical query, tens of kilobytes: that cache is also bounded by its keys' nodes,
-/// see `mus::MusCache`.)
+/// entries, its thread's slice memo 12 000 and the axiom memo 6 000 (those two now have
+/// smaller bounds of their own), and at 50 000 each these would hold several hundred
+/// megabytes. The suite's goals stay under 10 000 (`IncList-Merge` and `RBT-BalanceR`
+/// reach 5 000, all lanes together), so this bound only matters to long searches. (A MUS
+/// enumeration's key is a whole canonical query, tens of kilobytes: that cache is also
+/// bounded by its keys' nodes, see `mus::MusCache`.)
 pub(crate) const CACHE_CAPACITY: usize = 20_000;
 
 /// A cache key: the formula and, when the encoding is not the uninterpreted one, the
