@@ -107,12 +107,14 @@ impl ConflictStore {
         formulas: &[Formula],
     ) -> bool {
         let Some(by_first) = self.by_first.get(theory) else { return false };
+        let mut filed = formulas.iter().filter_map(|f| by_first.get(f)).flatten().peekable();
+        // Asked by every strengthening: most find no conflict filed under any of their
+        // formulas, and need no set of them.
+        if filed.peek().is_none() {
+            return false;
+        }
         let present: FxHashSet<&Formula> = formulas.iter().collect();
-        formulas
-            .iter()
-            .filter_map(|f| by_first.get(f))
-            .flatten()
-            .any(|c| c.soft.iter().all(|g| present.contains(g)) && hard.include(&c.needs))
+        filed.any(|c| c.soft.iter().all(|g| present.contains(g)) && hard.include(&c.needs))
     }
 
     /// The known conflicts among `soft` without element `skip`, given the hard formulas
