@@ -8,19 +8,62 @@
 //! in order of first occurrence (`'0`, `'1`, ...; no user name can look like that).
 //! Measures, predicates, constructors and datatypes keep their names: they are
 //! interpreted, or shared across queries through their axioms.
+//!
+//! Canonical forms are built node by node, so they share nothing with the formulas they
+//! come from; but they share a great deal with each other. Over a whole search, the
+//! canonical MUS queries of `IncList-Merge` (Synquid's defaults) ran to 244 000 nodes,
+//! of which 1 078 were distinct, and those of `RBT-BalanceR` to 5.5 million, of which
+//! 10 000 were distinct: renaming in order of occurrence turns the environments of
+//! different branches and candidates into the same formulas. So canonical nodes go
+//! through an [`Interner`], and a cache of canonical keys holds each distinct node once.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::logic::{Formula, Kind, Sort, Symbol};
 
-/// A renaming being built over one or more formulas (names are consistent across all the
-/// formulas it is applied to).
+/// One copy of each distinct formula built through it.
+///
+/// Not a global hash-consing table (see module `formula` for why not): each cache of
+/// canonical keys owns one, and starts it over when it starts over itself.
 #[derive(Default)]
-pub(super) struct Canonicalizer {
-    names: FxHashMap<Symbol, Symbol>,
+pub(super) struct Interner {
+    nodes: FxHashSet<Formula>,
 }
 
-impl Canonicalizer {
+impl Interner {
+    /// The copy of `f` already held, or `f`, now held. Children of interned formulas are
+    /// interned (or leaves shared with the original), so the equality test on a hit
+    /// compares the children by address.
+    fn intern(&mut self, f: Formula) -> Formula {
+        if let Some(held) = self.nodes.get(&f) {
+            return held.clone();
+        }
+        self.nodes.insert(f.clone());
+        f
+    }
+
+    /// How many distinct formulas it holds.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn clear(&mut self) {
+        self.nodes.clear();
+    }
+}
+
+/// A renaming being built over one or more formulas (names are consistent across all the
+/// formulas it is applied to), with the interner its nodes go through.
+pub(super) struct Canonicalizer<'a> {
+    names: FxHashMap<Symbol, Symbol>,
+    interner: &'a mut Interner,
+}
+
+impl<'a> Canonicalizer<'a> {
+    pub fn new(interner: &'a mut Interner) -> Canonicalizer<'a> {
+        Canonicalizer { names: FxHashMap::default(), interner }
+    }
+
     fn name(&mut self, name: Symbol) -> Symbol {
         let next = self.names.len();
         *self.names.entry(name).or_insert_with(|| Symbol::from(format!("'{next}").as_str()))
@@ -69,7 +112,7 @@ impl Canonicalizer {
                 Kind::SetLit { elem: self.sort(elem), elems: elems.iter().map(|e| self.formula(e)).collect() }
             }
         };
-        Formula::new(kind)
+        self.interner.intern(Formula::new(kind))
     }
 }
 
@@ -78,7 +121,7 @@ mod tests {
     use super::*;
 
     fn canonical(f: &Formula) -> Formula {
-        Canonicalizer::default().formula(f)
+        Canonicalizer::new(&mut Interner::default()).formula(f)
     }
 
     #[test]
@@ -91,5 +134,24 @@ mod tests {
         assert_eq!(canonical(&f), canonical(&g));
         assert_ne!(canonical(&f), canonical(&h), "renaming is injective");
         assert_eq!(canonical(&f).to_string(), "len '0 < len '2");
+    }
+
+    #[test]
+    fn canonical_forms_through_one_interner_share_their_nodes() {
+        let list = Sort::data("List", [Sort::var("a")]);
+        let len = |x: &str| Formula::pred("len", Sort::Int, vec![Formula::var(x, list.clone())]);
+        let mut interner = Interner::default();
+        let f = canonical_with(&mut interner, &Formula::lt(len("xs"), len("ys")));
+        let g = canonical_with(&mut interner, &Formula::lt(len("x7"), len("y9")));
+        assert!(f.ptr_eq(&g), "alpha-equivalent formulas give the very same node");
+        // `len '0 < len '0` shares the node `len '0` with them and adds only its root.
+        let before = interner.len();
+        let h = canonical_with(&mut interner, &Formula::lt(len("zs"), len("zs")));
+        assert_eq!(interner.len(), before + 1);
+        assert!(h.children().zip(f.children()).next().is_some_and(|(a, b)| a.ptr_eq(b)));
+    }
+
+    fn canonical_with(interner: &mut Interner, f: &Formula) -> Formula {
+        Canonicalizer::new(interner).formula(f)
     }
 }

@@ -32,7 +32,7 @@ use std::sync::atomic::Ordering;
 use rustc_hash::FxHashMap;
 use z3::ast::Bool;
 
-use super::canon::Canonicalizer;
+use super::canon::{Canonicalizer, Interner};
 use super::conflicts::{ConflictStore, HardFacts};
 use super::datatypes::Theory;
 use super::seeds::{OutOfSteps, SeedMap};
@@ -50,44 +50,68 @@ pub(super) struct MusKey {
 }
 
 impl MusKey {
-    /// Its formulas' nodes (each counted once per occurrence).
-    fn nodes(&self) -> usize {
-        self.hard.iter().chain(&self.soft).map(Formula::size).sum()
+    /// How many formulas it lists (its slots; the nodes are the interner's).
+    fn slots(&self) -> usize {
+        self.hard.len() + self.soft.len()
     }
 }
 
 /// Complete enumerations by canonical query. A key is a canonical copy of a whole query
-/// (dozens of formulas, rebuilt node by node, shared with nothing), so the cache is
-/// bounded by its keys' nodes as well as by their number: on a long search under
-/// Synquid's defaults (`AVL-Balance`), its keys were 40% of the heap and grew with every
-/// enumeration.
+/// (dozens of formulas); its nodes go through the cache's interner (module `canon`), so
+/// the keys of a search hold each distinct node once: on `IncList-Merge` under Synquid's
+/// defaults, the keys held 17 MB at the peak when each had nodes of its own. The cache
+/// is bounded by its distinct nodes plus its keys' slots as well as by its number of
+/// entries.
 #[derive(Default)]
 pub(super) struct MusCache {
     map: FxHashMap<MusKey, MusEnumeration>,
-    nodes: usize,
+    interner: Interner,
+    /// The formulas listed by the keys in `map`.
+    slots: usize,
 }
 
-/// How many formula nodes the keys of a MUS cache may hold in all: about 20 MB (a
-/// million held about 85 MB in a heap profile). Each lane has its own cache. The
-/// costliest goals of the suite, under the settings that solve them, have the same
-/// statistics as with a million (their caches never fill); a long search starts over
-/// from time to time.
+/// How many distinct formula nodes and key slots a MUS cache may hold in all: a few tens
+/// of MB at most. Each lane has its own cache. With interned keys no goal of the suite
+/// comes near it (`RBT-BalanceR`, Synquid's defaults: 10 000 distinct nodes over the
+/// whole search); it bounds long searches, which start over from time to time.
 const MUS_CACHE_NODES: usize = 250_000;
 
 impl MusCache {
+    /// The canonical key of a query, its nodes interned. A cache near its bound starts
+    /// over first.
+    fn key(
+        &mut self,
+        hard: &[Formula],
+        soft: &[Formula],
+        required: Option<usize>,
+        theory: Option<Arc<Theory>>,
+    ) -> MusKey {
+        if self.interner.len() + self.slots > MUS_CACHE_NODES {
+            self.clear();
+        }
+        let mut canon = Canonicalizer::new(&mut self.interner);
+        let hard = hard.iter().map(|f| canon.formula(f)).collect();
+        let soft = soft.iter().map(|f| canon.formula(f)).collect();
+        MusKey { hard, soft, required, theory }
+    }
+
     fn get(&self, key: &MusKey) -> Option<&MusEnumeration> {
         self.map.get(key)
     }
 
     /// Adds an enumeration; a full cache starts over.
     fn insert(&mut self, key: MusKey, found: MusEnumeration) {
-        let nodes = key.nodes();
-        if self.map.len() >= super::CACHE_CAPACITY || self.nodes + nodes > MUS_CACHE_NODES {
-            self.map.clear();
-            self.nodes = 0;
+        if self.map.len() >= super::CACHE_CAPACITY {
+            self.clear();
         }
-        self.nodes += nodes;
+        self.slots += key.slots();
         self.map.insert(key, found);
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+        self.interner.clear();
+        self.slots = 0;
     }
 }
 
@@ -237,7 +261,8 @@ impl SmtSolver {
             return Err(SmtError::Encoding(format!("required soft formula {index} of only {}", soft.len())));
         }
         self.count_query();
-        let key = self.config.cache.then(|| self.mus_key(hard, soft, required));
+        let key =
+            self.config.cache.then(|| self.lock_mus_cache().key(hard, soft, required, self.theory_key()));
         if let Some(key) = &key
             && let Some(found) = self.lock_mus_cache().get(key).cloned()
         {
@@ -253,13 +278,6 @@ impl SmtSolver {
             self.lock_mus_cache().insert(key, out.clone());
         }
         Ok(out)
-    }
-
-    fn mus_key(&self, hard: &[Formula], soft: &[Formula], required: Option<usize>) -> MusKey {
-        let mut canon = Canonicalizer::default();
-        let hard = hard.iter().map(|f| canon.formula(f)).collect();
-        let soft = soft.iter().map(|f| canon.formula(f)).collect();
-        MusKey { hard, soft, required, theory: self.theory_key() }
     }
 
     /// Whether `formulas` include a conflict learned by an earlier MUS enumeration of
@@ -375,32 +393,45 @@ mod tests {
     use super::*;
     use crate::logic::Sort;
 
-    /// A balanced sum of `2^depth` distinct variables: `2^(depth+1) - 1` nodes.
-    fn sum(depth: u32, tag: usize, at: &mut usize) -> Formula {
-        if depth == 0 {
-            *at += 1;
-            return Formula::var(format!("v{tag}_{at}").as_str(), Sort::Int);
-        }
-        let left = sum(depth - 1, tag, at);
-        Formula::plus(left, sum(depth - 1, tag, at))
+    /// The soft formulas `x_i + tag == i` for `i < n`: under each tag the same
+    /// variables (after renaming), but `n` sums and `n` equations of their own.
+    fn tagged(tag: i64, n: i64, name: &str) -> Vec<Formula> {
+        (0..n)
+            .map(|i| {
+                let x = Formula::var(format!("{name}{i}").as_str(), Sort::Int);
+                Formula::eq(Formula::plus(x, Formula::int(tag)), Formula::int(i))
+            })
+            .collect()
     }
 
     #[test]
-    fn the_mus_cache_is_bounded_by_the_nodes_of_its_keys() {
+    fn keys_of_alpha_equivalent_queries_are_one_key_built_from_shared_nodes() {
+        let mut cache = MusCache::default();
+        let first = cache.key(&[], &tagged(7, 4, "x"), Some(0), None);
+        let held = cache.interner.len();
+        let second = cache.key(&[], &tagged(7, 4, "renamed"), Some(0), None);
+        assert!(first == second);
+        assert_eq!(cache.interner.len(), held, "the second key added no node");
+        assert!(first.soft.iter().zip(&second.soft).all(|(a, b)| a.ptr_eq(b)));
+        let other = cache.key(&[], &tagged(8, 4, "x"), Some(0), None);
+        assert!(first != other);
+        // Its variables are the first key's; only the sums and equations are new.
+        assert_eq!(cache.interner.len(), held + 8);
+    }
+
+    #[test]
+    fn the_mus_cache_is_bounded_by_its_distinct_nodes_and_slots() {
         let mut cache = MusCache::default();
         let found = MusEnumeration { muses: vec![vec![0]], complete: true, limit_reached: false, work: 1 };
-        let keys = 600;
+        // Each key adds 64 nodes and 32 slots: 3 000 of them are more than the bound.
+        let keys = 3_000;
         for tag in 0..keys {
-            let mut at = 0;
-            let soft: Vec<Formula> =
-                (0..32).map(|_| Formula::eq(sum(5, tag, &mut at), Formula::int(0))).collect();
-            let key = MusKey { hard: Vec::new(), soft, required: Some(0), theory: None };
-            assert_eq!(key.nodes(), 32 * 65);
+            let key = cache.key(&[], &tagged(tag, 32, "x"), Some(0), None);
             cache.insert(key, found.clone());
-            assert!(cache.nodes <= MUS_CACHE_NODES, "{} nodes held", cache.nodes);
+            let held = cache.interner.len() + cache.slots;
+            assert!(held <= MUS_CACHE_NODES + 96, "{held} nodes and slots held");
         }
-        // 600 keys of 2 080 nodes are more than the budget: the cache started over.
-        assert!(cache.map.len() < keys, "{} keys held", cache.map.len());
-        assert_eq!(cache.nodes, cache.map.keys().map(MusKey::nodes).sum::<usize>());
+        assert!(cache.map.len() < keys as usize, "the cache started over");
+        assert_eq!(cache.slots, cache.map.keys().map(MusKey::slots).sum::<usize>());
     }
 }
