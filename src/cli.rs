@@ -24,6 +24,28 @@ pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_INPUT_ERROR: u8 = 2;
 pub const EXIT_NOT_IMPLEMENTED: u8 = 3;
 
+/// How the binary ends the process at once, without winding anything down (set by
+/// `main.rs`; unset where the command line runs inside another program, such as tests).
+static END_NOW: std::sync::OnceLock<fn(u8) -> !> = std::sync::OnceLock::new();
+
+/// Lets commands end the process with `end` once their output is written: nothing is
+/// left to do but freeing memory, which after a long search takes tens of milliseconds
+/// (see [`crate::synth::on_search_stack_then`]).
+pub fn end_processes_with(end: fn(u8) -> !) {
+    let _ = END_NOW.set(end);
+}
+
+/// Flushes the output and ends the process with `status`, if the binary allows it;
+/// otherwise returns `status`.
+fn end_now(status: u8) -> u8 {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    match END_NOW.get() {
+        Some(end) => end(status),
+        None => status,
+    }
+}
+
 /// At most this many diagnostics are printed per file; the rest are counted.
 const MAX_DIAGNOSTICS_PER_FILE: usize = 50;
 
@@ -464,122 +486,127 @@ fn fill_command(out: &mut Output, args: &FillArgs) -> u8 {
     let cancel = crate::synth::CancelFlag::new();
     CtrlC::watch(&cancel);
     let progress = Progress::start(&cancel);
-    let report =
-        crate::fill::fill_program(&resolved.program, &config, &cancel, &mut |goal| progress.goal(goal));
-    drop(progress);
-    if !report.diagnostics.is_empty() {
-        out.report(file.path(&db), file.text(&db), &report.diagnostics);
-    }
-    let mut status = if report.all_done() && report.diagnostics.is_empty() { EXIT_OK } else { EXIT_FAILED };
+    // The output is written as soon as the report is ready, while the search winds down
+    // (see `fill::fill_program_then`), and then the process ends without waiting for it.
+    let on_goal = &mut |goal| progress.goal(goal);
+    crate::fill::fill_program_then(&resolved.program, &config, &cancel, on_goal, |report| {
+        progress.stop();
+        if !report.diagnostics.is_empty() {
+            out.report(file.path(&db), file.text(&db), &report.diagnostics);
+        }
+        let mut status =
+            if report.all_done() && report.diagnostics.is_empty() { EXIT_OK } else { EXIT_FAILED };
 
-    // The program: as `.sq`, or emitted once every goal is filled.
-    let module = crate::fill::filled_module(&parsed.module, &report);
-    let sq = pretty::print_module_with_comments(&module, file.text(&db), &parsed.comments) + "\n";
-    let target = match args.emit {
-        FillOutput::Sq => None,
-        FillOutput::Rust => Some(crate::emit::Target::Rust),
-        FillOutput::Ocaml => Some(crate::emit::Target::OCaml),
-    };
-    let text = match target {
-        Some(target) if status == EXIT_OK => {
-            let bodies: Vec<_> = report.solutions().map(|(name, s)| (name, s.body.clone())).collect();
-            let options = crate::emit::EmitOptions { source_name: file.path(&db).clone() };
-            match crate::emit::emit_with_bodies(&resolved.program, &bodies, target, &options) {
-                Ok(text) => text,
-                Err(e) => {
-                    out.report(file.path(&db), file.text(&db), &[e.into_diagnostic(&resolved.program)]);
-                    eprintln!("rsynth fill: the program could not be emitted; here it is as .sq");
+        // The program: as `.sq`, or emitted once every goal is filled.
+        let module = crate::fill::filled_module(&parsed.module, &report);
+        let sq = pretty::print_module_with_comments(&module, file.text(&db), &parsed.comments) + "\n";
+        let target = match args.emit {
+            FillOutput::Sq => None,
+            FillOutput::Rust => Some(crate::emit::Target::Rust),
+            FillOutput::Ocaml => Some(crate::emit::Target::OCaml),
+        };
+        let text = match target {
+            Some(target) if status == EXIT_OK => {
+                let bodies: Vec<_> = report.solutions().map(|(name, s)| (name, s.body.clone())).collect();
+                let options = crate::emit::EmitOptions { source_name: file.path(&db).clone() };
+                match crate::emit::emit_with_bodies(&resolved.program, &bodies, target, &options) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        out.report(file.path(&db), file.text(&db), &[e.into_diagnostic(&resolved.program)]);
+                        eprintln!("rsynth fill: the program could not be emitted; here it is as .sq");
+                        status = EXIT_INPUT_ERROR;
+                        sq
+                    }
+                }
+            }
+            Some(_) => {
+                eprintln!(
+                    "rsynth fill: not every goal was filled, so nothing can be emitted; here is what was found, as .sq"
+                );
+                sq
+            }
+            None => sq,
+        };
+        match &args.output {
+            None => {
+                let _ = std::io::stdout().write_all(text.as_bytes());
+            }
+            Some(dest) => {
+                if let Err(e) = write_atomically(dest, &text) {
+                    let d =
+                        Diagnostic::error("output-error", format!("cannot write `{}`: {e}", dest.display()));
+                    out.report_plain(&dest.display().to_string(), &d, None);
+                    let _ = std::io::stdout().write_all(text.as_bytes());
                     status = EXIT_INPUT_ERROR;
-                    sq
                 }
             }
         }
-        Some(_) => {
-            eprintln!(
-                "rsynth fill: not every goal was filled, so nothing can be emitted; here is what was found, as .sq"
-            );
-            sq
-        }
-        None => sq,
-    };
-    match &args.output {
-        None => {
-            let _ = std::io::stdout().write_all(text.as_bytes());
-        }
-        Some(dest) => {
-            if let Err(e) = write_atomically(dest, &text) {
-                let d = Diagnostic::error("output-error", format!("cannot write `{}`: {e}", dest.display()));
-                out.report_plain(&dest.display().to_string(), &d, None);
-                let _ = std::io::stdout().write_all(text.as_bytes());
-                status = EXIT_INPUT_ERROR;
-            }
-        }
-    }
 
-    for goal in &report.goals {
-        let line = match &goal.result {
-            GoalResult::Verified => format!("{}: verified", goal.name),
-            GoalResult::VerificationFailed => format!("{}: FAILED to verify", goal.name),
-            GoalResult::Solved(s) => format!(
-                "{}: solved in {:.2}s (size {}; {} candidates: {} wrong shape, {} refinement, {} inconsistent; \
-                 {} skipped as symmetric, {} consistency checks skipped, {} heads reused; {})",
-                goal.name,
-                s.elapsed.as_secs_f64(),
-                s.size,
-                s.stats.candidates,
-                s.stats.shape_rejects,
-                s.stats.refinement_rejects,
-                s.stats.consistency_rejects,
-                s.stats.symmetric_skips,
-                s.stats.consistency_skips,
-                s.stats.heads_reused,
-                s.bounds
-            ),
-            GoalResult::Unsolved(failure) => {
-                failure.explain(goal.name, std::time::Duration::from_secs_f64(args.timeout))
+        for goal in &report.goals {
+            let line = match &goal.result {
+                GoalResult::Verified => format!("{}: verified", goal.name),
+                GoalResult::VerificationFailed => format!("{}: FAILED to verify", goal.name),
+                GoalResult::Solved(s) => format!(
+                    "{}: solved in {:.2}s (size {}; {} candidates: {} wrong shape, {} refinement, {} inconsistent; \
+                     {} skipped as symmetric, {} consistency checks skipped, {} heads reused; {})",
+                    goal.name,
+                    s.elapsed.as_secs_f64(),
+                    s.size,
+                    s.stats.candidates,
+                    s.stats.shape_rejects,
+                    s.stats.refinement_rejects,
+                    s.stats.consistency_rejects,
+                    s.stats.symmetric_skips,
+                    s.stats.consistency_skips,
+                    s.stats.heads_reused,
+                    s.bounds
+                ),
+                GoalResult::Unsolved(failure) => {
+                    failure.explain(goal.name, std::time::Duration::from_secs_f64(args.timeout))
+                }
+            };
+            if args.stats || !matches!(goal.result, GoalResult::Solved(_) | GoalResult::Verified) {
+                eprintln!("{line}");
             }
-        };
-        if args.stats || !matches!(goal.result, GoalResult::Solved(_) | GoalResult::Verified) {
-            eprintln!("{line}");
         }
-    }
-    if args.machine_report {
-        let outcome = if status == EXIT_OK {
-            "solved"
-        } else if report
-            .goals
-            .iter()
-            .any(|g| matches!(g.result, GoalResult::Unsolved(Failure::Timeout { .. })))
-        {
-            "timeout"
-        } else {
-            "unsolved"
-        };
-        let size: usize = report.solutions().map(|(_, s)| s.size).sum();
-        eprintln!(
-            "{} status={outcome} seconds={:.4} queries={} size={size} peak_kb={}",
-            bench::REPORT_PREFIX,
-            report.elapsed.as_secs_f64(),
-            report.smt.queries,
-            bench::peak_kb()
-        );
-    }
-    if args.stats {
-        let s = &report.smt;
-        eprintln!(
-            "{}: {:.3}s, {} SMT queries ({} cached, {} implied by earlier answers, {} Z3 checks, {} undecided), \
-             {:.3}s in Z3",
-            file.path(&db),
-            report.elapsed.as_secs_f64(),
-            s.queries,
-            s.cache_hits,
-            s.implied,
-            s.solver_calls,
-            s.unknowns,
-            s.time_in_z3.as_secs_f64()
-        );
-    }
-    status
+        if args.machine_report {
+            let outcome = if status == EXIT_OK {
+                "solved"
+            } else if report
+                .goals
+                .iter()
+                .any(|g| matches!(g.result, GoalResult::Unsolved(Failure::Timeout { .. })))
+            {
+                "timeout"
+            } else {
+                "unsolved"
+            };
+            let size: usize = report.solutions().map(|(_, s)| s.size).sum();
+            eprintln!(
+                "{} status={outcome} seconds={:.4} queries={} size={size} peak_kb={}",
+                bench::REPORT_PREFIX,
+                report.elapsed.as_secs_f64(),
+                report.smt.queries,
+                bench::peak_kb()
+            );
+        }
+        if args.stats {
+            let s = &report.smt;
+            eprintln!(
+                "{}: {:.3}s, {} SMT queries ({} cached, {} implied by earlier answers, {} Z3 checks, {} undecided), \
+                 {:.3}s in Z3",
+                file.path(&db),
+                report.elapsed.as_secs_f64(),
+                s.queries,
+                s.cache_hits,
+                s.implied,
+                s.solver_calls,
+                s.unknowns,
+                s.time_in_z3.as_secs_f64()
+            );
+        }
+        end_now(status)
+    })
 }
 
 /// Ctrl-C during `fill`: the first stops the search (what was found is still printed),
@@ -618,7 +645,7 @@ impl CtrlC {
 /// (only when stderr is a terminal): the goal, the time, the candidates checked.
 struct Progress {
     state: Option<std::sync::Arc<(std::sync::Mutex<ProgressState>, std::sync::Condvar)>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
     cancel: crate::synth::CancelFlag,
 }
 
@@ -630,7 +657,7 @@ struct ProgressState {
 impl Progress {
     fn start(cancel: &crate::synth::CancelFlag) -> Progress {
         if !std::io::stderr().is_terminal() {
-            return Progress { state: None, thread: None, cancel: cancel.clone() };
+            return Progress { state: None, thread: std::sync::Mutex::new(None), cancel: cancel.clone() };
         }
         let state = std::sync::Arc::new((
             std::sync::Mutex::new(ProgressState { goal: None, done: false }),
@@ -662,7 +689,7 @@ impl Progress {
                 eprint!("\r\x1b[2K");
             }
         });
-        Progress { state: Some(state), thread: Some(thread), cancel: cancel.clone() }
+        Progress { state: Some(state), thread: std::sync::Mutex::new(Some(thread)), cancel: cancel.clone() }
     }
 
     fn goal(&self, name: crate::logic::Symbol) {
@@ -674,17 +701,25 @@ impl Progress {
     }
 }
 
-impl Drop for Progress {
-    fn drop(&mut self) {
+impl Progress {
+    /// Stops the display and clears its line (at once: output follows).
+    fn stop(&self) {
         if let Some(state) = &self.state
             && let Ok(mut st) = state.0.lock()
         {
             st.done = true;
             state.1.notify_all();
         }
-        if let Some(thread) = self.thread.take() {
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(thread) = thread {
             let _ = thread.join();
         }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

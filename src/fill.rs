@@ -63,8 +63,29 @@ pub fn fill_program(
     cancel: &CancelFlag,
     on_goal: &mut (dyn FnMut(Symbol) + Send),
 ) -> FillReport {
+    fill_program_then(program, config, cancel, on_goal, |report| report)
+}
+
+/// [`fill_program`], with `then` run on the calling thread as soon as the report is
+/// ready, before the search winds down (see [`synth::on_search_stack_then`]).
+pub fn fill_program_then<T>(
+    program: &Program,
+    config: &SynthConfig,
+    cancel: &CancelFlag,
+    on_goal: &mut (dyn FnMut(Symbol) + Send),
+    then: impl FnOnce(FillReport) -> T,
+) -> T {
     // One search thread for the whole file: its Z3 context serves every goal.
-    synth::on_search_stack(|| fill_here(program, config, cancel, on_goal))
+    synth::on_search_stack_then(
+        |deliver| {
+            let started = std::time::Instant::now();
+            let smt = solver_for(program, &SmtSolver::new(crate::logic::SmtConfig::default()));
+            deliver.send(fill_here(program, config, cancel, on_goal, &smt, started));
+            // The caches of the search are dropped only now.
+            drop(smt);
+        },
+        then,
+    )
 }
 
 fn fill_here(
@@ -72,26 +93,26 @@ fn fill_here(
     config: &SynthConfig,
     cancel: &CancelFlag,
     on_goal: &mut (dyn FnMut(Symbol) + Send),
+    smt: &SmtSolver,
+    started: std::time::Instant,
 ) -> FillReport {
-    let started = std::time::Instant::now();
-    let smt = solver_for(program, &SmtSolver::new(crate::logic::SmtConfig::default()));
     let mut report = FillReport::default();
-    for failure in crate::types::measures::check_measures(program, &smt) {
+    for failure in crate::types::measures::check_measures(program, smt) {
         report.diagnostics.push(failure.diagnostic);
     }
     for goal in &program.goals {
         on_goal(goal.name);
         let result = if has_holes(&goal.body) {
-            match synth::synthesize(program, goal, &smt, config, cancel) {
+            match synth::synthesize(program, goal, smt, config, cancel) {
                 Ok(solution) => GoalResult::Solved(solution),
                 Err(Failure::Template(error)) => {
-                    report.diagnostics.push(error.clone().into_diagnostic(&smt));
+                    report.diagnostics.push(error.clone().into_diagnostic(smt));
                     GoalResult::Unsolved(Failure::Template(error))
                 }
                 Err(failure) => GoalResult::Unsolved(failure),
             }
         } else {
-            let checked = verify_goal(program, goal, &smt);
+            let checked = verify_goal(program, goal, smt);
             report.diagnostics.extend(checked.diagnostics);
             if checked.outcome.is_failure() { GoalResult::VerificationFailed } else { GoalResult::Verified }
         };

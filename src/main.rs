@@ -16,7 +16,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> std::process::ExitCode {
     allocator::keep_freed_memory();
     allocator::huge_pages_for_the_rest();
+    rsynth::cli::end_processes_with(end_now);
     rsynth::cli::main()
+}
+
+/// Ends the process with `status` at once: no destructors, no `atexit` handlers (such as
+/// libz3's, which may not run while another thread is still deleting a Z3 context).
+fn end_now(status: u8) -> ! {
+    // SAFETY: `_exit` ends the process; the command's output was flushed before.
+    unsafe { libc::_exit(i32::from(status)) }
 }
 
 /// mimalloc's settings.

@@ -28,7 +28,7 @@ pub use config::{Bounds, Step, SynthConfig};
 pub use context::DeadEnd;
 use prog::Prog;
 use schedule::LaneEnd;
-pub use schedule::on_search_stack;
+pub use schedule::{Deliver, on_search_stack, on_search_stack_then};
 use scope::Scope;
 pub use search::{CancelFlag, SearchStats};
 use search::{Explorer, Flow, State, Stop};
