@@ -699,9 +699,7 @@ impl Progress {
             st.goal = Some((name.to_string(), std::time::Instant::now(), self.cancel.candidates()));
         }
     }
-}
 
-impl Progress {
     /// Stops the display and clears its line (at once: output follows).
     fn stop(&self) {
         if let Some(state) = &self.state
