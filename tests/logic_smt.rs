@@ -150,6 +150,11 @@ fn unsat_cores_and_minimal_subsets() {
     // {1, 2, 3, 4} and {0, 1, 3}) and the MUSes' four elements. A metered handle is
     // charged that, and one unit for the query, whether the cache answers or not.
     assert_eq!(all.work, 8);
+    // Asked again, the enumeration comes from the cache, without a check.
+    let before = smt.stats();
+    assert_eq!(smt.all_minimal_unsat_subsets(&hard, &soft, None).expect("well-sorted"), all);
+    let after = smt.stats();
+    assert_eq!((after.cache_hits, after.solver_calls), (before.cache_hits + 1, before.solver_calls));
     let (metered, meter) = smt.with_meter();
     metered.all_minimal_unsat_subsets(&hard, &soft, None).expect("well-sorted");
     assert_eq!(meter.load(std::sync::atomic::Ordering::Relaxed), 9);

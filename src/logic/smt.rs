@@ -250,8 +250,8 @@ impl Limits {
 /// smaller bounds of their own), and at 50 000 each these would hold several hundred
 /// megabytes. The suite's goals stay under 10 000 (`IncList-Merge` and `RBT-BalanceR`
 /// reach 5 000, all lanes together), so this bound only matters to long searches. (A MUS
-/// enumeration's key is a whole canonical query, tens of kilobytes: that cache is also
-/// bounded by its keys' nodes, see `mus::MusCache`.)
+/// enumeration's key is a whole canonical query: that cache is also bounded by the
+/// distinct nodes its keys share, see `mus::MusCache`.)
 pub(crate) const CACHE_CAPACITY: usize = 20_000;
 
 /// A cache key: the formula and, when the encoding is not the uninterpreted one, the

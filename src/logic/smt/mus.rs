@@ -95,8 +95,18 @@ impl MusCache {
         MusKey { hard, soft, required, theory }
     }
 
-    fn get(&self, key: &MusKey) -> Option<&MusEnumeration> {
-        self.map.get(key)
+    /// The query's key, and the enumeration cached under it if there is one: one lock
+    /// of the cache for both, asked by every strengthening.
+    fn lookup(
+        &mut self,
+        hard: &[Formula],
+        soft: &[Formula],
+        required: Option<usize>,
+        theory: Option<Arc<Theory>>,
+    ) -> (MusKey, Option<MusEnumeration>) {
+        let key = self.key(hard, soft, required, theory);
+        let found = self.map.get(&key).cloned();
+        (key, found)
     }
 
     /// Adds an enumeration; a full cache starts over.
@@ -261,14 +271,15 @@ impl SmtSolver {
             return Err(SmtError::Encoding(format!("required soft formula {index} of only {}", soft.len())));
         }
         self.count_query();
-        let key =
-            self.config.cache.then(|| self.lock_mus_cache().key(hard, soft, required, self.theory_key()));
-        if let Some(key) = &key
-            && let Some(found) = self.lock_mus_cache().get(key).cloned()
-        {
-            self.shared.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
-            self.meter_add(found.work);
-            return Ok(found);
+        let mut key = None;
+        if self.config.cache {
+            let (asked, found) = self.lock_mus_cache().lookup(hard, soft, required, self.theory_key());
+            if let Some(found) = found {
+                self.shared.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
+                self.meter_add(found.work);
+                return Ok(found);
+            }
+            key = Some(asked);
         }
         let out = self.enumerate_muses(hard, soft, required)?;
         self.meter_add(out.work);
