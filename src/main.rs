@@ -4,8 +4,8 @@
 /// and drops many small formulas and types, and glibc's malloc and free took about 12%
 /// of a large problem's CPU time (`AVL-RotateR`, perf), half of it for rsynth's own
 /// allocations. With mimalloc, `Tree-Elem` runs 6% fewer instructions and the larger
-/// problems take 4-9% less wall time; peak memory grows by about 10 MB. libz3 keeps
-/// glibc's malloc.
+/// problems take 4-9% less wall time; peak memory grows by about 10 MB. libz3's
+/// allocations go to mimalloc too (see `c_allocator`).
 ///
 /// mimalloc's v2 line rather than v3 (the crate's default): on the costliest problems,
 /// timed alternately in both orders, v2 took 0.9% and 2.5% less time, with the same peak
@@ -91,9 +91,8 @@ mod allocator {
 
     /// Transparent huge pages for the rest of the process again. mimalloc's option
     /// switches them off for the whole process, not only for its own memory (a
-    /// `prctl`), but glibc's blocks for Z3's start-up tables want them (see
-    /// `huge_pages`): without, a small problem took 3-4 ms longer. Where THP are on
-    /// only for memory that asks for them (`madvise`, as here), mimalloc's, which no
+    /// `prctl`), but Z3's start-up tables want them (see `c_allocator`). Where THP are
+    /// on only for memory that asks for them (`madvise`, as here), mimalloc's, which no
     /// longer asks, stays in small pages.
     pub fn huge_pages_for_the_rest() {
         #[cfg(target_os = "linux")]
@@ -107,98 +106,151 @@ mod allocator {
     }
 }
 
-/// Transparent huge pages for Z3's start-up tables.
+/// The C allocation functions (`malloc`, `free`, ...) of the whole process, libz3's
+/// included, served by mimalloc.
 ///
-/// libz3 4.8.12 fills two tables of 8.5 MB whenever it makes a context (once for every
-/// thread that asks it something), writing one word in every 16 bytes: about 4 200
-/// page faults and 10 ms of kernel time per context, more than the whole search of an
-/// easy goal. With glibc's `glibc.malloc.hugetlb=1` tunable, malloc asks the kernel for
-/// transparent huge pages for such blocks, and the same tables cost a few dozen faults
-/// (about 3 ms). glibc reads its tunables only when a process starts, so the binary
-/// starts itself once more, with the tunable added (an `exec`: same process, arguments,
-/// streams and exit code). Setting the tunable (to anything) or `RSYNTH_NO_REEXEC`
-/// beforehand skips the restart; where `exec` fails, rsynth simply goes on without huge
-/// pages.
+/// An executable's definitions of these symbols take the place of glibc's for every
+/// shared library (glibc supports replacing its malloc this way), so Z3's many small
+/// allocations go to mimalloc too (libc had 8% of the suite's CPU time, mostly glibc's
+/// malloc and free working for Z3). Blocks of [`HUGE_FROM`] bytes or more get transparent
+/// huge pages: libz3 4.8.12 fills two tables of 8.5 MB whenever it makes a context (once
+/// for every thread that asks it something), writing every page of them, which costs
+/// about 4 200 page faults in small pages and a few dozen in huge ones. The suite,
+/// timed alternately with glibc's malloc for libz3 (and a restart that gave those
+/// tables huge pages through a glibc tunable), in both orders: 3-4% less time, small
+/// problems 2-3 ms less; peak memory up to 28 MB more, since the memory Z3 frees now
+/// stays with the process as rsynth's does (`keep_freed_memory`).
 ///
-/// The restart happens in a function of the executable's `.preinit_array`, which the
-/// dynamic loader runs before the constructors of any shared library: libz3's static
-/// initialisation takes a few milliseconds, and a restart from `main` paid it twice
-/// (`rsynth --version`, 40 runs each: 7.4 ms with the restart from `main`, 5.8 ms with
-/// this one, 4.8 ms without a restart). So it may use nothing that needs initialising:
-/// it reads the environment it is handed, builds the new one with libc's allocator and
-/// `execve`s `/proc/self/exe`.
+/// Every allocation entry point glibc exports is defined here, so that no block is
+/// allocated by one allocator and freed by the other.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-mod huge_pages {
-    use std::ffi::{CStr, c_char, c_int};
+mod c_allocator {
+    use std::ffi::{c_int, c_void};
 
-    /// The variable and the tunable, as glibc spells them.
-    const VARIABLE: &[u8] = b"GLIBC_TUNABLES=";
-    const TUNABLE: &[u8] = b"glibc.malloc.hugetlb";
-    /// Set in the restarted process, so that it never restarts again.
-    const SKIP: &[u8] = b"RSYNTH_NO_REEXEC=";
-    const SKIP_SET: &CStr = c"RSYNTH_NO_REEXEC=1";
-    /// The longest `GLIBC_TUNABLES` this extends; a longer one is left alone.
-    const ROOM: usize = 4096;
+    /// The least size of a block that gets huge pages.
+    const HUGE_FROM: usize = 4 << 20;
+    const HUGE_PAGE: usize = 2 << 20;
 
-    #[used]
-    #[unsafe(link_section = ".preinit_array")]
-    static RESTART: extern "C" fn(c_int, *const *const c_char, *const *const c_char) = restart;
+    // Part of mimalloc's C API, in the library the `mimalloc` crate links.
+    unsafe extern "C" {
+        fn mi_malloc(size: usize) -> *mut c_void;
+        fn mi_calloc(count: usize, size: usize) -> *mut c_void;
+        fn mi_realloc(p: *mut c_void, size: usize) -> *mut c_void;
+        fn mi_reallocarray(p: *mut c_void, count: usize, size: usize) -> *mut c_void;
+        fn mi_free(p: *mut c_void);
+        fn mi_usable_size(p: *const c_void) -> usize;
+        fn mi_posix_memalign(p: *mut *mut c_void, alignment: usize, size: usize) -> c_int;
+        fn mi_aligned_alloc(alignment: usize, size: usize) -> *mut c_void;
+        fn mi_memalign(alignment: usize, size: usize) -> *mut c_void;
+        fn mi_valloc(size: usize) -> *mut c_void;
+        fn mi_pvalloc(size: usize) -> *mut c_void;
+    }
 
-    extern "C" fn restart(_argc: c_int, argv: *const *const c_char, envp: *const *const c_char) {
-        if argv.is_null() || envp.is_null() {
-            return;
+    /// Asks for huge pages for the whole 2 MB pages inside a new block of `size` bytes.
+    fn huge_pages_for(p: *mut c_void, size: usize) {
+        let start = (p as usize).next_multiple_of(HUGE_PAGE);
+        let end = (p as usize + size) & !(HUGE_PAGE - 1);
+        if !p.is_null() && start < end {
+            // SAFETY: the range lies inside the block just allocated; the advice changes
+            // only how the kernel backs its pages, never their contents.
+            unsafe { libc::madvise(start as *mut c_void, end - start, libc::MADV_HUGEPAGE) };
         }
-        // SAFETY: glibc hands preinit functions the process's argument and environment
-        // vectors, null-terminated arrays of NUL-terminated strings, which nothing has
-        // touched yet; this reads them, and builds the new environment in memory of its
-        // own (leaked when `execve` succeeds, freed if it fails).
-        unsafe {
-            let mut count = 0;
-            let mut tunables: Option<&[u8]> = None;
-            while !(*envp.add(count)).is_null() {
-                let entry = CStr::from_ptr(*envp.add(count)).to_bytes();
-                if entry.starts_with(SKIP) {
-                    return;
-                }
-                if let Some(value) = entry.strip_prefix(VARIABLE) {
-                    if value.windows(TUNABLE.len()).any(|w| w == TUNABLE) || value.len() > ROOM {
-                        return;
-                    }
-                    tunables = Some(value);
-                }
-                count += 1;
-            }
-            // "GLIBC_TUNABLES=" + old value + ":" + tunable + "=1" + NUL.
-            let mut setting = [0u8; VARIABLE.len() + ROOM + 1 + TUNABLE.len() + 3];
-            let mut len = 0;
-            let mut put = |bytes: &[u8]| {
-                setting[len..len + bytes.len()].copy_from_slice(bytes);
-                len += bytes.len();
-            };
-            put(VARIABLE);
-            if let Some(old) = tunables.filter(|old| !old.is_empty()) {
-                put(old);
-                put(b":");
-            }
-            put(TUNABLE);
-            put(b"=1");
-            let env = libc::calloc(count + 3, size_of::<*const c_char>()).cast::<*const c_char>();
-            if env.is_null() {
-                return;
-            }
-            let mut at = 0;
-            for i in 0..count {
-                let entry = *envp.add(i);
-                if !CStr::from_ptr(entry).to_bytes().starts_with(VARIABLE) {
-                    *env.add(at) = entry;
-                    at += 1;
-                }
-            }
-            *env.add(at) = setting.as_ptr().cast();
-            *env.add(at + 1) = SKIP_SET.as_ptr();
-            // `execve` returns only if it failed; then this process carries on as it is.
-            libc::execve(c"/proc/self/exe".as_ptr(), argv, env);
-            libc::free(env.cast());
+    }
+
+    // SAFETY (for all of these): each forwards to mimalloc's function of the same
+    // contract, whose blocks only these functions free or resize.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn malloc(size: usize) -> *mut c_void {
+        let p = unsafe { mi_malloc(size) };
+        if size >= HUGE_FROM {
+            huge_pages_for(p, size);
         }
+        p
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn calloc(count: usize, size: usize) -> *mut c_void {
+        unsafe { mi_calloc(count, size) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn realloc(p: *mut c_void, size: usize) -> *mut c_void {
+        unsafe { mi_realloc(p, size) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn reallocarray(p: *mut c_void, count: usize, size: usize) -> *mut c_void {
+        unsafe { mi_reallocarray(p, count, size) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn free(p: *mut c_void) {
+        unsafe { mi_free(p) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn malloc_usable_size(p: *mut c_void) -> usize {
+        unsafe { mi_usable_size(p) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn posix_memalign(p: *mut *mut c_void, alignment: usize, size: usize) -> c_int {
+        unsafe { mi_posix_memalign(p, alignment, size) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn aligned_alloc(alignment: usize, size: usize) -> *mut c_void {
+        unsafe { mi_aligned_alloc(alignment, size) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn memalign(alignment: usize, size: usize) -> *mut c_void {
+        unsafe { mi_memalign(alignment, size) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn valloc(size: usize) -> *mut c_void {
+        unsafe { mi_valloc(size) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn pvalloc(size: usize) -> *mut c_void {
+        unsafe { mi_pvalloc(size) }
+    }
+
+    // glibc's own names for its functions, which a library may call directly.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __libc_malloc(size: usize) -> *mut c_void {
+        unsafe { malloc(size) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __libc_calloc(count: usize, size: usize) -> *mut c_void {
+        unsafe { mi_calloc(count, size) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __libc_realloc(p: *mut c_void, size: usize) -> *mut c_void {
+        unsafe { mi_realloc(p, size) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __libc_free(p: *mut c_void) {
+        unsafe { mi_free(p) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __libc_memalign(alignment: usize, size: usize) -> *mut c_void {
+        unsafe { mi_memalign(alignment, size) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __libc_valloc(size: usize) -> *mut c_void {
+        unsafe { mi_valloc(size) }
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn __libc_pvalloc(size: usize) -> *mut c_void {
+        unsafe { mi_pvalloc(size) }
     }
 }
