@@ -61,6 +61,9 @@ struct Node {
     /// unknowns): measure axioms are instances for constructor terms, and most formulas
     /// have none to look for.
     constructors: bool,
+    /// Whether an unknown occurs (the node or one below it): the solver's passes over
+    /// formulas (applying a solution, collecting unknowns) skip subtrees without one.
+    unknowns: bool,
     kind: Kind,
 }
 
@@ -257,24 +260,31 @@ impl Formula {
             _ => 0,
         };
         let constructor = matches!(kind, Kind::Cons { .. });
-        let (quantified, nonlinear, type_vars, constructors) = children_of(&kind).fold(
-            (quantifier, product, own_type_vars, constructor),
-            |(q, n, t, c), child| {
+        let unknown = matches!(kind, Kind::Unknown { .. });
+        let (quantified, nonlinear, type_vars, constructors, unknowns) = children_of(&kind).fold(
+            (quantifier, product, own_type_vars, constructor, unknown),
+            |(q, n, t, c, u), child| {
                 (
                     q || child.has_quantifier(),
                     n || child.is_nonlinear(),
                     t | child.type_var_mask(),
                     c || child.has_constructors(),
+                    u || child.has_unknowns(),
                 )
             },
         );
-        Formula(Arc::new(Node { hash, quantified, nonlinear, type_vars, constructors, kind }))
+        Formula(Arc::new(Node { hash, quantified, nonlinear, type_vars, constructors, unknowns, kind }))
     }
 
     /// Whether a constructor term occurs (outside the pending substitutions of
     /// unknowns). O(1), like `has_quantifier`.
     pub fn has_constructors(&self) -> bool {
         self.0.constructors
+    }
+
+    /// Whether the formula contains an unknown. O(1), like `has_quantifier`.
+    pub fn has_unknowns(&self) -> bool {
+        self.0.unknowns
     }
 
     /// The type variables of the formula's sorts, as a mask of [`Symbol::mask_bit`]s

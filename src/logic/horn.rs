@@ -37,7 +37,7 @@ use std::sync::Arc;
 
 use clause::{ClauseInfo, preprocess};
 
-use super::{Formula, Kind, QualifierSpace, SmtError, SmtSolver, Symbol};
+use super::{Formula, QualifierSpace, SmtError, SmtSolver, Symbol};
 
 /// `premise ⇒ conclusion`; unknowns may occur on both sides. `label` identifies where the
 /// clause came from (the checker maps it back to a source span).
@@ -214,10 +214,8 @@ impl HornSolver {
     pub fn potential_vars(&self, f: &Formula) -> Vec<Symbol> {
         let mut out: BTreeSet<Symbol> = f.free_var_names();
         if f.has_unknowns() {
-            f.visit(&mut |node| {
-                if let Kind::Unknown { name, subst } = node.kind()
-                    && let Some(vars) = self.space_vars.get(name)
-                {
+            f.visit_unknowns(&mut |name, subst| {
+                if let Some(vars) = self.space_vars.get(&name) {
                     for v in vars.iter() {
                         match subst.get(*v) {
                             Some(value) => out.extend(value.free_var_names()),

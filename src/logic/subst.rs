@@ -85,15 +85,34 @@ impl Formula {
                 let t = go(t);
                 Kind::Ite(c, t, go(e))
             }
+            // The sort is cloned only for a node that changes.
             Kind::Pred { name, sort, args } => {
-                Kind::Pred { name: *name, sort: sort.clone(), args: args.iter().map(&mut go).collect() }
+                let args = args.iter().map(&mut go).collect();
+                if !changed {
+                    return self.clone();
+                }
+                Kind::Pred { name: *name, sort: sort.clone(), args }
             }
             Kind::Cons { name, sort, args } => {
-                Kind::Cons { name: *name, sort: sort.clone(), args: args.iter().map(&mut go).collect() }
+                let args = args.iter().map(&mut go).collect();
+                if !changed {
+                    return self.clone();
+                }
+                Kind::Cons { name: *name, sort: sort.clone(), args }
             }
-            Kind::All { var, sort, body } => Kind::All { var: *var, sort: sort.clone(), body: go(body) },
+            Kind::All { var, sort, body } => {
+                let body = go(body);
+                if !changed {
+                    return self.clone();
+                }
+                Kind::All { var: *var, sort: sort.clone(), body }
+            }
             Kind::SetLit { elem, elems } => {
-                Kind::SetLit { elem: elem.clone(), elems: elems.iter().map(&mut go).collect() }
+                let elems = elems.iter().map(&mut go).collect();
+                if !changed {
+                    return self.clone();
+                }
+                Kind::SetLit { elem: elem.clone(), elems }
             }
         };
         if changed { Formula::new(kind) } else { self.clone() }
@@ -184,19 +203,18 @@ impl Formula {
     /// The names of the unknowns occurring in the formula.
     pub fn unknowns(&self) -> BTreeSet<Symbol> {
         let mut out = BTreeSet::new();
-        self.visit(&mut |fml| {
-            if let Kind::Unknown { name, .. } = fml.kind() {
-                out.insert(*name);
-            }
+        self.visit_unknowns(&mut |name, _| {
+            out.insert(name);
         });
         out
     }
 
-    /// Whether the formula contains an unknown.
-    pub fn has_unknowns(&self) -> bool {
+    /// Calls `f` with every unknown occurrence `U σ`, skipping subtrees without one.
+    pub fn visit_unknowns(&self, f: &mut impl FnMut(Symbol, &Substitution)) {
         match self.kind() {
-            Kind::Unknown { .. } => true,
-            _ => self.children().any(Formula::has_unknowns),
+            Kind::Unknown { name, subst } => f(*name, subst),
+            _ if self.has_unknowns() => self.children().for_each(|child| child.visit_unknowns(f)),
+            _ => {}
         }
     }
 
@@ -211,6 +229,9 @@ impl Formula {
     }
 
     fn polarity(&self, positive: bool, both: bool, pos: &mut BTreeSet<Symbol>, neg: &mut BTreeSet<Symbol>) {
+        if !self.has_unknowns() {
+            return;
+        }
         match self.kind() {
             Kind::Unknown { name, .. } => {
                 if positive || both {
@@ -258,6 +279,9 @@ impl Formula {
 
     /// Replaces each unknown `U σ` for which `valuation(U)` answers `Some(φ)` by `φσ`.
     pub fn substitute_unknowns(&self, valuation: &impl Fn(Symbol) -> Option<Formula>) -> Formula {
+        if !self.has_unknowns() {
+            return self.clone();
+        }
         match self.kind() {
             Kind::Unknown { name, subst } => {
                 valuation(*name).map_or_else(|| self.clone(), |value| value.substitute(subst))
@@ -487,6 +511,26 @@ mod tests {
         assert_eq!(names(pos), vec!["U1", "U2"]);
         assert_eq!(names(neg), vec!["C0"]);
         assert_eq!(f.unknowns().len(), 3);
+    }
+
+    #[test]
+    fn unknowns_are_found_where_they_occur_and_nothing_else_is_rebuilt() {
+        let xs = Formula::var("xs", Sort::data("List", [Sort::Int]));
+        let len = Formula::pred("len", Sort::Int, vec![xs]);
+        let known = Formula::le(Formula::int(0), len.clone());
+        let deep =
+            Formula::and(known.clone(), Formula::implies(Formula::lt(int("x"), len), Formula::unknown("U0")));
+        assert!(deep.has_unknowns() && !known.has_unknowns());
+        assert_eq!(deep.unknowns(), BTreeSet::from([Symbol::intern("U0")]));
+        let valuation = |_: Symbol| Some(Formula::le(int("x"), int("y")));
+        let solved = deep.substitute_unknowns(&valuation);
+        assert!(!solved.has_unknowns());
+        assert_eq!(solved.to_string(), "0 <= len xs && (x < len xs ==> x <= y)");
+        // Unknown-free parts come back as the same allocations.
+        let Kind::Binary(BinOp::And, left, _) = solved.kind() else { panic!("{solved}") };
+        assert!(left.ptr_eq(&known));
+        assert!(known.substitute_unknowns(&valuation).ptr_eq(&known));
+        assert!(known.substitute_var("z", int("w")).ptr_eq(&known));
     }
 
     #[test]
