@@ -48,9 +48,9 @@ mod allocator {
 
     /// Freed memory stays with the process instead of going back to the kernel a
     /// second after it was freed. A search frees and allocates again all the time, and
-    /// memory handed back comes back as fresh pages the kernel must zero (in 2 MB huge
-    /// pages: mimalloc asks for them): page clearing was 11-12% of `IncList-Merge`'s and
-    /// `AVL-Delete`'s CPU time. Without purging, the suite took 14.28 s against 14.64 s
+    /// memory handed back comes back as fresh pages the kernel must zero (then in 2 MB
+    /// huge pages, which mimalloc asked for): page clearing was 11-12% of
+    /// `IncList-Merge`'s and `AVL-Delete`'s CPU time. Without purging, the suite took 14.28 s against 14.64 s
     /// (alternately, three runs each, this build second, which accounts for about 2%:
     /// `docs/benchmarks.md`), `IncList-Merge` 1.56 → 1.41 s, and the largest peak memory
     /// did not grow (the peak is what the search holds at once; the memory kept is
@@ -70,8 +70,8 @@ mod allocator {
     /// memory from 140 to 121 MB. Z3's start-up tables (17 MB per context, written in
     /// full) were tried in huge pages too: a few milliseconds less per process when runs
     /// follow each other, but after an idle pause 0.1-0.2 s more kernel time for a
-    /// problem whose lanes make three contexts (`docs/benchmarks.md`, "Allocator
-    /// settings"). The option also switches huge pages off for the rest of the process
+    /// problem whose lanes make three contexts (`docs/benchmarks.md`, runs 25a and
+    /// 25b). The option also switches huge pages off for the rest of the process
     /// (a `prctl`), which is what is wanted.
     ///
     /// The option is read when mimalloc starts, before `main`, so it is set from the
