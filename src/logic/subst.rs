@@ -171,9 +171,28 @@ impl Formula {
         }
     }
 
-    /// The names of the free variables.
+    /// The names of the free variables. Collected as names, without the sorts that
+    /// [`Formula::free_vars`] clones and compares: embeddings ask this of most formulas
+    /// of every clause.
     pub fn free_var_names(&self) -> BTreeSet<Symbol> {
-        self.free_vars().into_iter().map(|var| var.name).collect()
+        fn go(f: &Formula, bound: &mut Vec<Symbol>, out: &mut BTreeSet<Symbol>) {
+            match f.kind() {
+                Kind::Var { name, .. } => {
+                    if !bound.contains(name) {
+                        out.insert(*name);
+                    }
+                }
+                Kind::All { var, body, .. } => {
+                    bound.push(*var);
+                    go(body, bound, out);
+                    bound.pop();
+                }
+                _ => f.children().for_each(|child| go(child, bound, out)),
+            }
+        }
+        let mut out = BTreeSet::new();
+        go(self, &mut Vec::new(), &mut out);
+        out
     }
 
     /// Adds the function symbols (measures, predicates, uninterpreted functions) applied
