@@ -151,48 +151,39 @@ impl Formula {
     /// The free variables with their sorts (outside unknowns).
     pub fn free_vars(&self) -> BTreeSet<Variable> {
         let mut out = BTreeSet::new();
-        self.collect_free_vars(&mut Vec::new(), &mut out);
+        self.each_free_var(&mut Vec::new(), &mut |name, sort| {
+            out.insert(Variable::new(name, sort.clone()));
+        });
         out
-    }
-
-    fn collect_free_vars(&self, bound: &mut Vec<Symbol>, out: &mut BTreeSet<Variable>) {
-        match self.kind() {
-            Kind::Var { name, sort } => {
-                if !bound.contains(name) {
-                    out.insert(Variable::new(*name, sort.clone()));
-                }
-            }
-            Kind::All { var, body, .. } => {
-                bound.push(*var);
-                body.collect_free_vars(bound, out);
-                bound.pop();
-            }
-            _ => self.children().for_each(|child| child.collect_free_vars(bound, out)),
-        }
     }
 
     /// The names of the free variables. Collected as names, without the sorts that
     /// [`Formula::free_vars`] clones and compares: embeddings ask this of most formulas
     /// of every clause.
     pub fn free_var_names(&self) -> BTreeSet<Symbol> {
-        fn go(f: &Formula, bound: &mut Vec<Symbol>, out: &mut BTreeSet<Symbol>) {
-            match f.kind() {
-                Kind::Var { name, .. } => {
-                    if !bound.contains(name) {
-                        out.insert(*name);
-                    }
-                }
-                Kind::All { var, body, .. } => {
-                    bound.push(*var);
-                    go(body, bound, out);
-                    bound.pop();
-                }
-                _ => f.children().for_each(|child| go(child, bound, out)),
-            }
-        }
         let mut out = BTreeSet::new();
-        go(self, &mut Vec::new(), &mut out);
+        self.each_free_var(&mut Vec::new(), &mut |name, _| {
+            out.insert(name);
+        });
         out
+    }
+
+    /// Calls `f` with each occurrence of a variable not bound by `bound` or a quantifier
+    /// around it (outside unknowns).
+    fn each_free_var(&self, bound: &mut Vec<Symbol>, f: &mut impl FnMut(Symbol, &Sort)) {
+        match self.kind() {
+            Kind::Var { name, sort } => {
+                if !bound.contains(name) {
+                    f(*name, sort);
+                }
+            }
+            Kind::All { var, body, .. } => {
+                bound.push(*var);
+                body.each_free_var(bound, f);
+                bound.pop();
+            }
+            _ => self.children().for_each(|child| child.each_free_var(bound, f)),
+        }
     }
 
     /// Adds the function symbols (measures, predicates, uninterpreted functions) applied
