@@ -50,11 +50,11 @@ mod allocator {
     /// second after it was freed. A search frees and allocates again all the time, and
     /// memory handed back comes back as fresh pages the kernel must zero (then in 2 MB
     /// huge pages, which mimalloc asked for): page clearing was 11-12% of
-    /// `IncList-Merge`'s and `AVL-Delete`'s CPU time. Without purging, the suite took 14.28 s against 14.64 s
-    /// (alternately, three runs each, this build second, which accounts for about 2%:
-    /// `docs/benchmarks.md`), `IncList-Merge` 1.56 → 1.41 s, and the largest peak memory
-    /// did not grow (the peak is what the search holds at once; the memory kept is
-    /// reused).
+    /// `IncList-Merge`'s and `AVL-Delete`'s CPU time. Without purging, the suite took
+    /// 14.28 s against 14.64 s (alternately, three runs each, this build second, which
+    /// accounts for about 2%: `docs/benchmarks.md`), `IncList-Merge` 1.56 → 1.41 s, and
+    /// the largest peak memory did not grow (the peak is what the search holds at once;
+    /// the memory kept is reused).
     pub fn keep_freed_memory() {
         // SAFETY: `mi_option_set` only stores a number in mimalloc's option table, which
         // it reads whenever it considers purging; any value is allowed for this option.
