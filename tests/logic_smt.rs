@@ -384,6 +384,38 @@ fn repeated_queries_hit_the_cache() {
 }
 
 #[test]
+fn renamed_queries_share_answers() {
+    let smt = solver();
+    let len = |x: &str| Formula::pred("len", Sort::Int, vec![Formula::var(x, list(Sort::var("a")))]);
+    // len xs > 0 && len ys == len xs + 1 ==> len ys > 1, then the same about other lists.
+    let claim = |xs: &str, ys: &str| {
+        Formula::implies(
+            Formula::and(
+                Formula::gt(len(xs), Formula::int(0)),
+                Formula::eq(len(ys), Formula::plus(len(xs), Formula::int(1))),
+            ),
+            Formula::gt(len(ys), Formula::int(1)),
+        )
+    };
+    assert_eq!(smt.is_valid(&claim("xs", "ys")), Ok(true));
+    let before = smt.stats();
+    assert_eq!(smt.is_valid(&claim("x7", "ys12'")), Ok(true));
+    let after = smt.stats();
+    assert_eq!(after.cache_hits, before.cache_hits + 1, "answered as a renaming");
+    assert_eq!(after.solver_calls, before.solver_calls, "no new Z3 check");
+    // The same shape with the lists swapped in one place is another question.
+    let swapped = Formula::implies(
+        Formula::and(
+            Formula::gt(len("xs"), Formula::int(0)),
+            Formula::eq(len("ys"), Formula::plus(len("xs"), Formula::int(1))),
+        ),
+        Formula::gt(len("xs"), Formula::int(1)),
+    );
+    assert_eq!(smt.is_valid(&swapped), Ok(false));
+    assert_eq!(smt.stats().solver_calls, after.solver_calls + 1);
+}
+
+#[test]
 fn work_limits_are_reported_and_answered_soundly() {
     // No positive cubes with a^3 + b^3 = c^3: far beyond Z3's nonlinear arithmetic.
     let cube = |v: &str| Formula::times(Formula::times(int(v), int(v)), int(v));

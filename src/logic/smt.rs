@@ -37,10 +37,13 @@
 //! is no larger. MUS enumerations that no limit cut short are cached too, under
 //! canonical forms (module `canon`: variables renamed in order of first occurrence), so
 //! the same strengthening asked about differently named variables is computed once.
+//! Plain answers that names cannot change are also shared between queries that are
+//! renamings of each other (module `alpha`).
 //! Models and cores are not cached. A query the cache does not know may still follow
 //! from an earlier answer with the same conclusion (module `subsume`), for the queries
 //! Z3 decides completely.
 
+mod alpha;
 mod canon;
 mod conflicts;
 mod datatypes;
@@ -258,6 +261,10 @@ pub(crate) const CACHE_CAPACITY: usize = 20_000;
 /// datatype theory (under the uninterpreted encoding, the declarations do not matter).
 type CacheKey = (Formula, Option<Arc<Theory>>);
 
+/// A key of the answers shared between renamings of one query (module `alpha`), with the
+/// theory as in [`CacheKey`].
+type RenamedKey = (alpha::AlphaKey, Option<Arc<Theory>>);
+
 /// What MUS enumeration remembers: complete enumerations by canonical query, and
 /// conflicts among qualifiers (module `conflicts`).
 #[derive(Default)]
@@ -269,6 +276,9 @@ struct MusMemory {
 #[derive(Default)]
 struct Shared {
     cache: Mutex<FxHashMap<CacheKey, CachedAnswer>>,
+    /// Answers by query up to the names of its variables (module `alpha`), for the
+    /// queries the cache does not know by formula.
+    renamed: Mutex<FxHashMap<RenamedKey, CachedAnswer>>,
     /// Answers of decidable queries, by theory, for the answers they imply (module
     /// `subsume`).
     subsumption: Mutex<FxHashMap<Option<Arc<Theory>>, subsume::Subsumption>>,
@@ -391,6 +401,14 @@ impl SmtSolver {
             return Ok(answer);
         }
         let parts = warm::conjuncts(f);
+        // The same question under other names (module `alpha`).
+        let renamed = self.config.cache.then(|| (alpha::key(&parts), self.theory_key()));
+        if let Some(key) = &renamed
+            && let Some(answer) = self.usable(self.lock_renamed().get(key).cloned(), f)
+        {
+            self.store(f, &answer);
+            return Ok(answer);
+        }
         // Only answers that Z3 gives whatever it did before are used to imply others
         // (see `subsume`): quantifier-free, linear queries.
         let decidable = self.config.cache && !parts.iter().any(Session::needs_time_limit);
@@ -400,12 +418,27 @@ impl SmtSolver {
             self.store(f, &answer);
             return Ok(answer);
         }
-        let answer = warm::check(self, parts.clone())?;
+        let checked = warm::check(self, parts.clone())?;
+        let answer = checked.answer;
         if decidable && !answer.is_unknown() {
             let sat = answer == Satisfiability::Sat;
             self.lock_subsumption().entry(self.theory_key()).or_default().record(&parts, sat);
         }
         self.store(f, &answer);
+        // Shared with renamings only where names cannot matter: Z3 was asked a
+        // quantifier-free linear question (with universals instantiated by hand,
+        // which a renaming of the query would instantiate into a renaming of it).
+        if let Some(key) = renamed
+            && checked.complete
+        {
+            let entry =
+                CachedAnswer { answer: answer.clone(), limits: self.limits(Session::needs_time_limit(f)) };
+            let mut renamed = self.lock_renamed();
+            if renamed.len() >= CACHE_CAPACITY {
+                renamed.clear();
+            }
+            renamed.insert(key, entry);
+        }
         Ok(answer)
     }
 
@@ -532,8 +565,14 @@ impl SmtSolver {
         if !self.config.cache {
             return None;
         }
-        let entry = self.lock_cache().get(&self.cache_key(f)).cloned()?;
-        // An undecided answer stands for a check that may do no more than its own did.
+        let entry = self.lock_cache().get(&self.cache_key(f)).cloned();
+        self.usable(entry, f)
+    }
+
+    /// The answer of a cache entry for `f`, counted as a cache hit, if `f` may take it:
+    /// an undecided answer stands for a check that may do no more than its own did.
+    fn usable(&self, entry: Option<CachedAnswer>, f: &Formula) -> Option<Satisfiability> {
+        let entry = entry?;
         let usable = match entry.answer {
             Satisfiability::Unknown(_) => entry.limits.covers(self.limits(Session::needs_time_limit(f))),
             _ => true,
@@ -544,6 +583,11 @@ impl SmtSolver {
         } else {
             None
         }
+    }
+
+    fn lock_renamed(&self) -> std::sync::MutexGuard<'_, FxHashMap<RenamedKey, CachedAnswer>> {
+        // Plain answers, as in the cache.
+        self.shared.renamed.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn store(&self, f: &Formula, answer: &Satisfiability) {

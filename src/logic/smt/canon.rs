@@ -56,17 +56,27 @@ impl Interner {
 /// formulas it is applied to), with the interner its nodes go through.
 pub(super) struct Canonicalizer<'a> {
     names: FxHashMap<Symbol, Symbol>,
+    /// The names renamed so far, in order of first occurrence: `'i` stands for `order[i]`.
+    order: Vec<Symbol>,
     interner: &'a mut Interner,
 }
 
 impl<'a> Canonicalizer<'a> {
     pub fn new(interner: &'a mut Interner) -> Canonicalizer<'a> {
-        Canonicalizer { names: FxHashMap::default(), interner }
+        Canonicalizer { names: FxHashMap::default(), order: Vec::new(), interner }
+    }
+
+    /// The names renamed, in order of first occurrence (the original of `'i` at `i`).
+    pub fn into_order(self) -> Vec<Symbol> {
+        self.order
     }
 
     fn name(&mut self, name: Symbol) -> Symbol {
         let next = self.names.len();
-        *self.names.entry(name).or_insert_with(|| Symbol::from(format!("'{next}").as_str()))
+        *self.names.entry(name).or_insert_with(|| {
+            self.order.push(name);
+            Symbol::from(format!("'{next}").as_str())
+        })
     }
 
     fn sort(&mut self, sort: &Sort) -> Sort {

@@ -93,14 +93,22 @@ pub(super) fn conjuncts(f: &Formula) -> Vec<Formula> {
     f.conjuncts()
 }
 
+/// The answer of a check, and how it was asked.
+pub(super) struct Checked {
+    pub answer: Satisfiability,
+    /// Whether Z3 was asked a quantifier-free linear question (after universals were
+    /// instantiated), which it decides completely unless the work limit stops it.
+    pub complete: bool,
+}
+
 /// Whether the conjunction of `parts` is satisfiable, asked of a warm solver of this thread.
-pub(super) fn check(owner: &SmtSolver, parts: Vec<Formula>) -> Result<Satisfiability, SmtError> {
+pub(super) fn check(owner: &SmtSolver, parts: Vec<Formula>) -> Result<Checked, SmtError> {
     let (parts, inexact) = ground::instantiated(parts);
-    let limits = owner.limits(parts.iter().any(Session::needs_time_limit));
-    let warm = holding(owner, &parts, limits, Purpose::Plain)?;
+    let timed = parts.iter().any(Session::needs_time_limit);
+    let warm = holding(owner, &parts, owner.limits(timed), Purpose::Plain)?;
     let answer = super::run_check(owner, &warm.solver, inexact, &[]);
     give_back(warm);
-    Ok(answer)
+    Ok(Checked { answer, complete: !timed })
 }
 
 /// A warm solver of this thread that holds exactly `parts` (see [`assert_exactly`]).
