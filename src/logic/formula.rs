@@ -506,23 +506,18 @@ impl Formula {
     fn join(fmls: impl IntoIterator<Item = Formula>, op: BinOp) -> Formula {
         let unit = op == BinOp::And;
         let mut parts: Vec<Formula> = Vec::new();
-        let mut seen = rustc_hash::FxHashSet::default();
         let mut absorbed = false;
         for fml in fmls {
             fml.each_operand(op, &mut |part| match part.as_bool() {
                 Some(value) if value == unit => {}
                 Some(_) => absorbed = true,
-                None => {
-                    if seen.insert(part.clone()) {
-                        parts.push(part.clone());
-                    }
-                }
+                None => parts.push(part.clone()),
             });
             if absorbed {
                 return Formula::bool(!unit);
             }
         }
-        let mut parts = parts.into_iter();
+        let mut parts = without_repeats(parts).into_iter();
         match parts.next() {
             None => Formula::bool(unit),
             Some(first) => parts.fold(first, |acc, part| Formula::binary(op, acc, part)),
@@ -614,6 +609,29 @@ pub enum Children<'a> {
     /// Up to three children, and how many have been returned.
     Fixed([Option<&'a Formula>; 3], usize),
     Many(std::slice::Iter<'a, Formula>),
+}
+
+/// `parts` with repeated formulas dropped (the first occurrence kept). Conjunctions of
+/// a clause's premise run to dozens of operands and are joined all the time; a set sized
+/// for them at once costs less than one grown as they come.
+fn without_repeats(mut parts: Vec<Formula>) -> Vec<Formula> {
+    if parts.len() <= 8 {
+        // A few comparisons of stored hashes are cheaper than any set.
+        let mut kept = 0;
+        for i in 0..parts.len() {
+            if !parts[..kept].contains(&parts[i]) {
+                parts.swap(kept, i);
+                kept += 1;
+            }
+        }
+        parts.truncate(kept);
+        return parts;
+    }
+    let mut seen: rustc_hash::FxHashSet<&Formula> =
+        rustc_hash::FxHashSet::with_capacity_and_hasher(parts.len(), Default::default());
+    let first: Vec<bool> = parts.iter().map(|part| seen.insert(part)).collect();
+    drop(seen);
+    parts.into_iter().zip(first).filter_map(|(part, first)| first.then_some(part)).collect()
 }
 
 impl<'a> Iterator for Children<'a> {
@@ -798,5 +816,15 @@ mod tests {
         assert!(Formula::tt().conjuncts().is_empty());
         let three = Formula::disjunction([p(), q(), !p()]);
         assert_eq!(three.disjuncts().len(), 3);
+    }
+
+    #[test]
+    fn long_conjunctions_keep_first_occurrences_in_order() {
+        // Few conjuncts are compared pairwise, many go through a set: the same result.
+        for n in [5, 40] {
+            let atom = |i: i64| Formula::gt(x(), Formula::int(i % n));
+            let conj = Formula::conjunction((0..3 * n).map(atom));
+            assert_eq!(conj.conjuncts(), (0..n).map(atom).collect::<Vec<_>>(), "{n} distinct conjuncts");
+        }
     }
 }

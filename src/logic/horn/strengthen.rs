@@ -170,7 +170,11 @@ impl HornSolver {
         // The assumptions in order, and as a set for the membership tests below (a
         // clause's premise and the qualifiers on offer run to dozens each).
         let mut assumptions: Vec<Formula> = Vec::new();
-        let mut assumed: FxHashSet<Formula> = FxHashSet::default();
+        // Sized for the facts and about as many axiom instances: grown as they came, the
+        // set rehashed several times per clause.
+        let expected = 2 * (known.len() + used.len()) + offered.len();
+        let mut assumed: FxHashSet<Formula> =
+            FxHashSet::with_capacity_and_hasher(expected, Default::default());
         let mut assume = |f: Formula| {
             if !f.is_true() && assumed.insert(f.clone()) {
                 assumptions.push(f);

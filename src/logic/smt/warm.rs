@@ -170,7 +170,11 @@ impl WarmSolver {
 /// the environment, which the next query will want again), then the others (likely its
 /// candidate and conclusion, which the next query will replace).
 fn assert_exactly(warm: &mut WarmSolver, keep: usize, parts: &[Formula]) -> Result<(), SmtError> {
-    let mut present: FxHashSet<&Formula> = warm.levels[..keep].iter().flatten().collect();
+    // Sized at once: a set grown conjunct by conjunct rehashed several times per query.
+    let held = warm.levels[..keep].iter().map(Vec::len).sum::<usize>();
+    let mut present: FxHashSet<&Formula> =
+        FxHashSet::with_capacity_and_hasher(held + parts.len(), Default::default());
+    present.extend(warm.levels[..keep].iter().flatten());
     let mut encoder = Encoder::new(Rc::clone(&warm.adts));
     let (mut recurring, mut fresh) = (Vec::new(), Vec::new());
     for part in parts {
