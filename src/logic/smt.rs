@@ -34,11 +34,11 @@
 //! `φ` is stored as unsatisfiability of `!φ`, so both directions share entries) and by
 //! the datatype encoding in force, since that can change answers. An `unknown` answer is
 //! stored with the work limit that produced it and is reused only by queries whose limit
-//! is no larger. MUS enumerations that no limit cut short are cached too, under
-//! canonical forms (module `canon`: variables renamed in order of first occurrence), so
-//! the same strengthening asked about differently named variables is computed once.
-//! Plain answers that names cannot change are also shared between queries that are
-//! renamings of each other (module `alpha`).
+//! is no larger. MUS enumerations that no limit cut short are cached too, by query up
+//! to the names of its variables (module `alpha`, built on `canon`), so the same
+//! strengthening asked about differently named variables is computed once. Plain
+//! answers that names cannot change are shared the same way between queries that are
+//! renamings of each other.
 //! Models and cores are not cached. A query the cache does not know may still follow
 //! from an earlier answer with the same conclusion (module `subsume`), for the queries
 //! Z3 decides completely.
@@ -253,8 +253,8 @@ impl Limits {
 /// smaller bounds of their own), and at 50 000 each these would hold several hundred
 /// megabytes. The suite's goals stay under 10 000 (`IncList-Merge` and `RBT-BalanceR`
 /// reach 5 000, all lanes together), so this bound only matters to long searches. (A MUS
-/// enumeration's key is a whole canonical query: that cache is also bounded by the
-/// distinct nodes its keys share, see `mus::MusCache`.)
+/// enumeration's key lists a whole query: that cache is also bounded by the formulas its
+/// keys list, see `mus::MusCache`.)
 pub(crate) const CACHE_CAPACITY: usize = 20_000;
 
 /// A cache key: the formula and, when the encoding is not the uninterpreted one, the
@@ -265,7 +265,7 @@ type CacheKey = (Formula, Option<Arc<Theory>>);
 /// theory as in [`CacheKey`].
 type RenamedKey = (alpha::AlphaKey, Option<Arc<Theory>>);
 
-/// What MUS enumeration remembers: complete enumerations by canonical query, and
+/// What MUS enumeration remembers: complete enumerations by query up to names, and
 /// conflicts among qualifiers (module `conflicts`).
 #[derive(Default)]
 struct MusMemory {
@@ -402,7 +402,7 @@ impl SmtSolver {
         }
         let parts = warm::conjuncts(f);
         // The same question under other names (module `alpha`).
-        let renamed = self.config.cache.then(|| (alpha::key(&parts), self.theory_key()));
+        let renamed = self.config.cache.then(|| (alpha::key(parts.iter()), self.theory_key()));
         if let Some(key) = &renamed
             && let Some(answer) = self.usable(self.lock_renamed().get(key).cloned(), f)
         {

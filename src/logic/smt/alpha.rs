@@ -24,6 +24,9 @@
 //! as quantifier-free linear arithmetic (where its answers are complete), with their
 //! universals instantiated by hand if they had any (module `ground`, which instantiates
 //! a renamed query into a renamed result). See `SmtSolver::decide`.
+//!
+//! MUS enumerations are cached under the same keys (module `mus`), of a query's hard
+//! formulas followed by its soft ones: answers there never depend on names.
 
 use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
@@ -67,15 +70,24 @@ thread_local! {
     static MEMO: RefCell<(FxHashMap<Formula, Renamed>, Interner)> = RefCell::default();
 }
 
-/// The key of the conjunction of `parts`.
-pub(super) fn key(parts: &[Formula]) -> AlphaKey {
+impl AlphaKey {
+    /// How many formulas it lists.
+    pub fn len(&self) -> usize {
+        self.parts.len()
+    }
+}
+
+/// The key of the sequence `parts` (the conjuncts of a query, or the hard and soft
+/// formulas of a MUS question).
+pub(super) fn key<'a>(parts: impl Iterator<Item = &'a Formula>) -> AlphaKey {
     MEMO.with_borrow_mut(|(memo, interner)| {
-        if memo.len() + parts.len() > MEMO_CAPACITY {
+        let expected = parts.size_hint().0;
+        if memo.len() + expected > MEMO_CAPACITY {
             memo.clear();
             interner.clear();
         }
         let mut positions_of: FxHashMap<Symbol, u32> = FxHashMap::default();
-        let mut key = AlphaKey { parts: Vec::with_capacity(parts.len()), positions: Vec::new(), hash: 0 };
+        let mut key = AlphaKey { parts: Vec::with_capacity(expected), positions: Vec::new(), hash: 0 };
         let mut hasher = FxHasher::default();
         for part in parts {
             let renamed = memo.entry(part.clone()).or_insert_with(|| {
@@ -116,7 +128,7 @@ mod tests {
         let q = |xs: &str, ys: &str, a: &str| {
             vec![Formula::lt(len(xs, a), len(ys, a)), Formula::eq(len(ys, a), Formula::int(0))]
         };
-        assert_eq!(key(&q("xs", "ys", "a")), key(&q("x7", "y9'", "b")));
+        assert_eq!(key(q("xs", "ys", "a").iter()), key(q("x7", "y9'", "b").iter()));
     }
 
     #[test]
@@ -124,16 +136,16 @@ mod tests {
         // Each conjunct alone is the same up to names, but the first query says the same
         // list is empty, the second another one.
         let first =
-            vec![Formula::lt(len("xs", "a"), len("ys", "a")), Formula::eq(len("ys", "a"), Formula::int(0))];
+            [Formula::lt(len("xs", "a"), len("ys", "a")), Formula::eq(len("ys", "a"), Formula::int(0))];
         let second =
-            vec![Formula::lt(len("xs", "a"), len("ys", "a")), Formula::eq(len("xs", "a"), Formula::int(0))];
-        assert_ne!(key(&first), key(&second));
+            [Formula::lt(len("xs", "a"), len("ys", "a")), Formula::eq(len("xs", "a"), Formula::int(0))];
+        assert_ne!(key(first.iter()), key(second.iter()));
     }
 
     #[test]
     fn a_renaming_must_be_one_to_one() {
-        let two = vec![Formula::lt(len("xs", "a"), len("ys", "a"))];
-        let one = vec![Formula::lt(len("xs", "a"), len("xs", "a"))];
-        assert_ne!(key(&two), key(&one));
+        let two = [Formula::lt(len("xs", "a"), len("ys", "a"))];
+        let one = [Formula::lt(len("xs", "a"), len("xs", "a"))];
+        assert_ne!(key(two.iter()), key(one.iter()));
     }
 }

@@ -43,6 +43,7 @@ impl Interner {
     }
 
     /// How many distinct formulas it holds.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.nodes.len()
     }

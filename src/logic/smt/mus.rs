@@ -32,7 +32,7 @@ use std::sync::atomic::Ordering;
 use rustc_hash::FxHashMap;
 use z3::ast::Bool;
 
-use super::canon::{Canonicalizer, Interner};
+use super::alpha::{self, AlphaKey};
 use super::conflicts::{ConflictStore, HardFacts};
 use super::datatypes::Theory;
 use super::seeds::{OutOfSteps, SeedMap};
@@ -40,45 +40,44 @@ use super::warm::{Purpose, Scoped};
 use super::{Satisfiability, Session, SmtError, SmtSolver, UnknownReason, ground};
 use crate::logic::{Formula, Symbol};
 
-/// A MUS query in canonical form (all formulas renamed together).
+/// A MUS query up to the names of its variables: its hard formulas followed by its soft
+/// ones (module `alpha`), how many are hard, and what is asked.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(super) struct MusKey {
-    hard: Vec<Formula>,
-    soft: Vec<Formula>,
+    formulas: AlphaKey,
+    hard: usize,
     required: Option<usize>,
     theory: Option<Arc<Theory>>,
 }
 
 impl MusKey {
-    /// How many formulas it lists (its slots; the nodes are the interner's).
+    /// How many formulas it lists (its slots; their canonical forms are shared with the
+    /// other keys made on the same thread, see module `alpha`).
     fn slots(&self) -> usize {
-        self.hard.len() + self.soft.len()
+        self.formulas.len()
     }
 }
 
-/// Complete enumerations by canonical query. A key is a canonical copy of a whole query
-/// (dozens of formulas); its nodes go through the cache's interner (module `canon`), so
-/// the keys of a search hold each distinct node once: on `IncList-Merge` under Synquid's
-/// defaults, the keys held 17 MB at the peak when each had nodes of its own. The cache
-/// is bounded by its distinct nodes plus its keys' slots as well as by its number of
-/// entries.
+/// Complete enumerations by query up to names. A key lists dozens of formulas, in
+/// canonical forms that the keys made on one thread share (module `alpha`): on
+/// `IncList-Merge` under Synquid's defaults, the keys held 17 MB at the peak when each
+/// had nodes of its own. The cache is bounded by its keys' slots as well as by its number
+/// of entries.
 #[derive(Default)]
 pub(super) struct MusCache {
     map: FxHashMap<MusKey, MusEnumeration>,
-    interner: Interner,
     /// The formulas listed by the keys in `map`.
     slots: usize,
 }
 
-/// How many distinct formula nodes and key slots a MUS cache may hold in all: a few tens
-/// of MB at most. Each lane has its own cache. With interned keys no goal of the suite
-/// comes near it (`RBT-BalanceR`, Synquid's defaults: 10 000 distinct nodes over the
-/// whole search); it bounds long searches, which start over from time to time.
-const MUS_CACHE_NODES: usize = 250_000;
+/// How many formulas the keys of a MUS cache may list in all: a few tens of MB at most.
+/// Each lane has its own cache; `IncList-Merge`'s keys list about 50 000 over its whole
+/// search under the default configuration. It bounds long searches, which start over
+/// from time to time.
+const MUS_CACHE_SLOTS: usize = 150_000;
 
 impl MusCache {
-    /// The canonical key of a query, its nodes interned. A cache near its bound starts
-    /// over first.
+    /// The key of a query. A cache near its bound starts over first.
     fn key(
         &mut self,
         hard: &[Formula],
@@ -86,13 +85,11 @@ impl MusCache {
         required: Option<usize>,
         theory: Option<Arc<Theory>>,
     ) -> MusKey {
-        if self.interner.len() + self.slots > MUS_CACHE_NODES {
+        if self.slots > MUS_CACHE_SLOTS {
             self.clear();
         }
-        let mut canon = Canonicalizer::new(&mut self.interner);
-        let hard = hard.iter().map(|f| canon.formula(f)).collect();
-        let soft = soft.iter().map(|f| canon.formula(f)).collect();
-        MusKey { hard, soft, required, theory }
+        let formulas = alpha::key(hard.iter().chain(soft));
+        MusKey { formulas, hard: hard.len(), required, theory }
     }
 
     /// The query's key, and the enumeration cached under it if there is one: one lock
@@ -120,7 +117,6 @@ impl MusCache {
 
     fn clear(&mut self) {
         self.map.clear();
-        self.interner.clear();
         self.slots = 0;
     }
 }
@@ -416,31 +412,30 @@ mod tests {
     }
 
     #[test]
-    fn keys_of_alpha_equivalent_queries_are_one_key_built_from_shared_nodes() {
+    fn keys_of_alpha_equivalent_queries_are_one_key() {
         let mut cache = MusCache::default();
         let first = cache.key(&[], &tagged(7, 4, "x"), Some(0), None);
-        let held = cache.interner.len();
         let second = cache.key(&[], &tagged(7, 4, "renamed"), Some(0), None);
         assert!(first == second);
-        assert_eq!(cache.interner.len(), held, "the second key added no node");
-        assert!(first.soft.iter().zip(&second.soft).all(|(a, b)| a.ptr_eq(b)));
-        let other = cache.key(&[], &tagged(8, 4, "x"), Some(0), None);
-        assert!(first != other);
-        // Its variables are the first key's; only the sums and equations are new.
-        assert_eq!(cache.interner.len(), held + 8);
+        assert!(first.formulas.len() == 4);
+        assert!(first != cache.key(&[], &tagged(8, 4, "x"), Some(0), None));
+        assert!(first != cache.key(&[], &tagged(7, 4, "x"), Some(1), None), "another formula is required");
+        // The same formulas with the first one hard are another question.
+        let formulas = tagged(7, 4, "x");
+        let (hard, soft) = formulas.split_at(1);
+        assert!(first != cache.key(hard, soft, Some(0), None));
     }
 
     #[test]
-    fn the_mus_cache_is_bounded_by_its_distinct_nodes_and_slots() {
+    fn the_mus_cache_is_bounded_by_its_slots() {
         let mut cache = MusCache::default();
         let found = MusEnumeration { muses: vec![vec![0]], complete: true, limit_reached: false, work: 1 };
-        // Each key adds 64 nodes and 32 slots: 3 000 of them are more than the bound.
-        let keys = 3_000;
+        // Each key lists 32 formulas: 6 000 of them are more than the bound.
+        let keys = 6_000;
         for tag in 0..keys {
             let key = cache.key(&[], &tagged(tag, 32, "x"), Some(0), None);
             cache.insert(key, found.clone());
-            let held = cache.interner.len() + cache.slots;
-            assert!(held <= MUS_CACHE_NODES + 96, "{held} nodes and slots held");
+            assert!(cache.slots <= MUS_CACHE_SLOTS + 64, "{} slots held", cache.slots);
         }
         assert!(cache.map.len() < keys as usize, "the cache started over");
         assert_eq!(cache.slots, cache.map.keys().map(MusKey::slots).sum::<usize>());
