@@ -403,11 +403,12 @@ impl SmtSolver {
         let parts = warm::conjuncts(f);
         // The same question under other names (module `alpha`).
         let renamed = self.config.cache.then(|| (alpha::key(parts.iter()), self.theory_key()));
-        if let Some(key) = &renamed
-            && let Some(answer) = self.usable(self.lock_renamed().get(key).cloned(), f)
-        {
-            self.store(f, &answer);
-            return Ok(answer);
+        if let Some(key) = &renamed {
+            let entry = self.lock_renamed().get(key).cloned();
+            if let Some(answer) = self.usable(entry, f) {
+                self.store(f, &answer);
+                return Ok(answer);
+            }
         }
         // Only answers that Z3 gives whatever it did before are used to imply others
         // (see `subsume`): quantifier-free, linear queries.

@@ -71,8 +71,8 @@ pub(super) struct MusCache {
 }
 
 /// How many formulas the keys of a MUS cache may list in all: a few tens of MB at most.
-/// Each lane has its own cache; `IncList-Merge`'s keys list about 50 000 over its whole
-/// search under the default configuration. It bounds long searches, which start over
+/// Each lane has its own cache; `IncList-Merge`'s keys list some tens of thousands over its
+/// whole search under the default configuration. It bounds long searches, which start over
 /// from time to time.
 const MUS_CACHE_SLOTS: usize = 150_000;
 
