@@ -257,6 +257,20 @@ impl Limits {
 /// keys list, see `mus::MusCache`.)
 pub(crate) const CACHE_CAPACITY: usize = 20_000;
 
+/// Adds an answer to a cache of answers. Memory stays bounded on long searches: a full
+/// cache starts over. Answers never depend on the caches (nor does the metering of work),
+/// only speed does.
+fn insert_bounded<K: std::hash::Hash + Eq>(
+    cache: &mut FxHashMap<K, CachedAnswer>,
+    key: K,
+    entry: CachedAnswer,
+) {
+    if cache.len() >= CACHE_CAPACITY {
+        cache.clear();
+    }
+    cache.insert(key, entry);
+}
+
 /// A cache key: the formula and, when the encoding is not the uninterpreted one, the
 /// datatype theory (under the uninterpreted encoding, the declarations do not matter).
 type CacheKey = (Formula, Option<Arc<Theory>>);
@@ -432,13 +446,7 @@ impl SmtSolver {
         if let Some(key) = renamed
             && checked.complete
         {
-            let entry =
-                CachedAnswer { answer: answer.clone(), limits: self.limits(Session::needs_time_limit(f)) };
-            let mut renamed = self.lock_renamed();
-            if renamed.len() >= CACHE_CAPACITY {
-                renamed.clear();
-            }
-            renamed.insert(key, entry);
+            insert_bounded(&mut self.lock_renamed(), key, self.entry(f, &answer));
         }
         Ok(answer)
     }
@@ -593,16 +601,13 @@ impl SmtSolver {
 
     fn store(&self, f: &Formula, answer: &Satisfiability) {
         if self.config.cache {
-            let limits = self.limits(Session::needs_time_limit(f));
-            let entry = CachedAnswer { answer: answer.clone(), limits };
-            let mut cache = self.lock_cache();
-            // Memory stays bounded on long searches: a full cache starts over. Answers
-            // never depend on the cache (nor does the metering of work), only speed does.
-            if cache.len() >= CACHE_CAPACITY {
-                cache.clear();
-            }
-            cache.insert(self.cache_key(f), entry);
+            insert_bounded(&mut self.lock_cache(), self.cache_key(f), self.entry(f, answer));
         }
+    }
+
+    /// The cache entry of `answer` to `f`, with the limits of the check that gave it.
+    fn entry(&self, f: &Formula, answer: &Satisfiability) -> CachedAnswer {
+        CachedAnswer { answer: answer.clone(), limits: self.limits(Session::needs_time_limit(f)) }
     }
 
     /// The limits of a check by this handle, with or without a time limit.

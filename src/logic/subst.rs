@@ -71,51 +71,40 @@ impl Formula {
             changed |= !new.ptr_eq(child);
             new
         };
+        // Each arm maps the children first and builds a node (cloning its sort) only if
+        // one of them changed.
         let kind = match self.kind() {
-            Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => {
-                return self.clone();
+            Kind::Bool(_) | Kind::Int(_) | Kind::Var { .. } | Kind::Unknown { .. } => None,
+            Kind::Unary(op, x) => {
+                let x = go(x);
+                changed.then_some(Kind::Unary(*op, x))
             }
-            Kind::Unary(op, x) => Kind::Unary(*op, go(x)),
             Kind::Binary(op, l, r) => {
-                let l = go(l);
-                Kind::Binary(*op, l, go(r))
+                let (l, r) = (go(l), go(r));
+                changed.then_some(Kind::Binary(*op, l, r))
             }
             Kind::Ite(c, t, e) => {
-                let c = go(c);
-                let t = go(t);
-                Kind::Ite(c, t, go(e))
+                let (c, t, e) = (go(c), go(t), go(e));
+                changed.then_some(Kind::Ite(c, t, e))
             }
-            // The sort is cloned only for a node that changes.
             Kind::Pred { name, sort, args } => {
                 let args = args.iter().map(&mut go).collect();
-                if !changed {
-                    return self.clone();
-                }
-                Kind::Pred { name: *name, sort: sort.clone(), args }
+                changed.then(|| Kind::Pred { name: *name, sort: sort.clone(), args })
             }
             Kind::Cons { name, sort, args } => {
                 let args = args.iter().map(&mut go).collect();
-                if !changed {
-                    return self.clone();
-                }
-                Kind::Cons { name: *name, sort: sort.clone(), args }
+                changed.then(|| Kind::Cons { name: *name, sort: sort.clone(), args })
             }
             Kind::All { var, sort, body } => {
                 let body = go(body);
-                if !changed {
-                    return self.clone();
-                }
-                Kind::All { var: *var, sort: sort.clone(), body }
+                changed.then(|| Kind::All { var: *var, sort: sort.clone(), body })
             }
             Kind::SetLit { elem, elems } => {
                 let elems = elems.iter().map(&mut go).collect();
-                if !changed {
-                    return self.clone();
-                }
-                Kind::SetLit { elem: elem.clone(), elems }
+                changed.then(|| Kind::SetLit { elem: elem.clone(), elems })
             }
         };
-        if changed { Formula::new(kind) } else { self.clone() }
+        kind.map_or_else(|| self.clone(), Formula::new)
     }
 
     /// Replaces free variables by formulas (by name, whatever their sort), composing into

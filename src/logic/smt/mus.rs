@@ -417,7 +417,7 @@ mod tests {
         let first = cache.key(&[], &tagged(7, 4, "x"), Some(0), None);
         let second = cache.key(&[], &tagged(7, 4, "renamed"), Some(0), None);
         assert!(first == second);
-        assert!(first.formulas.len() == 4);
+        assert_eq!(first.formulas.len(), 4);
         assert!(first != cache.key(&[], &tagged(8, 4, "x"), Some(0), None));
         assert!(first != cache.key(&[], &tagged(7, 4, "x"), Some(1), None), "another formula is required");
         // The same formulas with the first one hard are another question.
