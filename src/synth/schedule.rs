@@ -365,7 +365,10 @@ fn coordinate<T>(
             }
             shared.changed.notify_all();
         }
-        let wait = deadline.saturating_duration_since(Instant::now()).min(POLL);
+        let mut wait = deadline.saturating_duration_since(Instant::now()).min(POLL);
+        if !warm {
+            wait = wait.min(SECOND_THREAD_AFTER.saturating_sub(began.elapsed()));
+        }
         board = shared.changed.wait_timeout(board, wait).unwrap_or_else(|p| p.into_inner()).0;
     }
 }
