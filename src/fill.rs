@@ -80,7 +80,11 @@ pub fn fill_program_then<T>(
         |deliver| {
             let started = std::time::Instant::now();
             let smt = solver_for(program, &SmtSolver::new(crate::logic::SmtConfig::default()));
-            deliver.send(fill_here(program, config, cancel, on_goal, &smt, started));
+            // The lanes' threads serve every goal as well; the report goes out before
+            // they end.
+            synth::LaneThreads::with(|lanes| {
+                deliver.send(fill_here(program, config, cancel, on_goal, &smt, started, lanes));
+            });
             // The caches of the search are dropped only now.
             drop(smt);
         },
@@ -88,13 +92,14 @@ pub fn fill_program_then<T>(
     )
 }
 
-fn fill_here(
-    program: &Program,
-    config: &SynthConfig,
-    cancel: &CancelFlag,
+fn fill_here<'env>(
+    program: &'env Program,
+    config: &'env SynthConfig,
+    cancel: &'env CancelFlag,
     on_goal: &mut (dyn FnMut(Symbol) + Send),
-    smt: &SmtSolver,
+    smt: &'env SmtSolver,
     started: std::time::Instant,
+    lanes: &synth::LaneThreads<'_, 'env>,
 ) -> FillReport {
     let mut report = FillReport::default();
     for failure in crate::types::measures::check_measures(program, smt) {
@@ -103,7 +108,7 @@ fn fill_here(
     for goal in &program.goals {
         on_goal(goal.name);
         let result = if has_holes(&goal.body) {
-            match synth::synthesize(program, goal, smt, config, cancel) {
+            match synth::synthesize_on(program, goal, smt, config, cancel, lanes) {
                 Ok(solution) => GoalResult::Solved(solution),
                 Err(Failure::Template(error)) => {
                     report.diagnostics.push(error.clone().into_diagnostic(smt));

@@ -22,13 +22,14 @@ mod search;
 mod symmetry;
 mod work_trace;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use config::{Bounds, Step, SynthConfig};
 pub use context::DeadEnd;
 use prog::Prog;
-use schedule::LaneEnd;
-pub use schedule::{Deliver, on_search_stack, on_search_stack_then};
+pub use schedule::{Deliver, LaneThreads, on_search_stack, on_search_stack_then};
+use schedule::{LaneEnd, LaneRun};
 use scope::Scope;
 pub use search::{CancelFlag, SearchStats};
 use search::{Explorer, Flow, State, Stop};
@@ -120,15 +121,18 @@ pub fn synthesize(
     config: &SynthConfig,
     cancel: &CancelFlag,
 ) -> Result<Solution, Failure> {
-    on_search_stack(|| synthesize_here(program, goal, smt, config, cancel))
+    on_search_stack(|| LaneThreads::with(|lanes| synthesize_on(program, goal, smt, config, cancel, lanes)))
 }
 
-fn synthesize_here(
-    program: &Program,
-    goal: &GoalDef,
-    smt: &SmtSolver,
-    config: &SynthConfig,
-    cancel: &CancelFlag,
+/// Fills every hole of `goal`, on the current thread (which must have a search-sized
+/// stack, see [`on_search_stack`]) and `lanes`.
+pub fn synthesize_on<'env>(
+    program: &'env Program,
+    goal: &'env GoalDef,
+    smt: &'env SmtSolver,
+    config: &'env SynthConfig,
+    cancel: &'env CancelFlag,
+    lanes: &LaneThreads<'_, 'env>,
 ) -> Result<Solution, Failure> {
     let started = Instant::now();
     let deadline = started + config.timeout;
@@ -150,22 +154,23 @@ fn synthesize_here(
             }
         };
     }
+    let run: LaneRun<'env, Term> = Arc::new(move |lane, budget| {
+        let (result, stats, closest) =
+            search_with(program, goal, smt, config, lane, deadline, cancel, Some(budget));
+        let end = match result {
+            Ok(body) => LaneEnd::Found(body, stats.candidates),
+            Err(Stop::Found | Stop::Cut) => LaneEnd::Exhausted,
+            Err(Stop::Timeout | Stop::Cancelled) => LaneEnd::Stopped,
+        };
+        (end, stats, closest)
+    });
     let (end, lane_stats, dead_ends) = schedule::run_lanes(
         &config.steps,
         config.slice,
-        config.threads,
         deadline,
         &|| cancel.is_cancelled(),
-        &|lane, budget| {
-            let (result, stats, closest) =
-                search_with(program, goal, smt, config, lane, deadline, cancel, Some(budget));
-            let end = match result {
-                Ok(body) => LaneEnd::Found(body, stats.candidates),
-                Err(Stop::Found | Stop::Cut) => LaneEnd::Exhausted,
-                Err(Stop::Timeout | Stop::Cancelled) => LaneEnd::Stopped,
-            };
-            (end, stats, closest)
-        },
+        run,
+        (config.threads, lanes),
     );
     let mut stats = SearchStats::default();
     lane_stats.iter().for_each(|s| stats.add(s));

@@ -124,6 +124,97 @@ impl Budget {
     }
 }
 
+/// A lane's job: runs its search and reports how it ended.
+type Job<'env> = Box<dyn FnOnce() + Send + 'env>;
+
+/// The threads that run lanes 1, 2, ... (lane 0 runs on the calling thread), kept for
+/// the goals of a whole file: lane `k` of every goal runs on the same thread, which
+/// keeps its Z3 context and its warm solvers from one goal to the next, as lane 0's
+/// thread does. A thread and its context made afresh for every goal cost 2-7 ms, and
+/// taking them down as much again on a core the next goal wants.
+///
+/// A thread's state carries over as lane 0's always has: answers cannot depend on it
+/// (see module `warm`), only the work a check needs.
+pub struct LaneThreads<'scope, 'env> {
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    /// Where to send lane `k`'s jobs, once its thread is started.
+    workers: Mutex<Vec<Option<std::sync::mpsc::Sender<Job<'env>>>>>,
+}
+
+impl<'scope, 'env> LaneThreads<'scope, 'env> {
+    /// Runs `f` with lane threads that end when it returns.
+    pub fn with<R>(f: impl FnOnce(&LaneThreads<'_, 'env>) -> R) -> R {
+        std::thread::scope(|scope| {
+            let lanes = LaneThreads { scope, workers: Mutex::default() };
+            let result = f(&lanes);
+            // Closing the channels ends the threads once their last jobs are done.
+            lanes.workers.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            result
+        })
+    }
+
+    /// Runs `job` on lane `lane`'s thread (after the job before it there), starting the
+    /// thread if need be; `false` if it cannot be started.
+    fn run(&self, lane: usize, job: Job<'env>) -> bool {
+        let mut workers = self.workers.lock().unwrap_or_else(|p| p.into_inner());
+        if workers.len() <= lane {
+            workers.resize_with(lane + 1, || None);
+        }
+        let job = match &workers[lane] {
+            Some(worker) => match worker.send(job) {
+                Ok(()) => return true,
+                // The thread is gone (a job panicked): start another.
+                Err(std::sync::mpsc::SendError(job)) => job,
+            },
+            None => job,
+        };
+        let (to, jobs) = std::sync::mpsc::channel::<Job<'env>>();
+        let spawned = std::thread::Builder::new()
+            .name(format!("rsynth-lane-{lane}"))
+            .stack_size(SEARCH_STACK)
+            .spawn_scoped(self.scope, move || {
+                let _on_stack = SearchStack::enter();
+                while let Ok(job) = jobs.recv() {
+                    job();
+                }
+            });
+        if spawned.is_err() || to.send(job).is_err() {
+            return false;
+        }
+        workers[lane] = Some(to);
+        true
+    }
+}
+
+/// What the lanes report when they end: how, and where the search got stuck.
+struct Ends<T> {
+    results: Mutex<Vec<Option<LaneEnd<T>>>>,
+    dead_ends: Mutex<Vec<DeadEnd>>,
+}
+
+/// A lane's search, run to its end, asking its budget before each candidate.
+pub(crate) type LaneRun<'env, T> =
+    Arc<dyn Fn(usize, Budget) -> (LaneEnd<T>, SearchStats, Option<DeadEnd>) + Send + Sync + 'env>;
+
+/// Records how lane `lane` ended and tells the coordinator.
+fn finish<T>(
+    shared: &Shared,
+    ends: &Ends<T>,
+    lane: usize,
+    (end, stats, dead_end): (LaneEnd<T>, SearchStats, Option<DeadEnd>),
+) {
+    ends.results.lock().unwrap_or_else(|p| p.into_inner())[lane] = Some(end);
+    if let Some(d) = dead_end {
+        ends.dead_ends.lock().unwrap_or_else(|p| p.into_inner()).push(d);
+    }
+    let mut board = shared.lock();
+    let slot = &mut board.lanes[lane];
+    slot.finished = true;
+    slot.running = false;
+    slot.stats = stats;
+    shared.changed.notify_all();
+}
+
 /// Runs the lanes and returns the solution at the earliest position (or how they all
 /// ended), with every lane's statistics. `run(lane, budget)` runs lane `lane`'s search
 /// to its end, asking `budget` before each candidate.
@@ -131,16 +222,22 @@ impl Budget {
 /// Lane 0 runs on the calling thread, which must have a search-sized stack (see
 /// [`on_search_stack`]): a goal that lane 0 solves within [`SECOND_THREAD_AFTER`] never
 /// starts another thread, and so never pays for another Z3 context and its start-up
-/// work. The coordinator runs on a small thread of its own; the other lanes get threads
-/// when they first get budget, which is not before lane 0 has paused or run that long.
-pub(crate) fn run_lanes<T: Send>(
+/// work. The coordinator runs on a small thread of its own; the other lanes run on
+/// `threads`, when they first get budget, which is not before lane 0 has paused or run
+/// that long.
+///
+/// Once a solution is the answer, the other lanes stop at their next candidate, on
+/// their own threads: the next goal need not wait for them. Without an answer, this
+/// waits for every lane to end, for the places where their searches got stuck.
+pub(crate) fn run_lanes<'env, T: Send + 'env>(
     steps: &[Step],
     slice: u64,
-    threads: usize,
     deadline: Instant,
     cancelled: &(dyn Fn() -> bool + Sync),
-    run: &(dyn Fn(usize, Budget) -> (LaneEnd<T>, SearchStats, Option<DeadEnd>) + Sync),
+    run: LaneRun<'env, T>,
+    threads: (usize, &LaneThreads<'_, 'env>),
 ) -> (LaneEnd<(T, usize)>, Vec<SearchStats>, Vec<DeadEnd>) {
+    let (threads, lane_threads) = threads;
     let shared = Arc::new(Shared::default());
     let shares = Shares::new(steps, slice);
     {
@@ -152,48 +249,50 @@ pub(crate) fn run_lanes<T: Send>(
         first.running = true;
         first.started = true;
     }
-    let results: Mutex<Vec<Option<LaneEnd<T>>>> = Mutex::new(steps.iter().map(|_| None).collect());
-    let dead_ends: Mutex<Vec<DeadEnd>> = Mutex::new(Vec::new());
+    let ends = Arc::new(Ends {
+        results: Mutex::new(steps.iter().map(|_| None).collect()),
+        dead_ends: Mutex::new(Vec::new()),
+    });
     let threads = threads.max(1);
-    let finish = |lane: usize, end: LaneEnd<T>, stats: SearchStats, dead_end: Option<DeadEnd>| {
-        if let Ok(mut r) = results.lock() {
-            r[lane] = Some(end);
-        }
-        if let (Some(d), Ok(mut all)) = (dead_end, dead_ends.lock()) {
-            all.push(d);
-        }
-        let mut board = shared.lock();
-        let slot = &mut board.lanes[lane];
-        slot.finished = true;
-        slot.running = false;
-        slot.stats = stats;
-        shared.changed.notify_all();
+    let start_lane = |lane: usize| {
+        let (run, shared, ends) = (Arc::clone(&run), Arc::clone(&shared), Arc::clone(&ends));
+        lane_threads.run(
+            lane,
+            Box::new(move || {
+                let budget = Budget { shared: Arc::clone(&shared), lane };
+                // A lane that panics has ended too (nothing waits for it in vain); the
+                // panic goes on, and ends the scope of the lane threads with it.
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(lane, budget))) {
+                    Ok(ended) => finish(&shared, &ends, lane, ended),
+                    Err(panic) => {
+                        finish(&shared, &ends, lane, (LaneEnd::Stopped, SearchStats::default(), None));
+                        std::panic::resume_unwind(panic);
+                    }
+                }
+            }),
+        )
     };
     let answer = std::thread::scope(|scope| {
         let coordinator =
             std::thread::Builder::new().name("rsynth-schedule".into()).spawn_scoped(scope, || {
-                coordinate(&shares, threads, deadline, cancelled, &shared, &results, &|lane| {
-                    let budget = Budget { shared: Arc::clone(&shared), lane };
-                    std::thread::Builder::new()
-                        .name(format!("rsynth-lane-{lane}"))
-                        .stack_size(SEARCH_STACK)
-                        .spawn_scoped(scope, move || {
-                            let _on_stack = SearchStack::enter();
-                            let (end, stats, dead_end) = run(lane, budget);
-                            finish(lane, end, stats, dead_end);
-                        })
-                        .is_ok()
-                })
+                coordinate(&shares, threads, deadline, cancelled, &shared, &ends.results, &start_lane)
             });
-        let (end, stats, dead_end) = run(0, Budget { shared: Arc::clone(&shared), lane: 0 });
-        finish(0, end, stats, dead_end);
+        finish(&shared, &ends, 0, run(0, Budget { shared: Arc::clone(&shared), lane: 0 }));
         match coordinator {
             Ok(handle) => handle.join().unwrap_or(LaneEnd::Stopped),
             Err(_) => LaneEnd::Stopped,
         }
     });
-    let stats = shared.lock().lanes.iter().map(|s| s.stats).collect();
-    (answer, stats, dead_ends.into_inner().unwrap_or_else(|p| p.into_inner()))
+    let mut board = shared.lock();
+    if !matches!(answer, LaneEnd::Found(..)) {
+        while board.lanes.iter().any(|s| s.started && !s.finished) {
+            board = shared.changed.wait(board).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+    let stats = board.lanes.iter().map(|s| s.stats).collect();
+    drop(board);
+    let dead_ends = std::mem::take(&mut *ends.dead_ends.lock().unwrap_or_else(|p| p.into_inner()));
+    (answer, stats, dead_ends)
 }
 
 /// A lane's place in the order of work: its *virtual time* (see [`Shares`]), then its
@@ -553,32 +652,70 @@ mod tests {
     fn the_earliest_position_answers(steps: &[Step], finds: [Option<u64>; 3]) {
         let shares = Shares::new(steps, 25);
         let expected = (0..3).filter_map(|i| finds[i].map(|w| shares.position(i, w))).min().unwrap().1;
-        for round in 0..5u64 {
-            let deadline = Instant::now() + Duration::from_secs(60);
-            let (end, _, _) = run_lanes(steps, 25, 2, deadline, &|| false, &|lane, budget| {
-                let stats = SearchStats::default();
-                for work in 0.. {
-                    if !budget.proceed(work, &stats) {
-                        return (LaneEnd::Stopped, stats, None);
-                    }
-                    if finds[lane] == Some(work) {
-                        return (LaneEnd::Found(lane, work), stats, None);
-                    }
-                    if finds[lane].is_none() && work == 3_000 {
-                        return (LaneEnd::Exhausted, stats, None);
-                    }
-                    // Lanes run at different speeds, differently in every repetition.
-                    if (work + round * 7 + lane as u64 * 13).is_multiple_of(97) {
-                        std::thread::sleep(Duration::from_micros(200 * (lane as u64 + 1)));
-                    }
-                }
-                unreachable!()
-            });
-            match end {
-                LaneEnd::Found((found, lane), _) => assert_eq!((found, lane), (expected, expected)),
-                other => panic!("no answer: {other:?}"),
+        // The rounds share lane threads, as the goals of a file do.
+        LaneThreads::with(|threads| {
+            for round in 0..5u64 {
+                the_earliest_position_answers_on(steps, finds, expected, round, threads);
             }
+        });
+    }
+
+    fn the_earliest_position_answers_on(
+        steps: &[Step],
+        finds: [Option<u64>; 3],
+        expected: usize,
+        round: u64,
+        threads: &LaneThreads<'_, '_>,
+    ) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let run: LaneRun<'_, usize> = Arc::new(move |lane, budget: Budget| {
+            let stats = SearchStats::default();
+            for work in 0.. {
+                if !budget.proceed(work, &stats) {
+                    return (LaneEnd::Stopped, stats, None);
+                }
+                if finds[lane] == Some(work) {
+                    return (LaneEnd::Found(lane, work), stats, None);
+                }
+                if finds[lane].is_none() && work == 3_000 {
+                    return (LaneEnd::Exhausted, stats, None);
+                }
+                // Lanes run at different speeds, differently in every repetition.
+                if (work + round * 7 + lane as u64 * 13).is_multiple_of(97) {
+                    std::thread::sleep(Duration::from_micros(200 * (lane as u64 + 1)));
+                }
+            }
+            unreachable!()
+        });
+        let (end, _, _) = run_lanes(steps, 25, deadline, &|| false, run, (2, threads));
+        match end {
+            LaneEnd::Found((found, lane), _) => assert_eq!((found, lane), (expected, expected)),
+            other => panic!("no answer: {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_lane_that_panics_ends_the_goal_and_then_the_lane_threads() {
+        let steps = steps(&[(2, 200), (1, 0), (4, 0)]);
+        let outcome = std::panic::catch_unwind(|| {
+            LaneThreads::with(|threads| {
+                let deadline = Instant::now() + Duration::from_secs(600);
+                let run: LaneRun<'_, ()> = Arc::new(|lane, budget: Budget| {
+                    let stats = SearchStats::default();
+                    for work in 0..1_000 {
+                        assert!(lane != 1 || work < 30, "lane 1 fails");
+                        if !budget.proceed(work, &stats) {
+                            return (LaneEnd::Stopped, stats, None);
+                        }
+                    }
+                    (LaneEnd::Exhausted, stats, None)
+                });
+                // Not an answer, and not a wait for lane 1 until the deadline.
+                let (end, _, _) = run_lanes(&steps, 25, deadline, &|| false, run, (2, threads));
+                assert!(matches!(end, LaneEnd::Stopped), "{end:?}");
+            })
+        });
+        assert!(outcome.is_err(), "the panic reaches the caller");
     }
 
     #[test]
