@@ -527,8 +527,12 @@ impl SmtSolver {
     ///
     /// The handle keeps its own MUS memory (enumerations and conflicts): how much an
     /// enumeration costs depends on the conflicts known before it, and with a memory
-    /// shared between lanes that would depend on which lane learned one first.
+    /// shared between lanes that would depend on which lane learned one first. For the
+    /// same reason, making one drops the calling thread's warm solvers for cores, which
+    /// another lane may have used before: the lane that runs here with the handle reads
+    /// cores from solvers that have seen its own sessions only (module `warm`).
     pub fn with_meter(&self) -> (SmtSolver, Arc<AtomicU64>) {
+        warm::forget_core_solvers();
         let meter = Arc::new(AtomicU64::new(0));
         let own_mus = Some(Arc::default());
         (SmtSolver { meter: Some(Arc::clone(&meter)), own_mus, ..self.clone() }, meter)

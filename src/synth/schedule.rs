@@ -133,8 +133,9 @@ type Job<'env> = Box<dyn FnOnce() + Send + 'env>;
 /// thread does. A thread and its context made afresh for every goal cost 2-7 ms, and
 /// taking them down as much again on a core the next goal wants.
 ///
-/// A thread's state carries over as lane 0's always has: answers cannot depend on it
-/// (see module `warm`), only the work a check needs.
+/// What a thread keeps cannot change answers (see module `smt::warm`), only the work a
+/// check needs; unsat cores could depend on it, so a lane starts on fresh solvers for
+/// cores (`SmtSolver::with_meter`).
 pub struct LaneThreads<'scope, 'env> {
     scope: &'scope std::thread::Scope<'scope, 'env>,
     /// Where to send lane `k`'s jobs, once its thread is started.

@@ -50,9 +50,11 @@ struct WarmSolver {
 ///
 /// Sessions that read unsat cores (MUS enumeration) get solvers of their own. A core,
 /// unlike an answer, may depend on what the solver did before, so those solvers must
-/// see a history that is the same on every run: the core sessions of their thread
-/// (a lane of the search), which come in the same order on every run, since each lane
-/// keeps its own MUS memory (`SmtSolver::with_meter`). Which plain checks reach Z3
+/// see a history that is the same on every run: the core sessions of one lane of the
+/// search, which come in the same order on every run, since each lane keeps its own MUS
+/// memory (`SmtSolver::with_meter`). A lane's thread may have run a lane of the goal
+/// before, stopped wherever that goal's answer found it, so a lane starts by dropping
+/// the thread's solvers for cores ([`forget_core_solvers`]). Which plain checks reach Z3
 /// depends on the query cache, which parallel lanes share.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Purpose {
@@ -242,6 +244,11 @@ fn take(
     let (mut warm, keep) = idle.unwrap_or_else(|| (WarmSolver::new(purpose, limits, adts), 0));
     warm.uses += 1;
     (warm, keep)
+}
+
+/// Drops this thread's warm solvers for cores (see [`Purpose`]).
+pub(super) fn forget_core_solvers() {
+    let _ = WARM.try_with(|pool| pool.borrow_mut().retain(|w| w.purpose != Purpose::Cores));
 }
 
 fn give_back(warm: WarmSolver) {
