@@ -314,6 +314,12 @@ impl Formula {
         Arc::ptr_eq(&self.0, &other.0)
     }
 
+    /// One bit of 64 chosen by the formula's hash, for masks of sets of formulas: a set
+    /// contains another only if its mask has every bit of the other's.
+    pub fn mask_bit(&self) -> u64 {
+        1 << (self.0.hash >> 58)
+    }
+
     // ----- leaves -----
 
     pub fn tt() -> Formula {

@@ -34,7 +34,14 @@ pub(super) struct Subsumption {
 
 struct Known {
     conjuncts: FxHashSet<Formula>,
+    /// The conjuncts' [`Formula::mask_bit`]s: most comparisons are settled by the masks
+    /// alone, without a lookup.
+    mask: u64,
     sat: bool,
+}
+
+fn mask<'a>(conjuncts: impl Iterator<Item = &'a Formula>) -> u64 {
+    conjuncts.fold(0, |bits, c| bits | c.mask_bit())
 }
 
 impl Subsumption {
@@ -42,12 +49,16 @@ impl Subsumption {
     /// if a known satisfiable set contains them, else `None`.
     pub(super) fn implied(&self, parts: &[Formula]) -> Option<bool> {
         let known = self.known.get(parts.last()?)?;
-        let query: FxHashSet<&Formula> = parts.iter().collect();
+        let bits = mask(parts.iter());
+        let mut query: Option<FxHashSet<&Formula>> = None;
         known.iter().find_map(|k| {
             let implied = if k.sat {
-                query.len() <= k.conjuncts.len() && query.iter().all(|c| k.conjuncts.contains(*c))
+                bits & !k.mask == 0 && parts.iter().all(|c| k.conjuncts.contains(c))
             } else {
-                k.conjuncts.len() <= query.len() && k.conjuncts.iter().all(|c| query.contains(c))
+                k.mask & !bits == 0 && k.conjuncts.len() <= parts.len() && {
+                    let query = query.get_or_insert_with(|| parts.iter().collect());
+                    k.conjuncts.iter().all(|c| query.contains(c))
+                }
             };
             implied.then_some(k.sat)
         })
@@ -61,6 +72,38 @@ impl Subsumption {
         }
         self.len += 1;
         let conjuncts = parts.iter().cloned().collect();
-        self.known.entry(last.clone()).or_default().push(Known { conjuncts, sat });
+        let mask = mask(parts.iter());
+        self.known.entry(last.clone()).or_default().push(Known { conjuncts, mask, sat });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logic::Sort;
+
+    fn atoms(names: &[&str]) -> Vec<Formula> {
+        names.iter().map(|n| Formula::gt(Formula::var(*n, Sort::Int), Formula::int(0))).collect()
+    }
+
+    #[test]
+    fn satisfiable_sets_decide_their_subsets_and_unsatisfiable_ones_their_supersets() {
+        let mut store = Subsumption::default();
+        // Filed under the last conjunct, "goal".
+        store.record(&atoms(&["a", "b", "c", "goal"]), true);
+        store.record(&atoms(&["x", "goal"]), false);
+        assert_eq!(store.implied(&atoms(&["b", "goal"])), Some(true));
+        assert_eq!(store.implied(&atoms(&["c", "a", "b", "goal"])), Some(true));
+        assert_eq!(store.implied(&atoms(&["a", "x", "y", "goal"])), Some(false));
+        // Neither: a premise the satisfiable set lacks, without the unsatisfiable set.
+        assert_eq!(store.implied(&atoms(&["a", "d", "goal"])), None);
+        // Another last conjunct is another list.
+        assert_eq!(store.implied(&atoms(&["x", "other"])), None);
+        // Many sets under one conjunct: only the one that decides answers.
+        for i in 0..100 {
+            store.record(&atoms(&[&format!("p{i}"), &format!("q{i}"), "goal"]), true);
+        }
+        assert_eq!(store.implied(&atoms(&["q57", "goal"])), Some(true));
+        assert_eq!(store.implied(&atoms(&["q57", "p58", "goal"])), None);
     }
 }
