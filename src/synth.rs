@@ -167,10 +167,11 @@ pub fn synthesize_on<'env>(
     let (end, lane_stats, dead_ends) = schedule::run_lanes(
         &config.steps,
         config.slice,
+        config.threads,
         deadline,
         &|| cancel.is_cancelled(),
         run,
-        (config.threads, lanes),
+        lanes,
     );
     let mut stats = SearchStats::default();
     lane_stats.iter().for_each(|s| stats.add(s));

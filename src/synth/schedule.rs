@@ -224,8 +224,8 @@ fn finish<T>(
 /// [`on_search_stack`]): a goal that lane 0 solves within [`SECOND_THREAD_AFTER`] never
 /// starts another thread, and so never pays for another Z3 context and its start-up
 /// work. The coordinator runs on a small thread of its own; the other lanes run on
-/// `threads`, when they first get budget, which is not before lane 0 has paused or run
-/// that long.
+/// `lane_threads` (at most `threads` lanes at once), when they first get budget, which
+/// is not before lane 0 has paused or run that long.
 ///
 /// Once a solution is the answer, the other lanes stop at their next candidate, on
 /// their own threads: the next goal need not wait for them. Without an answer, this
@@ -233,12 +233,12 @@ fn finish<T>(
 pub(crate) fn run_lanes<'env, T: Send + 'env>(
     steps: &[Step],
     slice: u64,
+    threads: usize,
     deadline: Instant,
     cancelled: &(dyn Fn() -> bool + Sync),
     run: LaneRun<'env, T>,
-    threads: (usize, &LaneThreads<'_, 'env>),
+    lane_threads: &LaneThreads<'_, 'env>,
 ) -> (LaneEnd<(T, usize)>, Vec<SearchStats>, Vec<DeadEnd>) {
-    let (threads, lane_threads) = threads;
     let shared = Arc::new(Shared::default());
     let shares = Shares::new(steps, slice);
     {
@@ -688,7 +688,7 @@ mod tests {
             }
             unreachable!()
         });
-        let (end, _, _) = run_lanes(steps, 25, deadline, &|| false, run, (2, threads));
+        let (end, _, _) = run_lanes(steps, 25, 2, deadline, &|| false, run, threads);
         match end {
             LaneEnd::Found((found, lane), _) => assert_eq!((found, lane), (expected, expected)),
             other => panic!("no answer: {other:?}"),
@@ -712,7 +712,7 @@ mod tests {
                     (LaneEnd::Exhausted, stats, None)
                 });
                 // Not an answer, and not a wait for lane 1 until the deadline.
-                let (end, _, _) = run_lanes(&steps, 25, deadline, &|| false, run, (2, threads));
+                let (end, _, _) = run_lanes(&steps, 25, 2, deadline, &|| false, run, threads);
                 assert!(matches!(end, LaneEnd::Stopped), "{end:?}");
             })
         });

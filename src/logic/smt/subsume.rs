@@ -40,6 +40,7 @@ struct Known {
     sat: bool,
 }
 
+/// The `or` of the conjuncts' [`Formula::mask_bit`]s.
 fn mask<'a>(conjuncts: impl Iterator<Item = &'a Formula>) -> u64 {
     conjuncts.fold(0, |bits, c| bits | c.mask_bit())
 }
